@@ -1,0 +1,246 @@
+"""Inventory API (``/api/v1/``): thin views — parse, one service or selector, render."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from inventory import selectors, services
+from inventory.filters import (InventoryTransactionFilter, ItemTypeFilter, LocationFilter, SpoolFilter,
+                               StockBalanceFilter, WorkstationFilter)
+from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
+from inventory.serializers import (InventoryTransactionOutput, ItemTypeInput, ItemTypeOutput, LocationInput,
+                                   LocationOutput, NoteInput, SpoolAdjustInput, SpoolOutput, SpoolReceiveInput,
+                                   SpoolUpdateInput, StockAdjustInput, StockBalanceOutput, WorkstationInput,
+                                   WorkstationOutput)
+from prodtrack.api import TenantApiView
+from prodtrack.idempotency import idempotent
+from prodtrack.models import Role
+
+
+def _partial(serializer_class, view: TenantApiView) -> dict:
+    """PATCH validates only the given fields; PUT validates the whole object."""
+    serializer = serializer_class(data=view.request.data, partial=view.request.method == "PATCH",
+                                  context={"request": view.request, "tenant": view.request.tenant})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- item types ------------------------------------------------------------------------------
+
+class ItemTypeListApi(TenantApiView):
+    write_role = Role.MANAGER
+
+    @extend_schema(filters=True, responses=ItemTypeOutput(many=True))
+    def get(self, request):
+        return self.paginate(selectors.item_type_list(tenant=request.tenant, filters=request.query_params),
+                             ItemTypeOutput)
+
+    @extend_schema(request=ItemTypeInput, responses={201: ItemTypeOutput})
+    def post(self, request):
+        item_type = services.item_type_create(tenant=request.tenant, **self.validate(ItemTypeInput))
+        return Response(ItemTypeOutput(item_type).data, status=status.HTTP_201_CREATED)
+
+    filterset_class = ItemTypeFilter
+
+
+class ItemTypeDetailApi(TenantApiView):
+    write_role = Role.MANAGER
+    url_kwarg_models = {"pk": ItemType}
+
+    @extend_schema(responses=ItemTypeOutput)
+    def get(self, request, pk):
+        return Response(ItemTypeOutput(self.get_object()).data)
+
+    @extend_schema(request=ItemTypeInput, responses=ItemTypeOutput)
+    def put(self, request, pk):
+        item_type = self.get_object()
+        return Response(ItemTypeOutput(services.item_type_update(
+            item_type=item_type, data=_partial(ItemTypeInput, self))).data)
+
+    patch = put
+
+
+# --- locations -------------------------------------------------------------------------------
+
+class LocationListApi(TenantApiView):
+    write_role = Role.MANAGER
+    filterset_class = LocationFilter
+
+    @extend_schema(filters=True, responses=LocationOutput(many=True))
+    def get(self, request):
+        return self.paginate(selectors.location_list(tenant=request.tenant, filters=request.query_params),
+                             LocationOutput)
+
+    @extend_schema(request=LocationInput, responses={201: LocationOutput})
+    def post(self, request):
+        location = services.location_create(tenant=request.tenant, **self.validate(LocationInput))
+        return Response(LocationOutput(location).data, status=status.HTTP_201_CREATED)
+
+
+class LocationDetailApi(TenantApiView):
+    write_role = Role.MANAGER
+    url_kwarg_models = {"pk": Location}
+
+    @extend_schema(responses=LocationOutput)
+    def get(self, request, pk):
+        return Response(LocationOutput(self.get_object()).data)
+
+    @extend_schema(request=LocationInput, responses=LocationOutput)
+    def put(self, request, pk):
+        location = self.get_object()
+        return Response(LocationOutput(services.location_update(
+            location=location, data=_partial(LocationInput, self))).data)
+
+    patch = put
+
+
+# --- workstations ----------------------------------------------------------------------------
+
+class WorkstationListApi(TenantApiView):
+    write_role = Role.MANAGER
+    filterset_class = WorkstationFilter
+
+    @extend_schema(filters=True, responses=WorkstationOutput(many=True))
+    def get(self, request):
+        return self.paginate(selectors.workstation_list(tenant=request.tenant, filters=request.query_params),
+                             WorkstationOutput)
+
+    @extend_schema(request=WorkstationInput, responses={201: WorkstationOutput})
+    def post(self, request):
+        workstation = services.workstation_create(tenant=request.tenant, **self.validate(WorkstationInput))
+        return Response(WorkstationOutput(workstation).data, status=status.HTTP_201_CREATED)
+
+
+class WorkstationDetailApi(TenantApiView):
+    write_role = Role.MANAGER
+    url_kwarg_models = {"pk": Workstation}
+
+    @extend_schema(responses=WorkstationOutput)
+    def get(self, request, pk):
+        return Response(WorkstationOutput(self.get_object(queryset=selectors.workstation_list(
+            tenant=request.tenant))).data)
+
+    @extend_schema(request=WorkstationInput, responses=WorkstationOutput)
+    def put(self, request, pk):
+        workstation = self.get_object()
+        return Response(WorkstationOutput(services.workstation_update(
+            workstation=workstation, data=_partial(WorkstationInput, self))).data)
+
+    patch = put
+
+
+# --- spools ----------------------------------------------------------------------------------
+
+class SpoolListApi(TenantApiView):
+    filterset_class = SpoolFilter
+
+    @extend_schema(filters=True, responses=SpoolOutput(many=True))
+    def get(self, request):
+        return self.paginate(selectors.spool_list(tenant=request.tenant, filters=request.query_params), SpoolOutput)
+
+    @extend_schema(request=SpoolReceiveInput, responses={201: SpoolOutput}, summary="Receive a spool")
+    @idempotent
+    def post(self, request):
+        spool = services.spool_receive(tenant=request.tenant, by=request.user, **self.validate(SpoolReceiveInput))
+        return Response(SpoolOutput(selectors.spool_get(tenant=request.tenant, pk=spool.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class SpoolDetailApi(TenantApiView):
+    url_kwarg_models = {"pk": Spool}
+
+    @extend_schema(responses=SpoolOutput)
+    def get(self, request, pk):
+        return Response(SpoolOutput(selectors.spool_get(tenant=request.tenant, pk=pk)).data)
+
+    @extend_schema(request=SpoolUpdateInput, responses=SpoolOutput)
+    def patch(self, request, pk):
+        spool = self.get_object()
+        services.spool_update(spool=spool, data=self.validate(SpoolUpdateInput))
+        return Response(SpoolOutput(selectors.spool_get(tenant=request.tenant, pk=pk)).data)
+
+
+class SpoolAdjustApi(TenantApiView):
+    url_kwarg_models = {"pk": Spool}
+
+    @extend_schema(request=SpoolAdjustInput, responses=SpoolOutput,
+                   summary="Weigh a spool and adjust the books to the scale")
+    def post(self, request, pk):
+        spool = self.get_object()
+        spool = services.spool_adjust(spool=spool, by=request.user, **self.validate(SpoolAdjustInput))
+        return Response(SpoolOutput(spool).data)
+
+
+class SpoolArchiveApi(TenantApiView):
+    url_kwarg_models = {"pk": Spool}
+
+    @extend_schema(request=None, responses=SpoolOutput)
+    def post(self, request, pk):
+        spool = services.spool_archive(spool=self.get_object(), by=request.user)
+        return Response(SpoolOutput(selectors.spool_get(tenant=request.tenant, pk=spool.pk)).data)
+
+
+class SpoolMarkEmptyApi(TenantApiView):
+    url_kwarg_models = {"pk": Spool}
+
+    @extend_schema(request=NoteInput, responses=SpoolOutput)
+    def post(self, request, pk):
+        spool = self.get_object()
+        spool = services.spool_mark_empty(spool=spool, by=request.user, **self.validate(NoteInput))
+        return Response(SpoolOutput(spool).data)
+
+
+# --- ledger and stock ------------------------------------------------------------------------
+
+class TransactionListApi(TenantApiView):
+    filterset_class = InventoryTransactionFilter
+
+    @extend_schema(filters=True, responses=InventoryTransactionOutput(many=True))
+    def get(self, request):
+        return self.paginate(selectors.transaction_list(tenant=request.tenant, filters=request.query_params),
+                             InventoryTransactionOutput)
+
+
+class TransactionDetailApi(TenantApiView):
+    url_kwarg_models = {"pk": InventoryTransaction}
+
+    @extend_schema(responses=InventoryTransactionOutput)
+    def get(self, request, pk):
+        return Response(InventoryTransactionOutput(
+            self.get_object(queryset=selectors.transaction_list(tenant=request.tenant))).data)
+
+
+class TransactionReverseApi(TenantApiView):
+    write_role = Role.MANAGER
+    url_kwarg_models = {"pk": InventoryTransaction}
+
+    @extend_schema(request=NoteInput, responses={201: InventoryTransactionOutput},
+                   summary="Reverse a ledger row (once)")
+    def post(self, request, pk):
+        row = self.get_object()
+        reversal = services.inventory_transaction_reverse(transaction_row=row, by=request.user,
+                                                          **self.validate(NoteInput))
+        return Response(InventoryTransactionOutput(
+            selectors.transaction_list(tenant=request.tenant).get(pk=reversal.pk)).data,
+            status=status.HTTP_201_CREATED)
+
+
+class StockListApi(TenantApiView):
+    filterset_class = StockBalanceFilter
+
+    @extend_schema(filters=True, responses=StockBalanceOutput(many=True), summary="Stock on hand")
+    def get(self, request):
+        return self.paginate(selectors.stock_list(tenant=request.tenant, filters=request.query_params),
+                             StockBalanceOutput)
+
+
+class StockAdjustApi(TenantApiView):
+    write_role = Role.MANAGER
+
+    @extend_schema(request=StockAdjustInput, responses={201: InventoryTransactionOutput},
+                   summary="Adjust the stock of a product or component")
+    def post(self, request):
+        row = services.stock_adjust(tenant=request.tenant, by=request.user, **self.validate(StockAdjustInput))
+        return Response(InventoryTransactionOutput(
+            selectors.transaction_list(tenant=request.tenant).get(pk=row.pk)).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,117 @@
+"""Inventory reads. Each list is one query (plus the paginator's count) whatever the page size."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterable
+
+from django.db.models import F, Q, QuerySet, Sum
+
+from inventory.filters import (InventoryTransactionFilter, ItemTypeFilter, LocationFilter, SpoolFilter,
+                               StockBalanceFilter, WorkstationFilter)
+from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
+from prodtrack.filters import apply_filters, words_filter
+from prodtrack.models import Tenant
+from prodtrack.tenancy import get_for_tenant
+
+
+def item_type_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[ItemType]:
+    """Item types by name; filters: q, kind, material, is_active, ordering."""
+    return apply_filters(ItemTypeFilter, filters, ItemType.objects.for_tenant(tenant), tenant=tenant)
+
+
+def material_search(*, tenant: Tenant, query: str, limit: int = 12) -> list[ItemType]:
+    """Active materials whose name, manufacturer, material or colour contain every word of ``query``.
+
+    Serves the catalog search of the receive-spool form ("galaxy black", "petg prusament").
+    """
+    if not query.strip():
+        return []
+    qs = ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL, is_active=True)
+    return list(words_filter(qs, ["name", "manufacturer", "material", "color_name", "sku"], query)
+                .order_by("manufacturer", "name")[:limit])
+
+
+def location_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Location]:
+    return apply_filters(LocationFilter, filters, Location.objects.for_tenant(tenant), tenant=tenant)
+
+
+def workstation_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Workstation]:
+    qs = Workstation.objects.for_tenant(tenant).select_related("location")
+    return apply_filters(WorkstationFilter, filters, qs, tenant=tenant)
+
+
+def spool_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Spool]:
+    """Spools newest first with their material and location; filters: q, status, item_type,
+    location, material, ordering."""
+    qs = Spool.objects.for_tenant(tenant).select_related("item_type", "location")
+    return apply_filters(SpoolFilter, filters, qs, tenant=tenant)
+
+
+def spool_get(*, tenant: Tenant, pk: Any) -> Spool:
+    """One spool of the tenant with material and location, or NotFoundError (404)."""
+    return get_for_tenant(Spool.objects.select_related("item_type", "location"), tenant, pk)
+
+
+def transaction_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[InventoryTransaction]:
+    """Ledger rows newest first with item, location, spool, author and the reversal if any."""
+    qs = (InventoryTransaction.objects.for_tenant(tenant)
+          .select_related("item_type", "location", "spool", "created_by", "reversed_by"))
+    return apply_filters(InventoryTransactionFilter, filters, qs, tenant=tenant)
+
+
+def stock_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[StockBalance]:
+    """Stock on hand per (item type, location) from ``StockBalance``: one query for any number."""
+    qs = StockBalance.objects.for_tenant(tenant).select_related("item_type", "location")
+    return apply_filters(StockBalanceFilter, filters, qs, tenant=tenant)
+
+
+def stock_on_hand(*, tenant: Tenant, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Decimal]:
+    """``{(item_type_id, location_id): quantity}`` for the given pairs in one query (0 if never moved)."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    condition = Q()
+    for item_type_id, location_id in pairs:
+        condition |= Q(item_type_id=item_type_id, location_id=location_id)
+    rows = (StockBalance.objects.for_tenant(tenant).filter(condition)
+            .values_list("item_type_id", "location_id", "quantity"))
+    found = {(item_type_id, location_id): quantity for item_type_id, location_id, quantity in rows}
+    return {pair: found.get(pair, Decimal("0")) for pair in pairs}
+
+
+def stock_drift(*, tenant: Tenant) -> list[dict[str, Any]]:
+    """Reconciliation: pairs whose balance differs from their ledger sum (empty when all agree).
+
+    Two aggregate queries; meant for checks and tests, not for hot paths.
+    """
+    ledger = {(r["item_type_id"], r["location_id"]): r["total"] for r in
+              InventoryTransaction.objects.for_tenant(tenant).values("item_type_id", "location_id")
+              .annotate(total=Sum("quantity"))}
+    balances = {(b.item_type_id, b.location_id): b.quantity for b in StockBalance.objects.for_tenant(tenant)}
+    drift = []
+    for pair in sorted(set(ledger) | set(balances)):
+        expected, actual = ledger.get(pair, Decimal("0")), balances.get(pair, Decimal("0"))
+        if expected != actual:
+            drift.append({"item_type_id": pair[0], "location_id": pair[1], "ledger": expected, "balance": actual})
+    return drift
+
+
+def spool_drift(*, tenant: Tenant) -> list[dict[str, Any]]:
+    """Spools whose ``current_weight_g`` differs from the sum of their ledger rows."""
+    sums = Spool.objects.for_tenant(tenant).annotate(ledger=Sum("transactions__quantity"))
+    return [{"spool_id": s.pk, "ledger": s.ledger or Decimal("0"), "current_weight_g": s.current_weight_g}
+            for s in sums if (s.ledger or Decimal("0")) != s.current_weight_g]
+
+
+def dashboard_summary(*, tenant: Tenant) -> dict[str, Any]:
+    """Counts for the dashboard: active spools, grams of filament on hand, low spools, recent rows."""
+    spools = Spool.objects.for_tenant(tenant).filter(status=Spool.Status.ACTIVE)
+    totals = spools.aggregate(grams=Sum("current_weight_g"))
+    return {
+        "active_spools": spools.count(),
+        "filament_on_hand_g": totals["grams"] or Decimal("0"),
+        "low_spools": list(spools.select_related("item_type", "location")
+                           .filter(current_weight_g__lt=F("initial_weight_g") * Decimal("0.15"))
+                           .order_by("current_weight_g")[:8]),
+        "recent_transactions": list(transaction_list(tenant=tenant)[:8]),
+    }

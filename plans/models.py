@@ -1,0 +1,1 @@
+"""plans models: built by a later issue (see DESIGN.md)."""

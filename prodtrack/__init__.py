@@ -1,0 +1,4 @@
+"""prodtrack: production planning and tracking for small-batch manufacturers."""
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,100 @@
+"""Base pieces of the DRF API: the tenant-aware view, pagination and the token endpoint.
+
+``TenantApiView`` resolves the active tenant after DRF has authenticated the request
+(``X-Tenant`` short code, else the user's only tenant, else the session's), checks the role
+(``read_role`` for safe methods, ``write_role`` otherwise) and gives ``paginate`` and
+``validate`` helpers so concrete views stay thin: parse → one service/selector → render.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from prodtrack.exceptions import NotFoundError, ValidationError
+from prodtrack.models import Membership, Role
+from prodtrack.pagination import PageNumberPagination
+from prodtrack.tenancy import SESSION_TENANT_KEY, TENANT_HEADER, get_for_tenant, require_role, resolve_membership
+
+TENANT_PARAMETER = OpenApiParameter(
+    TENANT_HEADER, str, OpenApiParameter.HEADER, required=False,
+    description="Short code of the tenant to act in; optional when you belong to one tenant only.")
+
+
+@extend_schema(parameters=[TENANT_PARAMETER])
+class TenantApiView(APIView):
+    """Base of every tenant API view.
+
+    ``url_kwarg_models`` maps each URL keyword to the model it identifies; the tenant-isolation
+    test sweep reads it to call every route with another tenant's ids.
+    """
+
+    read_role: str = Role.VIEWER
+    write_role: str = Role.OPERATOR
+    url_kwarg_models: dict[str, type[Model]] = {}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        header = request.headers.get(TENANT_HEADER)
+        if header:
+            membership = resolve_membership(request.user, short_code=header)
+        else:
+            memberships = list(Membership.objects.filter(user=request.user).select_related("tenant"))
+            session_tenant = request.session.get(SESSION_TENANT_KEY) if hasattr(request, "session") else None
+            by_session = [m for m in memberships if m.tenant_id == session_tenant]
+            if not memberships:
+                raise NotFoundError("You are not a member of any tenant.")
+            if len(memberships) > 1 and not by_session:
+                raise ValidationError.for_field(TENANT_HEADER, "is required when you belong to several tenants.")
+            membership = by_session[0] if by_session else memberships[0]
+        request.tenant = membership.tenant
+        request.membership = membership
+        request._request.tenant = membership.tenant
+        require_role(membership, self.read_role if request.method in ("GET", "HEAD", "OPTIONS") else self.write_role)
+
+    # helpers -------------------------------------------------------------------------------
+    def get_object(self, kwarg: str = "pk", queryset: QuerySet | None = None) -> Model:
+        """The tenant's object named by URL keyword ``kwarg`` (model from ``url_kwarg_models``), or 404."""
+        source = queryset if queryset is not None else self.url_kwarg_models[kwarg]
+        return get_for_tenant(source, self.request.tenant, self.kwargs[kwarg])
+
+    def validate(self, serializer_class: type[serializers.Serializer], data: Any = None, **context: Any) -> dict:
+        """Validate ``data`` (default: the request body) and return ``validated_data``; 400 otherwise."""
+        serializer = serializer_class(
+            data=self.request.data if data is None else data,
+            context={"request": self.request, "tenant": self.request.tenant, **context})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def validate_query(self, serializer_class: type[serializers.Serializer]) -> dict:
+        """Validate the query string with ``serializer_class``."""
+        return self.validate(serializer_class, data=self.request.query_params)
+
+    def paginate(self, queryset: QuerySet, serializer_class: type[serializers.Serializer]) -> Response:
+        """One page of ``queryset`` rendered with ``serializer_class`` (count query + page query)."""
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": self.request}).data)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenApi(ObtainAuthToken):
+    """``POST /api/v1/auth/token/`` ``{"username", "password"}`` → ``{"token"}`` (DRF tokens)."""
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer, auth=[])
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)

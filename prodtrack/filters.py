@@ -1,0 +1,46 @@
+"""django-filter base for tenant data: every model choice is limited to the active tenant."""
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from prodtrack.exceptions import ValidationError
+from prodtrack.models import Tenant
+
+
+class TenantFilterSet(django_filters.FilterSet):
+    """A FilterSet whose model-choice filters only accept the tenant's own objects.
+
+    Another tenant's id in a filter is "not a valid choice" (400), never a way to read its data.
+    """
+
+    def __init__(self, data: Any = None, queryset: QuerySet | None = None, *, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(data, queryset, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(filter_, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
+                filter_.queryset = filter_.queryset.filter(tenant=tenant)
+
+
+def apply_filters(filterset_class: type[TenantFilterSet], data: Any, queryset: QuerySet, *, tenant: Tenant) -> QuerySet:
+    """Filter ``queryset`` with ``data``; invalid values raise ValidationError (400) per field."""
+    filterset = filterset_class(data or {}, queryset, tenant=tenant)
+    if not filterset.is_valid():
+        fields = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
+        name, messages = next(iter(fields.items()))
+        raise ValidationError(f"{name}: {messages[0]}", fields=fields)
+    return filterset.qs
+
+
+def words_filter(queryset: QuerySet, fields: list[str], value: str) -> QuerySet:
+    """Every whitespace-separated word of ``value`` must occur (case-insensitive) in one of ``fields``.
+
+    "petg prusament" matches a Prusament PETG; "galaxy black" matches "Galaxy Black".
+    """
+    for word in value.split():
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset

@@ -1,0 +1,88 @@
+"""Core services: tenants and memberships, plus the validated-save helpers every app uses."""
+from __future__ import annotations
+
+from typing import Any, Iterable, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.text import slugify
+
+from prodtrack.exceptions import ValidationError
+from prodtrack.models import Membership, Role, Tenant, User
+from prodtrack.tenancy import parse_short_code
+from prodtrack.telemetry import traced
+
+M = TypeVar("M", bound=models.Model)
+
+
+def model_save_validated(instance: M, *, unique_fields: Iterable[str] = (), update_fields: list[str] | None = None) -> M:
+    """``full_clean`` then save; field errors become ``ValidationError`` (400) with ``fields``.
+
+    ``unique_fields`` names the field to blame when a tenant-unique constraint fails, so that a
+    duplicate SKU says ``{"sku": ["already used"]}`` rather than a non-field error — also when a
+    concurrent insert wins the race and the database raises ``IntegrityError``.
+    """
+    unique_fields = list(unique_fields)
+    try:
+        instance.full_clean(exclude=["tenant"] if hasattr(instance, "tenant_id") else None, validate_constraints=False)
+    except DjangoValidationError as error:
+        raise ValidationError.from_django(error) from error
+    model = type(instance)
+    tenant_id = getattr(instance, "tenant_id", None)
+    for field in unique_fields:
+        clash = model._default_manager.filter(**{field: getattr(instance, field)})
+        if tenant_id is not None:
+            clash = clash.filter(tenant_id=tenant_id)
+        if instance.pk is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            raise ValidationError.for_field(field, f"{getattr(instance, field)!r} is already used.")
+    try:
+        with transaction.atomic():
+            instance.save(update_fields=update_fields)
+    except IntegrityError as error:
+        if unique_fields:
+            raise ValidationError.for_field(unique_fields[0], "is already used.") from error
+        raise
+    return instance
+
+
+def model_update(instance: M, *, data: dict[str, Any], unique_fields: Iterable[str] = ()) -> M:
+    """Set the attributes in ``data`` that differ, validate and save only those fields."""
+    changed = [name for name, value in data.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, data[name])
+    if not changed:
+        return instance
+    return model_save_validated(instance, unique_fields=[f for f in unique_fields if f in changed],
+                                update_fields=changed)
+
+
+@traced("tenant.create")
+@transaction.atomic
+def tenant_create(*, name: str, short_code: str, slug: str | None = None, time_zone: str = "UTC") -> Tenant:
+    """Create a tenant. Raises ValidationError for a bad or taken short code or slug."""
+    tenant = Tenant(name=name.strip(), short_code=parse_short_code(short_code),
+                    slug=slug or slugify(name)[:60], time_zone=time_zone)
+    return model_save_validated(tenant, unique_fields=["short_code", "slug"])
+
+
+@traced("membership.set")
+@transaction.atomic
+def membership_set(*, tenant: Tenant, user: User, role: str) -> Membership:
+    """Give ``user`` the ``role`` in ``tenant`` (creates or updates the membership)."""
+    if role not in Role.values:
+        raise ValidationError.for_field("role", f"must be one of {', '.join(Role.values)}.")
+    membership, _ = Membership.objects.update_or_create(tenant=tenant, user=user, defaults={"role": role})
+    return membership
+
+
+@traced("user.ensure")
+@transaction.atomic
+def user_ensure(*, username: str, password: str | None = None, email: str = "", is_staff: bool = False) -> User:
+    """Get or create a user by username; sets the password when one is given."""
+    user, created = User.objects.get_or_create(username=username, defaults={"email": email, "is_staff": is_staff})
+    if password is not None:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user

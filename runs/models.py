@@ -1,0 +1,1 @@
+"""runs models: built by a later issue (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""stockpiles models: built by a later issue (see DESIGN.md)."""

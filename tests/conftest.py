@@ -1,0 +1,62 @@
+"""Shared fixtures: two tenants with an admin each, and API clients acting as them."""
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from prodtrack.models import Role
+from tests.factories import MembershipFactory, TenantFactory, UserFactory
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(name="Acme Prints", short_code="ACME", slug="acme")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(name="Other Farm", short_code="OTHER", slug="other")
+
+
+def _member(tenant, role, username):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, tenant=tenant, role=role)
+    return user
+
+
+@pytest.fixture
+def admin_user(tenant):
+    return _member(tenant, Role.ADMIN, "acme-admin")
+
+
+@pytest.fixture
+def operator_user(tenant):
+    return _member(tenant, Role.OPERATOR, "acme-operator")
+
+
+@pytest.fixture
+def viewer_user(tenant):
+    return _member(tenant, Role.VIEWER, "acme-viewer")
+
+
+@pytest.fixture
+def other_admin(other_tenant):
+    return _member(other_tenant, Role.ADMIN, "other-admin")
+
+
+def _client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api(admin_user):
+    """API client authenticated as the admin of ``tenant``."""
+    return _client(admin_user)
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(user)`` → an API client authenticated as ``user``."""
+    return _client
