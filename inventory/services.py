@@ -117,7 +117,7 @@ def inventory_transaction_reverse(*, transaction_row: InventoryTransaction, by: 
     AlreadyReversedError (409). Raises SpoolShortError (409) when undoing would drive the
     spool below 0 g (e.g. reversing a receipt whose filament was already used).
     """
-    row = (InventoryTransaction.objects.select_for_update().select_related("item_type", "location", "spool")
+    row = (InventoryTransaction.objects.select_for_update(of=("self",)).select_related("item_type", "location", "spool")
            .get(pk=transaction_row.pk))
     if row.transaction_type == InventoryTransaction.Type.REVERSAL:
         raise AlreadyReversedError("A reversal cannot be reversed; post a new transaction instead.",

@@ -8,6 +8,19 @@ from prodtrack.models import Role
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests render templates without running collectstatic: no hashed manifest."""
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
 @pytest.fixture
 def tenant(db):
     return TenantFactory(name="Acme Prints", short_code="ACME", slug="acme")

@@ -1,0 +1,130 @@
+"""Bad input → 400 with the field named, and nothing written."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
+from tests.factories import LocationFactory, MaterialFactory, ProductFactory, receive_spool
+
+
+def row_counts():
+    return [m.objects.count() for m in (ItemType, Location, Workstation, Spool, InventoryTransaction, StockBalance)]
+
+
+@pytest.fixture
+def things(tenant, other_tenant, admin_user):
+    spool = receive_spool(tenant=tenant, by=admin_user, grams="1000", tare_weight_g=Decimal("200"))
+    return {
+        "material": MaterialFactory(tenant=tenant, sku="PLA-BLACK"),
+        "product": ProductFactory(tenant=tenant),
+        "location": LocationFactory(tenant=tenant),
+        "other_location": LocationFactory(tenant=other_tenant),
+        "spool": spool,
+    }
+
+
+RECEIVE_CASES = {
+    "negative weight": ({"initial_weight_g": "-5"}, "initial_weight_g"),
+    "zero weight": ({"initial_weight_g": "0"}, "initial_weight_g"),
+    "non-numeric weight": ({"initial_weight_g": "heavy"}, "initial_weight_g"),
+    "negative tare": ({"tare_weight_g": "-1"}, "tare_weight_g"),
+    "three decimals": ({"initial_weight_g": "10.123"}, "initial_weight_g"),
+    "unknown item": ({"item_type": 999999}, "item_type"),
+    "unknown location": ({"location": 999999}, "location"),
+    "another tenant's location": ({"location": "other_location"}, "location"),
+    "a product is not a material": ({"item_type": "product"}, "item_type"),
+    "missing item": ({"item_type": None}, "item_type"),
+}
+
+
+@pytest.mark.parametrize("change,field", RECEIVE_CASES.values(), ids=RECEIVE_CASES.keys())
+def test_receive_spool_rejects_bad_input_and_writes_nothing(api, things, change, field):
+    body = {"item_type": things["material"].pk, "location": things["location"].pk, "initial_weight_g": "1000"}
+    for key, value in change.items():
+        body[key] = things[value].pk if isinstance(value, str) and value in things else value
+    body = {k: v for k, v in body.items() if v is not None}
+    before = row_counts()
+
+    response = api.post("/api/v1/spools", body, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["extra"]["fields"]
+    assert row_counts() == before
+
+
+ADJUST_CASES = {
+    "gross below tare": ({"gross_weight_g": "150"}, "gross_weight_g"),
+    "negative gross": ({"gross_weight_g": "-1"}, "gross_weight_g"),
+    "non-numeric gross": ({"gross_weight_g": "abc"}, "gross_weight_g"),
+    "neither weight": ({}, "gross_weight_g"),
+    "both weights": ({"gross_weight_g": "900", "net_weight_g": "700"}, "gross_weight_g"),
+}
+
+
+@pytest.mark.parametrize("body,field", ADJUST_CASES.values(), ids=ADJUST_CASES.keys())
+def test_adjust_spool_rejects_bad_input_and_writes_nothing(api, things, body, field):
+    before = row_counts()
+
+    response = api.post(f"/api/v1/spools/{things['spool'].pk}/adjust", body, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["extra"]["fields"]
+    assert row_counts() == before
+    things["spool"].refresh_from_db()
+    assert things["spool"].current_weight_g == 1000
+
+
+ITEM_CASES = {
+    "duplicate SKU": ({"sku": "PLA-BLACK"}, "sku"),
+    "unknown kind": ({"kind": "gadget"}, "kind"),
+    "grams for a product": ({"unit": "g"}, "unit"),
+    "negative unit cost": ({"unit_cost": "-0.5"}, "unit_cost"),
+    "bad colour": ({"color_hex": "black"}, "color_hex"),
+    "missing name": ({"name": ""}, "name"),
+}
+
+
+@pytest.mark.parametrize("change,field", ITEM_CASES.values(), ids=ITEM_CASES.keys())
+def test_create_item_type_rejects_bad_input_and_writes_nothing(api, things, change, field):
+    body = {"name": "Desk organiser", "sku": "ORG-1", "kind": "product", **change}
+    before = row_counts()
+
+    response = api.post("/api/v1/item-types", body, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["extra"]["fields"]
+    assert row_counts() == before
+
+
+def test_duplicate_sku_on_update_names_the_field(api, things):
+    response = api.patch(f"/api/v1/item-types/{things['product'].pk}", {"sku": "PLA-BLACK"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["extra"]["fields"] == {"sku": ["'PLA-BLACK' is already used."]}
+
+
+def test_stock_adjustment_of_a_material_is_refused(api, things):
+    before = row_counts()
+
+    response = api.post("/api/v1/stock/adjust", {"item_type": things["material"].pk,
+                                                 "location": things["location"].pk, "quantity": "5"}, format="json")
+
+    assert response.status_code == 400 and "item_type" in response.json()["extra"]["fields"]
+    assert row_counts() == before
+
+
+def test_workstation_at_another_tenants_location_is_refused(api, things):
+    response = api.post("/api/v1/workstations", {"name": "MK4 #9", "location": things["other_location"].pk},
+                        format="json")
+
+    assert response.status_code == 400 and "location" in response.json()["extra"]["fields"]
+    assert not Workstation.objects.filter(name="MK4 #9").exists()
+
+
+def test_invalid_filter_value_is_a_field_error(api, things):
+    response = api.get("/api/v1/transactions", {"spool": "abc", "date_from": "yesterday"})
+
+    assert response.status_code == 400
+    assert set(response.json()["extra"]["fields"]) == {"spool", "date_from"}

@@ -1,0 +1,112 @@
+"""Tenant isolation as a sweep over every API route in the URL conf.
+
+Each route is called as the admin of tenant A with tenant B's ids; it must answer 404 (or 403
+for role limits) and never show B's data. New routes are covered without editing this test:
+a route whose URL keywords are not declared in its view's ``url_kwarg_models`` fails it.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from inventory import services as inventory_services
+from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
+from prodtrack.api import TenantApiView
+from tests.factories import LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory
+
+SECRET = "SECRET-OTHER-TENANT"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def api_routes():
+    """(route, view class) for every tenant API view under /api/v1/."""
+    routes = []
+    for route, callback in _walk(get_resolver().url_patterns):
+        view_class = getattr(callback, "view_class", None)
+        if route.startswith("api/v1/") and view_class and issubclass(view_class, TenantApiView):
+            routes.append((route, view_class))
+    return routes
+
+
+ROUTES = api_routes()
+
+
+def test_the_sweep_sees_the_inventory_routes():
+    routes = {route for route, _ in ROUTES}
+    assert {"api/v1/spools", "api/v1/spools/<int:pk>/adjust", "api/v1/transactions/<int:pk>/reverse",
+            "api/v1/stock"} <= routes
+
+
+@pytest.fixture
+def other_tenant_data(other_tenant, other_admin):
+    """Tenant B owns one object of every kind, each marked with SECRET."""
+    location = LocationFactory(tenant=other_tenant, name=f"{SECRET} shelf")
+    material = MaterialFactory(tenant=other_tenant, name=f"{SECRET} PLA")
+    product = ProductFactory(tenant=other_tenant, name=f"{SECRET} stand")
+    workstation = WorkstationFactory(tenant=other_tenant, name=f"{SECRET} printer", location=location)
+    spool = inventory_services.spool_receive(tenant=other_tenant, by=other_admin, item_type=material,
+                                             location=location, initial_weight_g=Decimal("750"),
+                                             lot_number=SECRET, note=SECRET)
+    inventory_services.stock_adjust(tenant=other_tenant, by=other_admin, item_type=product, location=location,
+                                    quantity=Decimal("5"), note=SECRET)
+    row = InventoryTransaction.objects.filter(spool=spool).get()
+    return {ItemType: material, Location: location, Workstation: workstation, Spool: spool,
+            InventoryTransaction: row, "product": product}
+
+
+def _body(data):
+    """A plausible body naming B's objects wherever a field takes an id."""
+    return {"item_type": data[ItemType].pk, "location": data[Location].pk, "spool": data[Spool].pk,
+            "name": "x", "sku": "x-1", "kind": "product", "quantity": "1", "initial_weight_g": "100",
+            "gross_weight_g": "900", "net_weight_g": "1", "lot_number": "x"}
+
+
+def _b_row_counts(tenant):
+    return {model: model.objects.filter(tenant=tenant).count()
+            for model in (ItemType, Location, Workstation, Spool, InventoryTransaction)}
+
+
+@pytest.mark.parametrize("route,view_class", ROUTES, ids=[r for r, _ in ROUTES])
+def test_every_api_route_refuses_another_tenants_ids(route, view_class, api, other_tenant, other_tenant_data):
+    kwargs = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    undeclared = [k for k in kwargs if k not in view_class.url_kwarg_models]
+    assert not undeclared, f"{view_class.__name__} must declare url_kwarg_models for {undeclared}"
+    url = "/" + route
+    for name in kwargs:
+        model = view_class.url_kwarg_models[name]
+        url = re.sub(rf"<(?:\w+:)?{name}>", str(other_tenant_data[model].pk), url)
+    before = _b_row_counts(other_tenant)
+
+    for method in METHODS:
+        if not hasattr(view_class, method):
+            continue
+        response = getattr(api, method)(url, _body(other_tenant_data), format="json") if method != "get" \
+            else api.get(url, {"item_type": other_tenant_data[ItemType].pk})
+        body = response.content.decode()
+        assert SECRET not in body, f"{method.upper()} {url} leaked tenant B's data"
+        if kwargs:
+            assert response.status_code in (403, 404), f"{method.upper()} {url} → {response.status_code}"
+        else:
+            assert response.status_code < 500
+
+    assert _b_row_counts(other_tenant) == before
+
+
+@pytest.mark.parametrize("route,view_class", [(r, v) for r, v in ROUTES if "<" not in r and hasattr(v, "get")],
+                         ids=[r for r, v in ROUTES if "<" not in r and hasattr(v, "get")])
+def test_every_api_list_shows_only_the_active_tenants_rows(route, view_class, api, other_tenant_data):
+    response = api.get("/" + route)
+
+    assert response.status_code == 200
+    assert SECRET not in response.content.decode()
