@@ -13,12 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from inventory.catalog import ITEM_TYPE_FIELDS, CatalogEntry, check_unique
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
 from prodtrack.exceptions import AlreadyReversedError, SpoolShortError, SpoolStateError, ValidationError
 from prodtrack.models import Tenant, User
@@ -68,7 +70,9 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     """Append ``entries`` to the ledger and apply them to balances and spool weights.
 
     Spools are locked in primary-key order and balances updated in (item, location) order, so
-    concurrent postings never deadlock. Raises SpoolShortError (409) when a spool would hold
+    concurrent postings never deadlock. ``at`` stamps the rows (default: now; the services that
+    call this pass it through so imports and the demo can record when stock really moved).
+    Raises SpoolShortError (409) when a spool would hold
     less than 0 g, and SpoolStateError (409) for an archived spool; nothing is written then.
     """
     if not entries:
@@ -109,8 +113,8 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
 
 @traced("inventory_transaction.reverse")
 @transaction.atomic
-def inventory_transaction_reverse(*, transaction_row: InventoryTransaction, by: User,
-                                  note: str = "") -> InventoryTransaction:
+def inventory_transaction_reverse(*, transaction_row: InventoryTransaction, by: User, note: str = "",
+                                  at: datetime | None = None) -> InventoryTransaction:
     """Post a ``reversal`` row that cancels ``transaction_row`` (opposite quantity).
 
     A row is reversed at most once, and a reversal is never itself reversed: both raise
@@ -126,7 +130,7 @@ def inventory_transaction_reverse(*, transaction_row: InventoryTransaction, by: 
         raise AlreadyReversedError(f"Transaction {row.pk} is already reversed.", transaction_id=row.pk)
     label = f"Reversal of #{row.pk}" + (f" ({row.reference_label})" if row.reference_label else "")
     try:
-        (reversal,) = inventory_transactions_post(tenant=row.tenant, by=by, entries=[LedgerEntry(
+        (reversal,) = inventory_transactions_post(tenant=row.tenant, by=by, at=at, entries=[LedgerEntry(
             item_type=row.item_type, location=row.location, spool=row.spool, quantity=-row.quantity,
             transaction_type=InventoryTransaction.Type.REVERSAL, reference_type=row.reference_type,
             reference_id=row.reference_id, reference_label=label, note=note, reverses=row)])
@@ -138,7 +142,7 @@ def inventory_transaction_reverse(*, transaction_row: InventoryTransaction, by: 
 @traced("stock.adjust")
 @transaction.atomic
 def stock_adjust(*, tenant: Tenant, by: User, item_type: ItemType, location: Location, quantity: Decimal,
-                 note: str = "") -> InventoryTransaction:
+                 note: str = "", at: datetime | None = None) -> InventoryTransaction:
     """Post an ``adjustment`` of ``quantity`` (signed, item's unit) for a product or component.
 
     Materials are counted per spool (``spool_adjust``); a zero quantity is refused.
@@ -148,7 +152,7 @@ def stock_adjust(*, tenant: Tenant, by: User, item_type: ItemType, location: Loc
         raise ValidationError.for_field("item_type", "is a material: adjust its spools instead.")
     if quantity == 0:
         raise ValidationError.for_field("quantity", "must not be 0.")
-    (row,) = inventory_transactions_post(tenant=tenant, by=by, entries=[LedgerEntry(
+    (row,) = inventory_transactions_post(tenant=tenant, by=by, at=at, entries=[LedgerEntry(
         item_type=item_type, location=location, quantity=quantity,
         transaction_type=InventoryTransaction.Type.ADJUSTMENT, reference_label="Stock count", note=note)])
     return row
@@ -293,7 +297,7 @@ def spool_receive(*, tenant: Tenant, by: User, item_type: ItemType, location: Lo
 @traced("spool.adjust")
 @transaction.atomic
 def spool_adjust(*, spool: Spool, by: User, gross_weight_g: Decimal | None = None,
-                 net_weight_g: Decimal | None = None, note: str = "") -> Spool:
+                 net_weight_g: Decimal | None = None, note: str = "", at: datetime | None = None) -> Spool:
     """Weigh a spool: post the ``adjustment`` that makes the books match the scale.
 
     Give ``gross_weight_g`` (spool on the scale; the tare is subtracted) or ``net_weight_g``.
@@ -315,7 +319,7 @@ def spool_adjust(*, spool: Spool, by: User, gross_weight_g: Decimal | None = Non
     _positive("net_weight_g", net_weight_g, allow_zero=True)
     delta = net_weight_g - spool.current_weight_g
     if delta:
-        inventory_transactions_post(tenant=spool.tenant, by=by, entries=[
+        inventory_transactions_post(tenant=spool.tenant, by=by, at=at, entries=[
             _spool_entry(spool, delta, InventoryTransaction.Type.ADJUSTMENT,
                          note or f"Weighed: {net_weight_g} g net")])
     status = Spool.Status.EMPTY if net_weight_g == 0 else Spool.Status.ACTIVE
@@ -326,9 +330,9 @@ def spool_adjust(*, spool: Spool, by: User, gross_weight_g: Decimal | None = Non
 
 @traced("spool.mark_empty")
 @transaction.atomic
-def spool_mark_empty(*, spool: Spool, by: User, note: str = "") -> Spool:
+def spool_mark_empty(*, spool: Spool, by: User, note: str = "", at: datetime | None = None) -> Spool:
     """Mark a spool empty; any grams the books still hold are written off by an adjustment."""
-    return spool_adjust(spool=spool, by=by, net_weight_g=ZERO, note=note or "Marked empty")
+    return spool_adjust(spool=spool, by=by, net_weight_g=ZERO, note=note or "Marked empty", at=at)
 
 
 @traced("spool.archive")
@@ -351,3 +355,94 @@ def spool_update(*, spool: Spool, data: dict[str, Any]) -> Spool:
     if unknown:
         raise ValidationError.for_field(sorted(unknown)[0], "cannot be edited; weights change through the ledger.")
     return model_update(Spool.objects.select_for_update().get(pk=spool.pk), data=data)
+
+
+# --- filament catalog --------------------------------------------------------------------------
+
+CATALOG_IMPORT_BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class CatalogImportResult:
+    """What one catalog import did to a tenant's item types (counts of catalog entries)."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _catalog_item_check(item_type: ItemType, catalog_id: str) -> None:
+    """Field validation without queries (the tenant FK is ours): max lengths, hex format…"""
+    try:
+        item_type.clean_fields(exclude=["tenant"])
+    except DjangoValidationError as error:
+        invalid = ValidationError.from_django(error)
+        raise ValidationError(f"Catalog entry {catalog_id}: {invalid.message}", fields=invalid.fields,
+                              catalog_id=catalog_id) from error
+
+
+@traced("item_type.catalog_import")
+@transaction.atomic
+def item_type_catalog_import(*, tenant: Tenant, entries: Iterable[CatalogEntry],
+                             progress: Callable[[int], None] | None = None) -> CatalogImportResult:
+    """Create or update the tenant's material item types from filament catalog entries.
+
+    ``entries`` come from ``inventory.catalog.read_catalog``; each is matched to an item type by
+    (tenant, ``catalog_id``). New ones are created as ``material`` in grams with ``unit_cost`` 0
+    and the SKU ``entry.sku``; existing ones get the catalog fields (``ITEM_TYPE_FIELDS``: name,
+    manufacturer, material, colour, density g/cm³, diameter mm, net and spool weights g)
+    rewritten when they differ — ``unit_cost``, ``sku``, ``is_active`` and ``kind`` are theirs
+    to keep. Idempotent: a second run with the same entries writes nothing.
+
+    Queries do not grow per entry: one to load the tenant's item types, then one insert per
+    batch of ``CATALOG_IMPORT_BATCH_SIZE`` and one update per batch of entries that changed the
+    same fields (SQLite may split batches further to respect its parameter limit). ``progress(n)`` is called as ``n``
+    entries are done (for a progress bar). Raises CatalogError (400) for repeated catalog ids,
+    ValidationError (400) for an invalid entry or a SKU already used by another item type;
+    nothing is written then.
+    """
+    entries = list(entries)
+    check_unique(entries)
+    by_catalog_id: dict[str, ItemType] = {}
+    sku_owner: dict[str, str] = {}   # SKU → catalog id of its item type ("" for hand-made items)
+    for item in ItemType.objects.for_tenant(tenant):   # all fields: validating a deferred one would query
+        sku_owner[item.sku] = item.catalog_id
+        if item.catalog_id:
+            by_catalog_id[item.catalog_id] = item
+    to_create: list[ItemType] = []
+    to_update: dict[tuple[str, ...], list[ItemType]] = defaultdict(list)  # changed fields → items
+    for entry in entries:
+        values = {name: getattr(entry, name) for name in ITEM_TYPE_FIELDS}
+        item = by_catalog_id.get(entry.catalog_id)
+        if item is None:
+            if sku_owner.get(entry.sku, entry.catalog_id) != entry.catalog_id:
+                raise ValidationError.for_field("sku", f"{entry.sku!r} (catalog entry {entry.catalog_id}) is "
+                                                       f"already used by another item type.")
+            sku_owner[entry.sku] = entry.catalog_id
+            item = ItemType(tenant=tenant, catalog_id=entry.catalog_id, sku=entry.sku, kind=ItemType.Kind.MATERIAL,
+                            unit=ItemType.Unit.GRAMS, unit_cost=ZERO, **values)
+            to_create.append(item)
+        else:
+            changed = tuple(name for name, value in values.items() if getattr(item, name) != value)
+            if not changed:
+                continue
+            for name in changed:
+                setattr(item, name, values[name])
+            to_update[changed].append(item)
+        _catalog_item_check(item, entry.catalog_id)
+    updated = sum(len(items) for items in to_update.values())
+    unchanged = len(entries) - len(to_create) - updated
+    if progress and unchanged:
+        progress(unchanged)
+    for start in range(0, len(to_create), CATALOG_IMPORT_BATCH_SIZE):
+        batch = to_create[start:start + CATALOG_IMPORT_BATCH_SIZE]
+        ItemType.objects.bulk_create(batch)
+        if progress:
+            progress(len(batch))
+    for changed, items in to_update.items():   # only the changed columns: bulk_update's CASE is costly
+        for start in range(0, len(items), CATALOG_IMPORT_BATCH_SIZE):
+            batch = items[start:start + CATALOG_IMPORT_BATCH_SIZE]
+            ItemType.objects.bulk_update(batch, fields=list(changed))
+            if progress:
+                progress(len(batch))
+    return CatalogImportResult(created=len(to_create), updated=updated, unchanged=unchanged)

@@ -62,8 +62,9 @@ def model_update(instance: M, *, data: dict[str, Any], unique_fields: Iterable[s
 @transaction.atomic
 def tenant_create(*, name: str, short_code: str, slug: str | None = None, time_zone: str = "UTC") -> Tenant:
     """Create a tenant. Raises ValidationError for a bad or taken short code or slug."""
-    tenant = Tenant(name=name.strip(), short_code=parse_short_code(short_code),
-                    slug=slug or slugify(name)[:60], time_zone=time_zone)
+    code = parse_short_code(short_code)
+    tenant = Tenant(name=name.strip(), short_code=code, slug=slug or slugify(name)[:60] or code.lower(),
+                    time_zone=time_zone)
     return model_save_validated(tenant, unique_fields=["short_code", "slug"])
 
 
