@@ -228,4 +228,3 @@ class StockBalance(TenantOwned):
     class Meta:
         ordering = ["item_type__name", "location__name"]
         constraints = [models.UniqueConstraint(fields=["item_type", "location"], name="stockbalance_unique_item_location")]
-        indexes = [models.Index(fields=["tenant", "item_type", "location"])]

@@ -42,8 +42,11 @@ class TenantApiView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         header = request.headers.get(TENANT_HEADER)
+        resolved_by_middleware = getattr(request._request, "membership", None)
         if header:
             membership = resolve_membership(request.user, short_code=header)
+        elif resolved_by_middleware is not None and resolved_by_middleware.user_id == request.user.pk:
+            membership = resolved_by_middleware   # session auth: the page's active tenant
         else:
             memberships = list(Membership.objects.filter(user=request.user).select_related("tenant"))
             session_tenant = request.session.get(SESSION_TENANT_KEY) if hasattr(request, "session") else None

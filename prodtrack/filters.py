@@ -30,7 +30,15 @@ def apply_filters(filterset_class: type[TenantFilterSet], data: Any, queryset: Q
         fields = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
         name, messages = next(iter(fields.items()))
         raise ValidationError(f"{name}: {messages[0]}", fields=fields)
-    return filterset.qs
+    return stable_order(filterset.qs)
+
+
+def stable_order(queryset: QuerySet) -> QuerySet:
+    """Append the primary key to the ordering so pages never repeat or skip rows on ties."""
+    ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+    if not any(field.lstrip("-") in ("pk", "id") for field in ordering if isinstance(field, str)):
+        ordering.append("-pk" if ordering and str(ordering[-1]).startswith("-") else "pk")
+    return queryset.order_by(*ordering)
 
 
 def words_filter(queryset: QuerySet, fields: list[str], value: str) -> QuerySet:

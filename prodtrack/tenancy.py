@@ -111,7 +111,8 @@ class TenantMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.tenant = membership.tenant
-                if not request.headers.get(TENANT_HEADER):
+                if not request.headers.get(TENANT_HEADER) and (
+                        request.session.get(SESSION_TENANT_KEY) != membership.tenant_id):
                     request.session[SESSION_TENANT_KEY] = membership.tenant_id
         return self.get_response(request)
 
