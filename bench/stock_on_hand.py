@@ -547,7 +547,7 @@ def print_table(result: dict, show_plans: bool) -> None:
     print(f"{'':{width}}  {'p50 ms':>9} {'p95 ms':>9} {'min ms':>9}")
     for label, s in rows:
         print(f"{label:{width}}  {s['p50']:9.3f} {s['p95']:9.3f} {s['min']:9.3f}")
-    print(f"balance page SQL exec p50 by page: "
+    print("balance page SQL exec p50 by page: "
           + ", ".join(f"{p}: {v['execution']['p50']:.3f}" for p, v in sq["balance_page"].items())
           + f" → all {pages} pages {sq['balance_all_pages_exec_p50_sum']:.3f} ms")
     r = result["ratios"]

@@ -109,9 +109,40 @@ def dashboard_summary(*, tenant: Tenant) -> dict[str, Any]:
     totals = spools.aggregate(grams=Sum("current_weight_g"))
     return {
         "active_spools": spools.count(),
+        "low_spool_count": spools.filter(current_weight_g__lt=F("initial_weight_g") * Decimal("0.15")).count(),
         "filament_on_hand_g": totals["grams"] or Decimal("0"),
         "low_spools": list(spools.select_related("item_type", "location")
                            .filter(current_weight_g__lt=F("initial_weight_g") * Decimal("0.15"))
                            .order_by("current_weight_g")[:8]),
         "recent_transactions": list(transaction_list(tenant=tenant)[:8]),
     }
+
+
+def material_names(*, tenant: Tenant) -> list[str]:
+    """Distinct material kinds of the tenant's filaments ("PETG", "PLA" …), sorted; one query.
+
+    Feeds the material filter of the spool list.
+    """
+    return list(ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL).exclude(material="")
+                .order_by("material").values_list("material", flat=True).distinct())
+
+
+def filament_on_hand(*, tenant: Tenant, limit: int = 20) -> list[dict[str, Any]]:
+    """Grams on hand per filament (all locations), most first: ``{"name", "color_hex", "grams"}``.
+
+    One aggregate query over ``StockBalance``; feeds the chart of the stock page.
+    """
+    rows = (StockBalance.objects.for_tenant(tenant).filter(item_type__kind=ItemType.Kind.MATERIAL)
+            .values("item_type_id", "item_type__name", "item_type__color_hex")
+            .annotate(grams=Sum("quantity")).filter(grams__gt=0).order_by("-grams", "item_type__name")[:limit])
+    return [{"name": r["item_type__name"], "color_hex": r["item_type__color_hex"], "grams": r["grams"]}
+            for r in rows]
+
+
+def moved_item_types(*, tenant: Tenant) -> QuerySet[ItemType]:
+    """Item types that have stock records (i.e. ledger rows), by name: one query.
+
+    Feeds the item filter of the ledger page, which must not list a whole imported catalog.
+    """
+    return (ItemType.objects.for_tenant(tenant).filter(balances__isnull=False).distinct()
+            .order_by("name", "pk"))

@@ -272,6 +272,10 @@ def spool_receive(*, tenant: Tenant, by: User, item_type: ItemType, location: Lo
     ``tare_weight_g`` ← empty-spool weight, ``cost`` ← unit cost × initial weight.
     Raises ValidationError (400) for a non-material item type or weights ≤ 0 / < 0.
     """
+    if item_type.tenant_id != tenant.pk:
+        raise ValidationError.for_field("item_type", "not found.")
+    if location.tenant_id != tenant.pk:
+        raise ValidationError.for_field("location", "not found.")
     if item_type.kind != ItemType.Kind.MATERIAL:
         raise ValidationError.for_field("item_type", f"{item_type.name} is a {item_type.kind}, not a material.")
     if initial_weight_g is None:

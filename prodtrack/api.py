@@ -18,9 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from prodtrack.exceptions import NotFoundError, ValidationError
-from prodtrack.models import Membership, Role
+from prodtrack.models import Role
 from prodtrack.pagination import PageNumberPagination
-from prodtrack.tenancy import SESSION_TENANT_KEY, TENANT_HEADER, get_for_tenant, require_role, resolve_membership
+from prodtrack.tenancy import (SESSION_TENANT_KEY, TENANT_HEADER, get_for_tenant, require_role, resolve_membership,
+                               user_memberships)
 
 TENANT_PARAMETER = OpenApiParameter(
     TENANT_HEADER, str, OpenApiParameter.HEADER, required=False,
@@ -48,7 +49,7 @@ class TenantApiView(APIView):
         elif resolved_by_middleware is not None and resolved_by_middleware.user_id == request.user.pk:
             membership = resolved_by_middleware   # session auth: the page's active tenant
         else:
-            memberships = list(Membership.objects.filter(user=request.user).select_related("tenant"))
+            memberships = user_memberships(request.user)
             session_tenant = request.session.get(SESSION_TENANT_KEY) if hasattr(request, "session") else None
             by_session = [m for m in memberships if m.tenant_id == session_tenant]
             if not memberships:

@@ -59,24 +59,34 @@ def get_for_tenant(queryset: models.QuerySet[M] | type[M], tenant: Tenant, pk: A
         raise NotFoundError(f"{name.capitalize()} {pk} not found.", model=qs.model._meta.model_name, id=str(pk))
 
 
-def resolve_membership(user, *, short_code: str | None = None, tenant_id: Any = None) -> Membership | None:
-    """The user's membership in the requested tenant, or the default one.
+def user_memberships(user) -> list[Membership]:
+    """The user's memberships with their tenants, by tenant name (one query)."""
+    return list(Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name"))
+
+
+def choose_membership(memberships: list[Membership], *, short_code: str | None = None,
+                      tenant_id: Any = None) -> Membership | None:
+    """Pick the active membership from ``memberships`` (no query).
 
     ``short_code`` (from ``X-Tenant``) wins; an unknown code or one the user is not a member of
     raises ``NotFoundError``. Without a code, ``tenant_id`` (from the session) is used when still
-    valid, then the user's first membership by tenant name. Returns None for a user with none.
+    valid, then the first membership by tenant name. None for a user with no membership.
     """
-    memberships = Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
     if short_code:
-        found = memberships.filter(tenant__short_code=short_code.strip().upper()).first()
-        if found is None:
-            raise NotFoundError(f"Tenant {short_code!r} not found.", header=TENANT_HEADER)
-        return found
-    if tenant_id is not None:
-        found = memberships.filter(tenant_id=tenant_id).first()
-        if found is not None:
-            return found
-    return memberships.first()
+        code = short_code.strip().upper()
+        for membership in memberships:
+            if membership.tenant.short_code == code:
+                return membership
+        raise NotFoundError(f"Tenant {short_code!r} not found.", header=TENANT_HEADER)
+    for membership in memberships:
+        if tenant_id is not None and membership.tenant_id == tenant_id:
+            return membership
+    return memberships[0] if memberships else None
+
+
+def resolve_membership(user, *, short_code: str | None = None, tenant_id: Any = None) -> Membership | None:
+    """``choose_membership`` over the user's memberships (one query)."""
+    return choose_membership(user_memberships(user), short_code=short_code, tenant_id=tenant_id)
 
 
 def require_role(membership: Membership | None, role: str) -> None:
@@ -101,10 +111,12 @@ class TenantMiddleware:
     def __call__(self, request: HttpRequest):
         request.tenant = None
         request.membership = None
+        request.memberships = []
         if request.user.is_authenticated:
+            request.memberships = user_memberships(request.user)
             try:
-                membership = resolve_membership(
-                    request.user, short_code=request.headers.get(TENANT_HEADER),
+                membership = choose_membership(
+                    request.memberships, short_code=request.headers.get(TENANT_HEADER),
                     tenant_id=request.session.get(SESSION_TENANT_KEY))
             except NotFoundError:
                 membership = None
@@ -153,8 +165,7 @@ def tenant_context(request: HttpRequest) -> dict[str, Any]:
         "active_tenant": getattr(request, "tenant", None),
         "active_role": membership.role if membership else None,
         "can": {role: bool(membership and membership.has_role(role)) for role in Role.values},
-        "tenant_memberships": Membership.objects.filter(user=request.user).select_related("tenant")
-        .order_by("tenant__name"),
+        "tenant_memberships": getattr(request, "memberships", []),
     }
 
 

@@ -1,10 +1,12 @@
 """Core pages: dashboard and the tenant switcher."""
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from inventory import selectors as inventory_selectors
-from prodtrack.tenancy import SESSION_TENANT_KEY, resolve_membership, role_required
+from prodtrack.pages import next_url
+from prodtrack.tenancy import SESSION_TENANT_KEY, choose_membership, role_required
 
 
 @role_required()
@@ -16,10 +18,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def tenant_switch(request: HttpRequest) -> HttpResponse:
     """Make another of the user's tenants the active one (navbar switcher)."""
-    membership = resolve_membership(request.user, tenant_id=_int(request.POST.get("tenant")))
+    membership = choose_membership(request.memberships, tenant_id=_int(request.POST.get("tenant")))
     if membership is not None and str(membership.tenant_id) == request.POST.get("tenant"):
         request.session[SESSION_TENANT_KEY] = membership.tenant_id
-    return redirect(request.POST.get("next") or "dashboard")
+    return redirect(next_url(request, reverse("dashboard")))
 
 
 def _int(value: str | None) -> int | None:

@@ -1,0 +1,240 @@
+"""Forms of the inventory pages: they parse and check input shapes; the services decide the rules.
+
+Filter forms are bound to the query string and use the same names as ``inventory.filters``,
+so the view hands ``request.GET`` to the selector once the form is valid. Edit forms never
+save: the view passes ``cleaned_data`` to a service and puts the service's errors back on the
+form with ``add_application_error``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from inventory import selectors
+from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
+from prodtrack.forms import FilterForm, PageForm, PageModelForm
+from prodtrack.models import Tenant
+
+GRAMS = {"max_digits": 12, "decimal_places": 2}
+
+
+def _any(label: str, choices: Any) -> list[tuple[str, str]]:
+    """``choices`` behind an empty "any" choice."""
+    return [("", label), *choices]
+
+
+def _location_filter() -> forms.ModelChoiceField:
+    """A location filter; its form sets the tenant's locations as the queryset."""
+    return forms.ModelChoiceField(required=False, queryset=Location.objects.none(), empty_label="All locations")
+
+
+class ItemTypeFilterForm(FilterForm):
+    """Item types: search and kind."""
+
+    search_hint = "Name, SKU, manufacturer, colour…"
+    kind = forms.ChoiceField(required=False, choices=_any("All kinds", ItemType.Kind.choices))
+
+
+class SpoolFilterForm(FilterForm):
+    """Spools: search, status, location and material (PLA, PETG…)."""
+
+    search_hint = "#id, material, colour, lot…"
+    status = forms.ChoiceField(required=False, choices=_any("Any status", Spool.Status.choices))
+    location = _location_filter()
+    material = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, tenant=tenant, **kwargs)
+        self.fields["location"].queryset = selectors.location_list(tenant=tenant)
+        self.fields["material"].choices = _any("All materials",
+                                               [(m, m) for m in selectors.material_names(tenant=tenant)])
+
+
+class LedgerFilterForm(FilterForm):
+    """The ledger: item (those that moved), location, spool, type, reference text, dates."""
+
+    q = None  # the ledger searches its references instead
+    item_type = forms.ModelChoiceField(required=False, queryset=ItemType.objects.none(), label="Item",
+                                       empty_label="All items")
+    location = _location_filter()
+    spool = forms.IntegerField(required=False, min_value=1, label="Spool #",
+                               widget=forms.NumberInput(attrs={"placeholder": "Spool #"}))
+    transaction_type = forms.ChoiceField(required=False, label="Type",
+                                         choices=_any("All types", InventoryTransaction.Type.choices))
+    reference = forms.CharField(required=False, label="Reference",
+                                widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference contains…"}))
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, tenant=tenant, **kwargs)
+        self.fields["item_type"].queryset = selectors.moved_item_types(tenant=tenant)
+        self.fields["location"].queryset = selectors.location_list(tenant=tenant)
+
+
+class StockFilterForm(FilterForm):
+    """Stock on hand: search, location, kind, only non-zero balances."""
+
+    search_hint = "Item, SKU, colour…"
+    location = _location_filter()
+    kind = forms.ChoiceField(required=False, choices=_any("All kinds", ItemType.Kind.choices))
+    nonzero = forms.BooleanField(required=False, label="Only non-zero",
+                                 widget=forms.CheckboxInput(attrs={"value": "true"}))
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, tenant=tenant, **kwargs)
+        self.fields["location"].queryset = selectors.location_list(tenant=tenant)
+
+
+class LocationFilterForm(FilterForm):
+    """Locations: name and kind."""
+
+    search_hint = "Name…"
+    kind = forms.ChoiceField(required=False, choices=_any("All kinds", Location.Kind.choices))
+
+
+class WorkstationFilterForm(FilterForm):
+    """Workstations: name, kind, location, active or not."""
+
+    search_hint = "Name…"
+    kind = forms.ChoiceField(required=False, choices=_any("All kinds", Workstation.Kind.choices))
+    location = _location_filter()
+    is_active = forms.ChoiceField(required=False, label="Active",
+                                  choices=[("", "Active or not"), ("true", "Active"), ("false", "Inactive")])
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, tenant=tenant, **kwargs)
+        self.fields["location"].queryset = selectors.location_list(tenant=tenant)
+
+
+# --- item types, locations, workstations -------------------------------------------------------
+
+class ItemTypeForm(PageModelForm):
+    """Create or edit an item type; the filament fields matter for materials only."""
+
+    MATERIAL_FIELDS = ("material", "manufacturer", "color_name", "color_hex", "density_g_cm3", "diameter_mm",
+                       "net_weight_g", "spool_weight_g")
+
+    class Meta:
+        model = ItemType
+        fields = ["name", "sku", "kind", "unit", "unit_cost", "is_active", "material", "manufacturer",
+                  "color_name", "color_hex", "density_g_cm3", "diameter_mm", "net_weight_g", "spool_weight_g"]
+        labels = {"unit_cost": "Unit cost", "is_active": "Active", "color_name": "Colour name",
+                  "color_hex": "Colour (hex)", "density_g_cm3": "Density (g/cm³)", "diameter_mm": "Diameter (mm)",
+                  "net_weight_g": "Net weight (g)", "spool_weight_g": "Empty spool (g)"}
+        widgets = {"color_hex": forms.TextInput(attrs={"placeholder": "#1A2B3C", "data-swatch-input": ""})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].required = False
+        self.fields["unit"].choices = [("", "Automatic: g for materials, pcs otherwise"), *ItemType.Unit.choices]
+        self.fields["kind"].widget.attrs["data-kind-select"] = ""
+
+    def material_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MATERIAL_FIELDS]
+
+    def general_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.Meta.fields if name not in self.MATERIAL_FIELDS]
+
+    def create_values(self) -> dict[str, Any]:
+        """Arguments of ``item_type_create``: every field, without an empty unit (the service picks)."""
+        values = dict(self.cleaned_data)
+        if not values.get("unit"):
+            values.pop("unit", None)
+        return values
+
+
+class LocationForm(PageModelForm):
+    """Create or edit a location."""
+
+    class Meta:
+        model = Location
+        fields = ["name", "kind"]
+
+
+class WorkstationForm(PageModelForm):
+    """Create or edit a workstation; activities are typed comma-separated."""
+
+    activities = forms.CharField(required=False, help_text="Comma-separated, e.g. printing, assembly.")
+
+    class Meta:
+        model = Workstation
+        fields = ["name", "location", "kind", "model_name", "activities", "is_active"]
+        labels = {"model_name": "Model", "is_active": "Active"}
+
+    def __init__(self, *args: Any, tenant: Tenant, obj: Workstation | None = None, **kwargs: Any) -> None:
+        if obj is not None:
+            kwargs["initial"] = {"activities": ", ".join(obj.activities or [])}
+        super().__init__(*args, obj=obj, **kwargs)
+        self.fields["location"].queryset = selectors.location_list(tenant=tenant)
+        self.fields["location"].empty_label = "Choose a location…"
+
+    def clean_activities(self) -> list[str]:
+        return [part.strip() for part in self.cleaned_data["activities"].split(",") if part.strip()]
+
+
+# --- spools ----------------------------------------------------------------------------------
+
+class SpoolReceiveForm(PageForm):
+    """Receive a spool: the material comes from the catalog search (a hidden id)."""
+
+    item_type = forms.ModelChoiceField(
+        queryset=ItemType.objects.none(), widget=forms.HiddenInput, label="Material",
+        error_messages={"required": "Choose a material: search the catalog and click a match.",
+                        "invalid_choice": "That material is not in your catalog; search again."})
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), empty_label="Choose a location…")
+    initial_weight_g = forms.DecimalField(**GRAMS, min_value=Decimal("0.01"), required=False,
+                                          label="Filament (net g)", help_text="Empty: the material's net weight.")
+    tare_weight_g = forms.DecimalField(**GRAMS, min_value=Decimal("0"), required=False, label="Empty spool (tare g)",
+                                       help_text="Empty: the material's spool weight.")
+    cost = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False,
+                              help_text="Empty: unit cost × weight.")
+    lot_number = forms.CharField(max_length=80, required=False, label="Lot number")
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_type"].queryset = selectors.item_type_list(
+            tenant=tenant, filters={"kind": ItemType.Kind.MATERIAL})
+        locations = selectors.location_list(tenant=tenant)
+        self.fields["location"].queryset = locations
+        for name in ("initial_weight_g", "tare_weight_g", "cost"):
+            self.fields[name].widget.attrs["inputmode"] = "decimal"
+
+    def has_materials(self) -> bool:
+        """False in a new shop: the page then says to add a material first."""
+        return self.fields["item_type"].queryset.exists()
+
+    def has_locations(self) -> bool:
+        return self.fields["location"].queryset.exists()
+
+    def chosen_material(self) -> ItemType | None:
+        """The material picked so far (for the chosen-material card when the form comes back)."""
+        return getattr(self, "cleaned_data", {}).get("item_type")
+
+    def service_values(self) -> dict[str, Any]:
+        """Arguments of ``spool_receive``: empty optional numbers are left to its defaults."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if value is not None or name not in ("initial_weight_g", "tare_weight_g", "cost")}
+
+
+class SpoolWeighForm(PageForm):
+    """Weigh a spool: the gross weight on the scale (spool included); the page shows the net live."""
+
+    gross_weight_g = forms.DecimalField(**GRAMS, min_value=Decimal("0"), label="Gross weight on the scale (g)",
+                                        widget=forms.NumberInput(attrs={"inputmode": "decimal"}))
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args: Any, spool: Spool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        gross = self.fields["gross_weight_g"]
+        gross.widget.attrs.update({"data-tare": f"{spool.tare_weight_g:f}", "data-net-target": "#net-preview"})
+        gross.help_text = f"The empty spool's {spool.tare_weight_g:,.0f} g are subtracted."
+
+
+class NoteForm(PageForm):
+    """An optional note (mark empty, reverse)."""
+
+    note = forms.CharField(max_length=500, required=False)

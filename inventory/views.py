@@ -1,0 +1,260 @@
+"""Inventory pages: thin views — parse a form, call one selector or service, render.
+
+The page mechanics (partials for HTMX, pagination, submitting a form to a service, 404s) are
+in ``prodtrack.pages``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from inventory import selectors, services
+from inventory.forms import (ItemTypeFilterForm, ItemTypeForm, LedgerFilterForm, LocationFilterForm, LocationForm,
+                             NoteForm, SpoolFilterForm, SpoolReceiveForm, SpoolWeighForm, StockFilterForm,
+                             WorkstationFilterForm, WorkstationForm)
+from inventory.models import ItemType, Location, Spool, Workstation
+from prodtrack.models import Role
+from prodtrack.forms import PageForm
+from prodtrack.pages import filtered, found, next_url, paginate, render_page, submit, wants_partial
+from prodtrack.tenancy import get_for_tenant, role_required
+
+T = TypeVar("T")
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _tenant_object(model: type[T], request: HttpRequest, pk: int) -> T:
+    return found(get_for_tenant, queryset=model, tenant=request.tenant, pk=pk)
+
+
+# --- item types ------------------------------------------------------------------------------
+
+@role_required(Role.VIEWER)
+def item_list(request: HttpRequest) -> HttpResponse:
+    """Item types: search, kind filter, sort by name/SKU/kind/cost."""
+    form = ItemTypeFilterForm(request.GET, tenant=request.tenant)
+    rows = filtered(form, lambda: selectors.item_type_list(tenant=request.tenant, filters=request.GET))
+    return render_page(request, "inventory/item_list.html", {"form": form, "page": paginate(request, rows)})
+
+
+@role_required(Role.MANAGER)
+def item_create(request: HttpRequest) -> HttpResponse:
+    """Create an item type (``item_type_create``)."""
+    form = ItemTypeForm(_posted(request), initial={"kind": ItemType.Kind.MATERIAL, "is_active": True})
+    item, status = submit(request, form, lambda: services.item_type_create(
+        tenant=request.tenant, **form.create_values()))
+    if item is not None:
+        messages.success(request, f"{item.name} created.")
+        return redirect("inventory:item-list")
+    return render(request, "inventory/item_form.html", {"form": form}, status=status)
+
+
+@role_required(Role.MANAGER)
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit an item type (``item_type_update`` with the changed fields)."""
+    item_type = _tenant_object(ItemType, request, pk)
+    form = ItemTypeForm(_posted(request), obj=item_type)
+    item, status = submit(request, form, lambda: services.item_type_update(
+        item_type=item_type, data=form.changed_values()))
+    if item is not None:
+        messages.success(request, f"{item.name} saved.")
+        return redirect("inventory:item-list")
+    return render(request, "inventory/item_form.html", {"form": form, "item_type": item_type}, status=status)
+
+
+# --- spools ----------------------------------------------------------------------------------
+
+@role_required(Role.VIEWER)
+def spool_list(request: HttpRequest) -> HttpResponse:
+    """Spools with material swatch and remaining weight; filter by status, location, material."""
+    form = SpoolFilterForm(request.GET, tenant=request.tenant)
+    rows = filtered(form, lambda: selectors.spool_list(tenant=request.tenant, filters=request.GET))
+    return render_page(request, "inventory/spool_list.html", {"form": form, "page": paginate(request, rows)})
+
+
+@role_required(Role.OPERATOR)
+def spool_receive(request: HttpRequest) -> HttpResponse:
+    """Receive a spool of a material picked from the catalog search (``spool_receive``)."""
+    form = SpoolReceiveForm(_posted(request), tenant=request.tenant)
+    spool, status = submit(request, form, lambda: services.spool_receive(
+        tenant=request.tenant, by=request.user, **form.service_values()))
+    if spool is not None:
+        messages.success(request, f"Spool #{spool.pk} received: {spool.initial_weight_g:,.0f} g of "
+                                  f"{spool.item_type.name}.")
+        return redirect("inventory:spool-detail", pk=spool.pk)
+    return render(request, "inventory/spool_receive.html", {"form": form}, status=status)
+
+
+@role_required(Role.VIEWER)
+def material_search(request: HttpRequest) -> HttpResponse:
+    """Catalog matches for the receive form's search box (an HTMX fragment)."""
+    query = request.GET.get("q", "").strip()
+    matches = selectors.material_search(tenant=request.tenant, query=query)
+    return render(request, "inventory/spool_receive.html#matches", {"query": query, "matches": matches})
+
+
+def _spool_page(request: HttpRequest, spool: Spool, *, weigh_form: SpoolWeighForm | None = None,
+                action_form: PageForm | None = None, status: int = 200) -> HttpResponse:
+    """The spool detail page (also re-rendered with the errors of a refused action)."""
+    rows = selectors.transaction_list(tenant=request.tenant, filters={"spool": spool.pk})
+    return render_page(request, "inventory/spool_detail.html", {
+        "spool": spool, "page": paginate(request, rows),
+        "weigh_form": weigh_form or SpoolWeighForm(spool=spool), "action_form": action_form,
+    }, status=status)
+
+
+@role_required(Role.VIEWER)
+def spool_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One spool: swatch, remaining weight, actions and its ledger rows."""
+    return _spool_page(request, found(selectors.spool_get, tenant=request.tenant, pk=pk))
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def spool_weigh(request: HttpRequest, pk: int) -> HttpResponse:
+    """Weigh a spool: the books follow the scale (``spool_adjust`` with the gross weight)."""
+    spool = found(selectors.spool_get, tenant=request.tenant, pk=pk)
+    form = SpoolWeighForm(request.POST, spool=spool)
+    weighed, status = submit(request, form, lambda: services.spool_adjust(spool=spool, by=request.user,
+                                                                          **form.cleaned_data))
+    if weighed is None:
+        return _spool_page(request, spool, weigh_form=form, status=status)
+    change = weighed.current_weight_g - spool.current_weight_g
+    messages.success(request, f"Spool #{spool.pk} weighed: {weighed.current_weight_g:,.0f} g net "
+                              f"({change:+,.0f} g).")
+    return redirect("inventory:spool-detail", pk=spool.pk)
+
+
+def _spool_action(request: HttpRequest, pk: int, action: Callable[..., Spool], done: str) -> HttpResponse:
+    spool = found(selectors.spool_get, tenant=request.tenant, pk=pk)
+    form = PageForm(request.POST)  # no fields: it carries the service's refusal back to the page
+    result, status = submit(request, form, lambda: action(spool=spool, by=request.user))
+    if result is None:
+        return _spool_page(request, spool, action_form=form, status=status)
+    messages.success(request, f"Spool #{spool.pk} {done}.")
+    return redirect("inventory:spool-detail", pk=spool.pk)
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def spool_mark_empty(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a spool empty; what the books still hold is written off (``spool_mark_empty``)."""
+    return _spool_action(request, pk, services.spool_mark_empty, "marked empty")
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def spool_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Archive a spool (``spool_archive``)."""
+    return _spool_action(request, pk, services.spool_archive, "archived")
+
+
+# --- ledger and stock ------------------------------------------------------------------------
+
+@role_required(Role.VIEWER)
+def ledger(request: HttpRequest) -> HttpResponse:
+    """The inventory ledger, newest first, with links to each row's source document."""
+    form = LedgerFilterForm(request.GET, tenant=request.tenant)
+    rows = filtered(form, lambda: selectors.transaction_list(tenant=request.tenant, filters=request.GET))
+    return render_page(request, "inventory/ledger.html", {"form": form, "page": paginate(request, rows)})
+
+
+@role_required(Role.MANAGER)
+def ledger_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reverse one ledger row (``inventory_transaction_reverse``); GET shows the confirmation."""
+    row = found(get_for_tenant, queryset=selectors.transaction_list(tenant=request.tenant), tenant=request.tenant,
+                pk=pk)
+    form = NoteForm(_posted(request))
+    reversal, status = submit(request, form, lambda: services.inventory_transaction_reverse(
+        transaction_row=row, by=request.user, **form.cleaned_data))
+    if reversal is not None:
+        messages.success(request, f"Transaction #{row.pk} reversed by #{reversal.pk}.")
+        return redirect(next_url(request, "inventory:ledger"))
+    return render(request, "inventory/ledger_reverse.html",
+                  {"row": row, "rows": [row], "form": form, "next": next_url(request, "")}, status=status)
+
+
+@role_required(Role.VIEWER)
+def stock(request: HttpRequest) -> HttpResponse:
+    """Stock on hand per item and location; the full page adds grams of filament per material."""
+    form = StockFilterForm(request.GET, tenant=request.tenant)
+    rows = filtered(form, lambda: selectors.stock_list(tenant=request.tenant, filters=request.GET))
+    context = {"form": form, "page": paginate(request, rows)}
+    if not wants_partial(request):
+        context["filament"] = selectors.filament_on_hand(tenant=request.tenant)
+    return render_page(request, "inventory/stock.html", context)
+
+
+# --- locations and workstations ------------------------------------------------------------------
+
+@role_required(Role.VIEWER)
+def location_list(request: HttpRequest) -> HttpResponse:
+    """Locations where stock sits."""
+    form = LocationFilterForm(request.GET, tenant=request.tenant)
+    rows = filtered(form, lambda: selectors.location_list(tenant=request.tenant, filters=request.GET))
+    return render_page(request, "inventory/location_list.html", {"form": form, "page": paginate(request, rows)})
+
+
+@role_required(Role.MANAGER)
+def location_create(request: HttpRequest) -> HttpResponse:
+    """Create a location (``location_create``)."""
+    form = LocationForm(_posted(request))
+    location, status = submit(request, form, lambda: services.location_create(
+        tenant=request.tenant, **form.cleaned_data))
+    if location is not None:
+        messages.success(request, f"Location {location.name} created.")
+        return redirect("inventory:location-list")
+    return render(request, "inventory/location_form.html", {"form": form}, status=status)
+
+
+@role_required(Role.MANAGER)
+def location_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename or re-kind a location (``location_update``)."""
+    location = _tenant_object(Location, request, pk)
+    form = LocationForm(_posted(request), obj=location)
+    saved, status = submit(request, form, lambda: services.location_update(
+        location=location, data=form.changed_values()))
+    if saved is not None:
+        messages.success(request, f"Location {saved.name} saved.")
+        return redirect("inventory:location-list")
+    return render(request, "inventory/location_form.html", {"form": form, "location": location}, status=status)
+
+
+@role_required(Role.VIEWER)
+def workstation_list(request: HttpRequest) -> HttpResponse:
+    """Workstations (printers, benches) with their location."""
+    form = WorkstationFilterForm(request.GET, tenant=request.tenant)
+    rows = filtered(form, lambda: selectors.workstation_list(tenant=request.tenant, filters=request.GET))
+    return render_page(request, "inventory/workstation_list.html", {"form": form, "page": paginate(request, rows)})
+
+
+@role_required(Role.MANAGER)
+def workstation_create(request: HttpRequest) -> HttpResponse:
+    """Create a workstation (``workstation_create``)."""
+    form = WorkstationForm(_posted(request), tenant=request.tenant, initial={"is_active": True})
+    workstation, status = submit(request, form, lambda: services.workstation_create(
+        tenant=request.tenant, **form.cleaned_data))
+    if workstation is not None:
+        messages.success(request, f"Workstation {workstation.name} created.")
+        return redirect("inventory:workstation-list")
+    return render(request, "inventory/workstation_form.html", {"form": form}, status=status)
+
+
+@role_required(Role.MANAGER)
+def workstation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a workstation (``workstation_update``)."""
+    workstation = _tenant_object(Workstation, request, pk)
+    form = WorkstationForm(_posted(request), tenant=request.tenant, obj=workstation)
+    saved, status = submit(request, form, lambda: services.workstation_update(
+        workstation=workstation, data=form.changed_values()))
+    if saved is not None:
+        messages.success(request, f"Workstation {saved.name} saved.")
+        return redirect("inventory:workstation-list")
+    return render(request, "inventory/workstation_form.html", {"form": form, "workstation": workstation},
+                  status=status)
