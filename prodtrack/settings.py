@@ -160,6 +160,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ItemKindEnum": "inventory.models.ItemType.Kind",
+        "LocationKindEnum": "inventory.models.Location.Kind",
+        "WorkstationKindEnum": "inventory.models.Workstation.Kind",
+    },
 }
 
 # Celery: embedded filesystem broker unless CELERY_BROKER_URL is set.
