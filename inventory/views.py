@@ -10,6 +10,7 @@ from typing import Any, Callable, TypeVar
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from inventory import selectors, services
@@ -19,7 +20,7 @@ from inventory.forms import (ItemTypeFilterForm, ItemTypeForm, LedgerFilterForm,
 from inventory.models import ItemType, Location, Spool, Workstation
 from prodtrack.models import Role
 from prodtrack.forms import PageForm
-from prodtrack.pages import filtered, found, next_url, paginate, render_page, submit, wants_partial
+from prodtrack.pages import filtered, form_page, found, next_url, paginate, render_page, submit, wants_partial
 from prodtrack.tenancy import get_for_tenant, role_required
 
 T = TypeVar("T")
@@ -47,12 +48,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
 def item_create(request: HttpRequest) -> HttpResponse:
     """Create an item type (``item_type_create``)."""
     form = ItemTypeForm(_posted(request), initial={"kind": ItemType.Kind.MATERIAL, "is_active": True})
-    item, status = submit(request, form, lambda: services.item_type_create(
-        tenant=request.tenant, **form.create_values()))
-    if item is not None:
-        messages.success(request, f"{item.name} created.")
-        return redirect("inventory:item-list")
-    return render(request, "inventory/item_form.html", {"form": form}, status=status)
+    return form_page(request, form, lambda: services.item_type_create(tenant=request.tenant, **form.create_values()),
+                     template="inventory/item_form.html", done=lambda item: f"{item.name} created.",
+                     success_url=reverse("inventory:item-list"))
 
 
 @role_required(Role.MANAGER)
@@ -60,12 +58,9 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit an item type (``item_type_update`` with the changed fields)."""
     item_type = _tenant_object(ItemType, request, pk)
     form = ItemTypeForm(_posted(request), obj=item_type)
-    item, status = submit(request, form, lambda: services.item_type_update(
-        item_type=item_type, data=form.changed_values()))
-    if item is not None:
-        messages.success(request, f"{item.name} saved.")
-        return redirect("inventory:item-list")
-    return render(request, "inventory/item_form.html", {"form": form, "item_type": item_type}, status=status)
+    return form_page(request, form, lambda: services.item_type_update(item_type=item_type, data=form.changed_values()),
+                     template="inventory/item_form.html", done=lambda item: f"{item.name} saved.",
+                     success_url=reverse("inventory:item-list"), context={"item_type": item_type})
 
 
 # --- spools ----------------------------------------------------------------------------------
@@ -205,12 +200,9 @@ def location_list(request: HttpRequest) -> HttpResponse:
 def location_create(request: HttpRequest) -> HttpResponse:
     """Create a location (``location_create``)."""
     form = LocationForm(_posted(request))
-    location, status = submit(request, form, lambda: services.location_create(
-        tenant=request.tenant, **form.cleaned_data))
-    if location is not None:
-        messages.success(request, f"Location {location.name} created.")
-        return redirect("inventory:location-list")
-    return render(request, "inventory/location_form.html", {"form": form}, status=status)
+    return form_page(request, form, lambda: services.location_create(tenant=request.tenant, **form.cleaned_data),
+                     template="inventory/location_form.html", done=lambda saved: f"Location {saved.name} created.",
+                     success_url=reverse("inventory:location-list"))
 
 
 @role_required(Role.MANAGER)
@@ -218,12 +210,9 @@ def location_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename or re-kind a location (``location_update``)."""
     location = _tenant_object(Location, request, pk)
     form = LocationForm(_posted(request), obj=location)
-    saved, status = submit(request, form, lambda: services.location_update(
-        location=location, data=form.changed_values()))
-    if saved is not None:
-        messages.success(request, f"Location {saved.name} saved.")
-        return redirect("inventory:location-list")
-    return render(request, "inventory/location_form.html", {"form": form, "location": location}, status=status)
+    return form_page(request, form, lambda: services.location_update(location=location, data=form.changed_values()),
+                     template="inventory/location_form.html", done=lambda saved: f"Location {saved.name} saved.",
+                     success_url=reverse("inventory:location-list"), context={"location": location})
 
 
 @role_required(Role.VIEWER)
@@ -238,12 +227,10 @@ def workstation_list(request: HttpRequest) -> HttpResponse:
 def workstation_create(request: HttpRequest) -> HttpResponse:
     """Create a workstation (``workstation_create``)."""
     form = WorkstationForm(_posted(request), tenant=request.tenant, initial={"is_active": True})
-    workstation, status = submit(request, form, lambda: services.workstation_create(
-        tenant=request.tenant, **form.cleaned_data))
-    if workstation is not None:
-        messages.success(request, f"Workstation {workstation.name} created.")
-        return redirect("inventory:workstation-list")
-    return render(request, "inventory/workstation_form.html", {"form": form}, status=status)
+    return form_page(request, form, lambda: services.workstation_create(tenant=request.tenant, **form.cleaned_data),
+                     template="inventory/workstation_form.html",
+                     done=lambda saved: f"Workstation {saved.name} created.",
+                     success_url=reverse("inventory:workstation-list"))
 
 
 @role_required(Role.MANAGER)
@@ -251,10 +238,7 @@ def workstation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a workstation (``workstation_update``)."""
     workstation = _tenant_object(Workstation, request, pk)
     form = WorkstationForm(_posted(request), tenant=request.tenant, obj=workstation)
-    saved, status = submit(request, form, lambda: services.workstation_update(
-        workstation=workstation, data=form.changed_values()))
-    if saved is not None:
-        messages.success(request, f"Workstation {saved.name} saved.")
-        return redirect("inventory:workstation-list")
-    return render(request, "inventory/workstation_form.html", {"form": form, "workstation": workstation},
-                  status=status)
+    return form_page(request, form, lambda: services.workstation_update(
+        workstation=workstation, data=form.changed_values()),
+        template="inventory/workstation_form.html", done=lambda saved: f"Workstation {saved.name} saved.",
+        success_url=reverse("inventory:workstation-list"), context={"workstation": workstation})

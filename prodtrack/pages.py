@@ -12,7 +12,8 @@ from typing import Any, Callable, TypeVar
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -89,3 +90,14 @@ def next_url(request: HttpRequest, default: str) -> str:
                                                   require_https=request.is_secure()):
         return target
     return default
+
+
+def form_page(request: HttpRequest, form: PageForm, save: Callable[[], T], *, template: str,
+              done: Callable[[T], str], success_url: str, context: dict[str, Any] | None = None) -> HttpResponse:
+    """A create/edit page: on a successful POST flash ``done(result)`` and redirect to ``success_url``;
+    otherwise (GET, or errors) render ``template`` with the form and ``context``."""
+    result, status = submit(request, form, save)
+    if result is not None:
+        messages.success(request, done(result))
+        return redirect(success_url)
+    return render(request, template, {"form": form, **(context or {})}, status=status)
