@@ -89,9 +89,10 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
             after = spool.current_weight_g + spool_deltas[spool.pk]
             if after < 0:
                 raise SpoolShortError(
-                    f"Spool #{spool.pk} holds {spool.current_weight_g} g; this needs {-spool_deltas[spool.pk]} g.",
+                    f"Spool #{spool.pk} holds {spool.current_weight_g} g; this needs {-spool_deltas[spool.pk]} g "
+                    f"({-after} g short).",
                     spool_id=spool.pk, current_weight_g=str(spool.current_weight_g),
-                    change_g=str(spool_deltas[spool.pk]))
+                    change_g=str(spool_deltas[spool.pk]), shortfall_g=str(-after))
     created_at = at or timezone.now()
     rows = InventoryTransaction.objects.bulk_create([
         InventoryTransaction(
@@ -137,6 +138,31 @@ def inventory_transaction_reverse(*, transaction_row: InventoryTransaction, by: 
     except IntegrityError as error:  # the one-reversal-per-row constraint, should a lock ever be bypassed
         raise AlreadyReversedError(f"Transaction {row.pk} is already reversed.", transaction_id=row.pk) from error
     return reversal
+
+
+@traced("inventory_transaction.reverse_reference")
+@transaction.atomic
+def inventory_transactions_reverse_reference(*, tenant: Tenant, by: User, reference_type: str, reference_id: str,
+                                             transaction_types: Sequence[str] | None = None, note: str = "",
+                                             at: datetime | None = None) -> list[InventoryTransaction]:
+    """Reverse every not-yet-reversed row a source document posted (e.g. voiding a production run).
+
+    ``transaction_types`` limits which rows (e.g. only ``production`` output); reversal rows are
+    never reversed. The rows are locked first, so two concurrent voids reverse each row once.
+    Returns the reversal rows (empty when there was nothing left to reverse).
+    """
+    rows = list(InventoryTransaction.objects.select_for_update(of=("self",))
+                .select_related("item_type", "location", "spool")
+                .filter(tenant=tenant, reference_type=reference_type, reference_id=str(reference_id),
+                        reversed_by__isnull=True)
+                .exclude(transaction_type=InventoryTransaction.Type.REVERSAL)
+                .filter(**({"transaction_type__in": transaction_types} if transaction_types else {}))
+                .order_by("pk"))
+    return inventory_transactions_post(tenant=tenant, by=by, at=at, entries=[LedgerEntry(
+        item_type=row.item_type, location=row.location, spool=row.spool, quantity=-row.quantity,
+        transaction_type=InventoryTransaction.Type.REVERSAL, reference_type=row.reference_type,
+        reference_id=row.reference_id, reference_label=f"Reversal of #{row.pk} ({row.reference_label})",
+        note=note, reverses=row) for row in rows])
 
 
 @traced("stock.adjust")

@@ -1,1 +1,172 @@
-"""runs models: built by a later issue (see DESIGN.md)."""
+"""Production runs: what was really printed, on which printer, with which spools (DESIGN §4).
+
+Weights are grams (Decimal, 2 places), durations seconds, money 2 places. The run keeps its
+material totals and total-filament variance up to date (``runs.services`` refreshes them on
+every change) so lists filter and sort by variance without aggregating per row.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from inventory.models import GRAMS, MONEY, ItemType, Location, Spool, Workstation
+from prodtrack.tenancy import TenantOwned
+
+ZERO = Decimal("0")
+
+
+class ProductionRunQuerySet(models.QuerySet):
+    def for_tenant(self, tenant) -> "ProductionRunQuerySet":
+        """The tenant's runs that are not soft-deleted."""
+        return self.filter(tenant=tenant, deleted_at__isnull=True)
+
+
+class ProductionRun(TenantOwned):
+    """One production run (a print job as executed). Numbered ``{short_code}-YYYYMMDD-NNN``."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    run_number = models.CharField(max_length=40)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    workstation = models.ForeignKey(Workstation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 help_text="Where the output goes; default: the workstation's location.")
+    printer_name = models.CharField(max_length=120, blank=True)
+    slicer = models.CharField(max_length=120, blank=True)
+    estimated_duration_s = models.PositiveIntegerField(null=True, blank=True)
+    bed_temp_c = models.SmallIntegerField(null=True, blank=True)
+    nozzle_temp_c = models.SmallIntegerField(null=True, blank=True)
+    quality_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
+    quality_notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    completion_notes = models.TextField(blank=True)
+    original_run = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reprints")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Totals over the run's materials, kept by runs.services (grams; money of the spools' cost/g).
+    estimated_weight_g = models.DecimalField(**GRAMS, default=ZERO)
+    estimated_purge_g = models.DecimalField(**GRAMS, default=ZERO)
+    actual_weight_g = models.DecimalField(**GRAMS, null=True, blank=True)
+    actual_purge_g = models.DecimalField(**GRAMS, null=True, blank=True)
+    estimated_cost = models.DecimalField(**MONEY, default=ZERO)
+    actual_cost = models.DecimalField(**MONEY, null=True, blank=True)
+    variance_pct = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True,
+                                       help_text="Total filament (weight + purge) variance, %.")
+
+    objects = ProductionRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "run_number"], name="run_unique_tenant_number"),
+            models.CheckConstraint(condition=Q(quality_rating__isnull=True) | Q(quality_rating__gte=1,
+                                                                                  quality_rating__lte=5),
+                                   name="run_quality_rating_1_5"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-started_at", "-id"], condition=Q(deleted_at__isnull=True),
+                         name="run_tenant_started"),
+            models.Index(fields=["tenant", "status", "-started_at"], condition=Q(deleted_at__isnull=True),
+                         name="run_tenant_status_started"),
+            models.Index(fields=["tenant", "variance_pct"], condition=Q(deleted_at__isnull=True),
+                         name="run_tenant_variance"),
+        ]
+
+    def __str__(self) -> str:
+        return self.run_number
+
+    @property
+    def estimated_total_g(self) -> Decimal:
+        return self.estimated_weight_g + self.estimated_purge_g
+
+    @property
+    def actual_total_g(self) -> Decimal | None:
+        if self.actual_weight_g is None:
+            return None
+        return self.actual_weight_g + (self.actual_purge_g or ZERO)
+
+    @property
+    def actual_duration_s(self) -> int | None:
+        """Seconds from start to completion (None until the run ends)."""
+        if self.completed_at is None:
+            return None
+        return max(0, int((self.completed_at - self.started_at).total_seconds()))
+
+
+class ProductionRunItem(models.Model):
+    """A product printed in the run: planned ``quantity``, and at completion how many came out
+    right (``successful_quantity``) or not (``failed_quantity``)."""
+
+    run = models.ForeignKey(ProductionRun, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(ItemType, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    successful_quantity = models.PositiveIntegerField(default=0)
+    failed_quantity = models.PositiveIntegerField(default=0)
+    bed_position = models.CharField(max_length=40, blank=True)
+    estimated_cost = models.DecimalField(**MONEY, default=ZERO)
+    waste_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(successful_quantity__lte=F("quantity") - F("failed_quantity")),
+                                   name="runitem_outcome_within_quantity"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="runitem_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+
+class ProductionRunMaterial(models.Model):
+    """A spool used by the run: estimated and actual grams of filament and of purge.
+
+    ``weight_before_g``/``weight_after_g`` record the spool on the scale when the actual was
+    measured that way (actual = before − after − purge).
+    """
+
+    run = models.ForeignKey(ProductionRun, on_delete=models.CASCADE, related_name="materials")
+    spool = models.ForeignKey(Spool, on_delete=models.PROTECT, related_name="run_materials")
+    estimated_weight_g = models.DecimalField(**GRAMS, default=ZERO)
+    estimated_purge_g = models.DecimalField(**GRAMS, default=ZERO)
+    actual_weight_g = models.DecimalField(**GRAMS, null=True, blank=True)
+    actual_purge_g = models.DecimalField(**GRAMS, null=True, blank=True)
+    weight_before_g = models.DecimalField(**GRAMS, null=True, blank=True)
+    weight_after_g = models.DecimalField(**GRAMS, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "spool"], name="runmaterial_unique_spool"),
+            models.CheckConstraint(condition=Q(estimated_weight_g__gte=0) & Q(estimated_purge_g__gte=0),
+                                   name="runmaterial_estimates_non_negative"),
+            models.CheckConstraint(condition=(Q(actual_weight_g__isnull=True) | Q(actual_weight_g__gte=0))
+                                   & (Q(actual_purge_g__isnull=True) | Q(actual_purge_g__gte=0)),
+                                   name="runmaterial_actuals_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"spool {self.spool_id} in run {self.run_id}"
+
+    @property
+    def estimated_total_g(self) -> Decimal:
+        return self.estimated_weight_g + self.estimated_purge_g
+
+    @property
+    def actual_total_g(self) -> Decimal | None:
+        if self.actual_weight_g is None:
+            return None
+        return self.actual_weight_g + (self.actual_purge_g or ZERO)

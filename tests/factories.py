@@ -102,3 +102,13 @@ def receive_spool(*, tenant: Tenant, by: User, material: ItemType | None = None,
     location = location or LocationFactory(tenant=tenant)
     return inventory_services.spool_receive(tenant=tenant, by=by, item_type=material, location=location,
                                             initial_weight_g=Decimal(grams), **kwargs)
+
+
+def make_recipe(*, tenant: Tenant, product: ItemType, inputs: list[tuple[ItemType, str]], output_quantity: int = 1,
+                duration_s: int = 3600, name: str | None = None):
+    """A recipe through the real service: ``inputs`` are (item type, quantity per run) pairs."""
+    from plans.services import InputSpec, recipe_create
+
+    return recipe_create(tenant=tenant, name=name or f"{product.name} plate", product=product,
+                         output_quantity=output_quantity, duration_s=duration_s,
+                         inputs=[InputSpec(item_type=item, quantity=Decimal(qty)) for item, qty in inputs])

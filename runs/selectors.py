@@ -1,0 +1,169 @@
+"""Production run reads: lists, detail, and the analytics (variance report, product history,
+spool usage). Aggregates run in the database; lists run a fixed number of queries."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Avg, Case, Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, When
+from django.db.models.functions import TruncDate
+
+from inventory.models import InventoryTransaction, ItemType, Spool
+from prodtrack.exceptions import NotFoundError
+from prodtrack.filters import apply_filters
+from prodtrack.models import Tenant
+from prodtrack.tenancy import get_for_tenant
+from runs.filters import ProductionRunFilter
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.services import REFERENCE_RUN
+from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL
+
+ITEMS = Prefetch("items", queryset=ProductionRunItem.objects.select_related("product"))
+MATERIALS = Prefetch("materials", queryset=ProductionRunMaterial.objects.select_related(
+    "spool__item_type", "spool__location"))
+REPRINTS = Prefetch("reprints", queryset=ProductionRun.objects.filter(deleted_at__isnull=True).only(
+    "id", "run_number", "status", "original_run_id"))
+# A product is "consistently" off when at least this many completed runs show it, its average
+# is beyond the band and at least this share of its runs sit on that side.
+RECOMMEND_MIN_RUNS = 3
+RECOMMEND_MIN_SHARE = Decimal("0.6")
+
+
+def production_run_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[ProductionRun]:
+    """Runs newest first with workstation and items (2 queries for any page: runs, items).
+
+    Filters: q (run number), status (repeatable), date_from/date_to (start date), product,
+    spool, workstation; ordering: started_at, run_number, variance (± for descending).
+    """
+    qs = (ProductionRun.objects.for_tenant(tenant).select_related("workstation", "original_run")
+          .prefetch_related(ITEMS))
+    return apply_filters(ProductionRunFilter, filters, qs, tenant=tenant)
+
+
+def production_run_get(*, tenant: Tenant, pk: Any) -> ProductionRun:
+    """One run with items, materials (spool, material, location) and reprints; NotFoundError (404)
+    for another tenant's or a deleted run. Four queries whatever the number of items."""
+    qs = (ProductionRun.objects.filter(deleted_at__isnull=True)
+          .select_related("workstation", "location", "original_run", "created_by")
+          .prefetch_related(ITEMS, MATERIALS, REPRINTS))
+    return get_for_tenant(qs, tenant, pk, label="production run")
+
+
+def run_item_get(*, run: ProductionRun, pk: Any) -> ProductionRunItem:
+    """An item of ``run`` (already tenant-checked), or NotFoundError (404)."""
+    return _child(ProductionRunItem, run, pk, "run item")
+
+
+def run_material_get(*, run: ProductionRun, pk: Any) -> ProductionRunMaterial:
+    """A material of ``run`` (already tenant-checked), or NotFoundError (404)."""
+    return _child(ProductionRunMaterial, run, pk, "run material")
+
+
+def _child(model, run: ProductionRun, pk: Any, label: str):
+    try:
+        child = model.objects.get(run=run, pk=int(pk))
+    except (model.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError(f"{label.capitalize()} {pk} not found.", id=str(pk)) from None
+    child.run = run
+    return child
+
+
+def _pct(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def variance_report(*, tenant: Tenant, filters: Any = None) -> dict[str, Any]:
+    """Variance across completed runs (filters: date_from, date_to, product).
+
+    Returns ``{"summary": {runs, average_variance_pct, estimated_g, actual_g, total_variance_pct},
+    "products": [{product_id, product_name, runs, average_variance_pct, over_runs, under_runs}],
+    "by_day": [{day, runs, estimated_g, actual_g, average_variance_pct}], "recommendations":
+    [{product_id, product_name, average_variance_pct, runs, message}]}``. Three aggregate queries.
+    A run's total-filament variance counts for every product printed in it.
+    """
+    data = {key: value for key, value in (filters or {}).items() if key in {"date_from", "date_to", "product"}}
+    runs = production_run_list(tenant=tenant, filters=data).filter(
+        status=ProductionRun.Status.COMPLETED, variance_pct__isnull=False).order_by()
+    totals = runs.aggregate(runs=Count("pk"), average=Avg("variance_pct"), estimated_w=Sum("estimated_weight_g"),
+                            estimated_p=Sum("estimated_purge_g"), actual_w=Sum("actual_weight_g"),
+                            actual_p=Sum("actual_purge_g"))
+    estimated = (totals["estimated_w"] or 0) + (totals["estimated_p"] or 0)
+    actual = (totals["actual_w"] or 0) + (totals["actual_p"] or 0)
+    products = list(
+        ProductionRunItem.objects.filter(run__in=runs.values("pk"))
+        .values("product_id", "product__name")
+        .annotate(runs=Count("run", distinct=True), average=Avg("run__variance_pct"),
+                  over_runs=Count("run", distinct=True, filter=Q(run__variance_pct__gt=BAND_LIMIT_PCT)),
+                  under_runs=Count("run", distinct=True, filter=Q(run__variance_pct__lt=-BAND_LIMIT_PCT)))
+        .order_by("-average", "product__name"))
+    by_day = [
+        {"day": row["day"], "runs": row["runs"], "estimated_g": row["estimated_w"] + row["estimated_p"],
+         "actual_g": row["actual_w"] + row["actual_p"], "average_variance_pct": _pct(row["average"])}
+        for row in runs.annotate(day=TruncDate("started_at")).values("day")
+        .annotate(runs=Count("pk"), estimated_w=Sum("estimated_weight_g"), estimated_p=Sum("estimated_purge_g"),
+                  actual_w=Sum("actual_weight_g"), actual_p=Sum("actual_purge_g"), average=Avg("variance_pct"))
+        .order_by("day")]
+    rows, recommendations = [], []
+    for row in products:
+        average = _pct(row["average"])
+        rows.append({"product_id": row["product_id"], "product_name": row["product__name"], "runs": row["runs"],
+                     "average_variance_pct": average, "over_runs": row["over_runs"],
+                     "under_runs": row["under_runs"]})
+        side = "over" if average > BAND_LIMIT_PCT else "under" if average < -BAND_LIMIT_PCT else None
+        same_side = row["over_runs"] if side == "over" else row["under_runs"]
+        if side and row["runs"] >= RECOMMEND_MIN_RUNS and same_side >= RECOMMEND_MIN_SHARE * row["runs"]:
+            recommendations.append({
+                "product_id": row["product_id"], "product_name": row["product__name"], "runs": row["runs"],
+                "average_variance_pct": average,
+                "message": f"{row['product__name']} is consistently {abs(average):.0f} % {side} estimate "
+                           f"— update its recipe."})
+    return {
+        "summary": {"runs": totals["runs"], "average_variance_pct": _pct(totals["average"]),
+                    "estimated_g": estimated, "actual_g": actual,
+                    "total_variance_pct": _pct((actual - estimated) / estimated * 100) if estimated else None},
+        "products": rows, "by_day": by_day, "recommendations": recommendations,
+    }
+
+
+ITEM_ACTUAL_COST = ExpressionWrapper(
+    Case(When(run__estimated_cost__gt=0, run__actual_cost__isnull=False,
+              then=F("estimated_cost") * F("run__actual_cost") / F("run__estimated_cost")),
+         default=None),
+    output_field=DecimalField(max_digits=14, decimal_places=4))
+
+
+def product_production_history(*, tenant: Tenant, product: ItemType) -> tuple[dict[str, Any], QuerySet]:
+    """A product's production: ``(summary, items)``.
+
+    ``items`` are its run items newest first with their run (for a paginated table), each with
+    ``actual_cost``: the item's estimated cost scaled by its run's actual ÷ estimated material
+    cost. ``summary``: runs, planned / successful / failed pieces, estimated cost per planned
+    piece and actual cost per good piece (waste included) over completed runs.
+    """
+    items = (ProductionRunItem.objects.filter(run__tenant=tenant, run__deleted_at__isnull=True, product=product)
+             .select_related("run").annotate(actual_cost=ITEM_ACTUAL_COST).order_by("-run__started_at", "-pk"))
+    done = items.filter(run__status=ProductionRun.Status.COMPLETED)
+    sums = done.aggregate(runs=Count("run", distinct=True), planned=Sum("quantity"), good=Sum("successful_quantity"),
+                          failed=Sum("failed_quantity"), estimated=Sum("estimated_cost"), actual=Sum("actual_cost"))
+    cent = Decimal("0.01")
+    summary = {
+        "product_id": product.pk, "product_name": product.name, "runs": sums["runs"],
+        "planned": sums["planned"] or 0, "successful": sums["good"] or 0, "failed": sums["failed"] or 0,
+        "estimated_cost_per_piece": (sums["estimated"] / sums["planned"]).quantize(cent) if sums["planned"] else None,
+        "actual_cost_per_piece": (sums["actual"] / sums["good"]).quantize(cent)
+        if sums["good"] and sums["actual"] is not None else None,
+    }
+    return summary, items
+
+
+def spool_production_usage(*, tenant: Tenant, spool: Spool) -> tuple[dict[str, Any], QuerySet]:
+    """Which runs used a spool: ``(summary, materials)``.
+
+    ``materials`` are the spool's run materials newest first with their run; ``summary`` gives
+    the runs and the net grams the ledger says production took from it (usage minus reversals).
+    """
+    materials = (ProductionRunMaterial.objects.filter(spool=spool, run__tenant=tenant, run__deleted_at__isnull=True)
+                 .select_related("run").order_by("-run__started_at", "-pk"))
+    used = (InventoryTransaction.objects.for_tenant(tenant).filter(spool=spool, reference_type=REFERENCE_RUN)
+            .aggregate(total=Sum("quantity"))["total"] or Decimal("0"))
+    return {"spool_id": spool.pk, "runs": materials.values("run").distinct().count(), "used_g": -used}, materials
