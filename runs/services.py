@@ -343,7 +343,10 @@ def production_run_item_add(*, run: ProductionRun, item: ItemSpec) -> Production
 @traced("production_run.item_update")
 @transaction.atomic
 def production_run_item_update(*, item: ProductionRunItem, data: dict[str, Any]) -> ProductionRunItem:
-    """Change an item's quantity, bed position or estimated cost while the run is in progress."""
+    """Change an item's quantity, bed position or estimated cost while the run is in progress.
+
+    A new quantity without a new cost scales the estimated cost with it (cost per piece kept).
+    """
     allowed = {"quantity", "bed_position", "estimated_cost"}
     unknown = set(data) - allowed
     if unknown:
@@ -353,6 +356,8 @@ def production_run_item_update(*, item: ProductionRunItem, data: dict[str, Any])
         raise ValidationError.for_field("quantity", "must be at least 1.")
     if data.get("estimated_cost", ZERO) < 0:
         raise ValidationError.for_field("estimated_cost", "must be 0 or more.")
+    if "quantity" in data and "estimated_cost" not in data and data["quantity"] != item.quantity:
+        data = {**data, "estimated_cost": _money(item.estimated_cost * data["quantity"] / item.quantity)}
     for name, value in data.items():
         setattr(item, name, value)
     item.save(update_fields=list(data))

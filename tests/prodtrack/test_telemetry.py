@@ -33,3 +33,19 @@ def test_spool_receive_emits_a_span_with_tenant_and_spool_id(spans, tenant, admi
     assert span.attributes["prodtrack.tenant_id"] == tenant.pk
     assert span.attributes["prodtrack.object_id"] == spool.pk
     assert span.attributes["prodtrack.operation"] == "spool.receive"
+
+
+def test_console_exporter_prints_a_span_per_service_call():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django; django.setup(); from prodtrack.telemetry import traced; "
+            "traced('production_run.complete')(lambda **kw: None)(tenant=None)")
+    env = {**os.environ, "OTEL_TRACES_EXPORTER": "console", "DJANGO_SETTINGS_MODULE": "prodtrack.settings"}
+
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert '"name": "production_run.complete"' in result.stdout
+    assert '"prodtrack.operation": "production_run.complete"' in result.stdout

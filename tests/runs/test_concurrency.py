@@ -1,0 +1,62 @@
+"""Concurrent state changes of one run on PostgreSQL: real threads, own connections."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from inventory import selectors as inventory_selectors
+from inventory.models import InventoryTransaction
+from runs import services
+from runs.models import ProductionRun
+from runs.services import MaterialActual, RunStateError
+from tests.inventory.test_concurrency import run_concurrently
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_two_concurrent_completes_one_succeeds_and_the_ledger_is_written_once(make_run, farm, admin_user):
+    run = make_run(quantity=8)
+    actuals = [MaterialActual(material_id=m.pk, actual_weight_g=m.estimated_weight_g) for m in run.materials.all()]
+
+    results = run_concurrently(lambda i: services.production_run_complete(run=run, by=admin_user,
+                                                                          materials=actuals), 2)
+
+    assert sum(isinstance(r, ProductionRun) for r in results) == 1
+    assert sum(isinstance(r, RunStateError) for r in results) == 1
+    rows = InventoryTransaction.objects.filter(reference_type="production_run", reference_id=str(run.pk))
+    assert rows.filter(transaction_type="usage").count() == 2
+    assert rows.filter(transaction_type="production").aggregate(s=Sum("quantity"))["s"] == 8
+    farm["pla_spool"].refresh_from_db()
+    assert farm["pla_spool"].current_weight_g == Decimal("760.00")
+    assert inventory_selectors.spool_drift(tenant=run.tenant) == []
+
+
+def test_concurrent_completes_of_runs_sharing_spools_deduct_each_once(make_run, farm, admin_user):
+    runs = [make_run(quantity=4) for _ in range(6)]
+
+    run_concurrently(lambda i: services.production_run_complete(
+        run=runs[i], by=admin_user, materials=[MaterialActual(material_id=m.pk, use_estimate=True)
+                                               for m in runs[i].materials.all()]), 6)
+
+    farm["pla_spool"].refresh_from_db()
+    farm["petg_spool"].refresh_from_db()
+    assert farm["pla_spool"].current_weight_g == Decimal("280.00")          # 1000 − 6 × 120
+    assert farm["petg_spool"].current_weight_g == Decimal("880.00")         # 1000 − 6 × 20
+    assert inventory_selectors.stock_drift(tenant=farm["pla"].tenant) == []
+
+
+def test_a_void_racing_a_fail_reverses_the_output_once(make_run, farm, admin_user):
+    run = make_run(quantity=8)
+    services.production_run_complete(run=run, by=admin_user, materials=[
+        MaterialActual(material_id=m.pk, use_estimate=True) for m in run.materials.all()])
+
+    run_concurrently(lambda i: (services.production_run_cancel if i == 0 else services.production_run_fail)(
+        run=run, by=admin_user), 2)
+
+    rows = InventoryTransaction.objects.filter(reference_type="production_run", reference_id=str(run.pk),
+                                               transaction_type="production")
+    reversed_ids = InventoryTransaction.objects.filter(reverses__in=rows).values_list("reverses_id", flat=True)
+    assert len(reversed_ids) == len(set(reversed_ids)) == rows.count()
+    assert inventory_selectors.stock_drift(tenant=run.tenant) == []
