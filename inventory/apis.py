@@ -18,13 +18,6 @@ from prodtrack.idempotency import idempotent
 from prodtrack.models import Role
 
 
-def _partial(serializer_class, view: TenantApiView) -> dict:
-    """PATCH validates only the given fields; PUT validates the whole object."""
-    serializer = serializer_class(data=view.request.data, partial=view.request.method == "PATCH",
-                                  context={"request": view.request, "tenant": view.request.tenant})
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
 
 # --- item types ------------------------------------------------------------------------------
 
@@ -56,7 +49,7 @@ class ItemTypeDetailApi(TenantApiView):
     def put(self, request, pk):
         item_type = self.get_object()
         return Response(ItemTypeOutput(services.item_type_update(
-            item_type=item_type, data=_partial(ItemTypeInput, self))).data)
+            item_type=item_type, data=self.validate(ItemTypeInput))).data)
 
     patch = put
 
@@ -90,7 +83,7 @@ class LocationDetailApi(TenantApiView):
     def put(self, request, pk):
         location = self.get_object()
         return Response(LocationOutput(services.location_update(
-            location=location, data=_partial(LocationInput, self))).data)
+            location=location, data=self.validate(LocationInput))).data)
 
     patch = put
 
@@ -125,7 +118,7 @@ class WorkstationDetailApi(TenantApiView):
     def put(self, request, pk):
         workstation = self.get_object()
         return Response(WorkstationOutput(services.workstation_update(
-            workstation=workstation, data=_partial(WorkstationInput, self))).data)
+            workstation=workstation, data=self.validate(WorkstationInput))).data)
 
     patch = put
 

@@ -70,7 +70,9 @@ def recipe_update(*, recipe: Recipe, data: dict[str, Any], inputs: Sequence[Inpu
     recipe = Recipe.objects.select_for_update().get(pk=recipe.pk)
     for name, value in data.items():
         setattr(recipe, name, value)
-    _check_recipe(recipe.tenant, recipe.product, inputs if inputs is not None else [])
+    current = inputs if inputs is not None else [
+        InputSpec(item_type=line.item_type, quantity=line.quantity) for line in recipe.inputs.select_related("item_type")]
+    _check_recipe(recipe.tenant, recipe.product, current)
     recipe = model_save_validated(recipe, unique_fields=["name"] if "name" in data else [],
                                   update_fields=list(data))
     if inputs is not None:

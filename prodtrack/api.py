@@ -68,10 +68,14 @@ class TenantApiView(APIView):
         source = queryset if queryset is not None else self.url_kwarg_models[kwarg]
         return get_for_tenant(source, self.request.tenant, self.kwargs[kwarg])
 
-    def validate(self, serializer_class: type[serializers.Serializer], data: Any = None, **context: Any) -> dict:
-        """Validate ``data`` (default: the request body) and return ``validated_data``; 400 otherwise."""
+    def validate(self, serializer_class: type[serializers.Serializer], data: Any = None, **context: Any) -> Any:
+        """Validate ``data`` (default: the request body) and return ``validated_data`` (a dict, or the
+        service dataclass of a ``SpecInput``); 400 otherwise.
+
+        For PATCH only the fields sent are validated (DRF's ``partial``); PUT and POST validate all.
+        """
         serializer = serializer_class(
-            data=self.request.data if data is None else data,
+            data=self.request.data if data is None else data, partial=self.request.method == "PATCH",
             context={"request": self.request, "tenant": self.request.tenant, **context})
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data

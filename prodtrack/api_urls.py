@@ -8,4 +8,6 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("", include("inventory.api_urls")),
+    path("", include("plans.api_urls")),
+    path("", include("runs.api_urls")),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Case, Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
@@ -78,7 +79,8 @@ def variance_report(*, tenant: Tenant, filters: Any = None) -> dict[str, Any]:
     Returns ``{"summary": {runs, average_variance_pct, estimated_g, actual_g, total_variance_pct},
     "products": [{product_id, product_name, runs, average_variance_pct, over_runs, under_runs}],
     "by_day": [{day, runs, estimated_g, actual_g, average_variance_pct}], "recommendations":
-    [{product_id, product_name, average_variance_pct, runs, message}]}``. Three aggregate queries.
+    [{product_id, product_name, average_variance_pct, runs, message}]}``; days are in the tenant's
+    time zone. Three aggregate queries.
     A run's total-filament variance counts for every product printed in it.
     """
     data = {key: value for key, value in (filters or {}).items() if key in {"date_from", "date_to", "product"}}
@@ -99,7 +101,7 @@ def variance_report(*, tenant: Tenant, filters: Any = None) -> dict[str, Any]:
     by_day = [
         {"day": row["day"], "runs": row["runs"], "estimated_g": row["estimated_w"] + row["estimated_p"],
          "actual_g": row["actual_w"] + row["actual_p"], "average_variance_pct": _pct(row["average"])}
-        for row in runs.annotate(day=TruncDate("started_at")).values("day")
+        for row in runs.annotate(day=TruncDate("started_at", tzinfo=ZoneInfo(tenant.time_zone or "UTC"))).values("day")
         .annotate(runs=Count("pk"), estimated_w=Sum("estimated_weight_g"), estimated_p=Sum("estimated_purge_g"),
                   actual_w=Sum("actual_weight_g"), actual_p=Sum("actual_purge_g"), average=Avg("variance_pct"))
         .order_by("day")]

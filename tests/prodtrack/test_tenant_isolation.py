@@ -14,8 +14,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from inventory import services as inventory_services
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
+from plans.models import Recipe
 from prodtrack.api import TenantApiView
-from tests.factories import LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory
+from runs import services as run_services
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from tests.factories import LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory, make_recipe
 
 SECRET = "SECRET-OTHER-TENANT"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -61,15 +64,27 @@ def other_tenant_data(other_tenant, other_admin):
     inventory_services.stock_adjust(tenant=other_tenant, by=other_admin, item_type=product, location=location,
                                     quantity=Decimal("5"), note=SECRET)
     row = InventoryTransaction.objects.filter(spool=spool).get()
+    recipe = make_recipe(tenant=other_tenant, product=product, inputs=[(material, "50")], name=f"{SECRET} recipe")
+    run = run_services.production_run_create(
+        tenant=other_tenant, by=other_admin, workstation=workstation, printer_name=SECRET, notes=SECRET,
+        items=[run_services.ItemSpec(product=product, quantity=2, bed_position=SECRET)],
+        materials=[run_services.MaterialSpec(spool=spool)])
+    run_services.production_run_complete(
+        run=run, by=other_admin, completion_notes=SECRET,
+        materials=[run_services.MaterialActual(material_id=run.materials.get().pk, actual_weight_g=Decimal("60"))])
     return {ItemType: material, Location: location, Workstation: workstation, Spool: spool,
-            InventoryTransaction: row, "product": product}
+            InventoryTransaction: row, "product": product, Recipe: recipe, ProductionRun: run,
+            ProductionRunItem: run.items.get(), ProductionRunMaterial: run.materials.get()}
 
 
 def _body(data):
     """A plausible body naming B's objects wherever a field takes an id."""
     return {"item_type": data[ItemType].pk, "location": data[Location].pk, "spool": data[Spool].pk,
             "name": "x", "sku": "x-1", "kind": "product", "quantity": "1", "initial_weight_g": "100",
-            "gross_weight_g": "900", "net_weight_g": "1", "lot_number": "x"}
+            "gross_weight_g": "900", "net_weight_g": "1", "lot_number": "x",
+            "product": data["product"].pk, "workstation": data[Workstation].pk,
+            "inputs": [{"item_type": data[ItemType].pk, "quantity": "1"}],
+            "items": [{"product": data["product"].pk, "quantity": 1}], "materials": [{"spool": data[Spool].pk}]}
 
 
 def _b_row_counts(tenant):

@@ -1,0 +1,460 @@
+"""API shapes of production runs: ``*Input`` validate requests, ``*Output`` render responses.
+
+Weights are grams and money is a decimal string with two places; variance percentages have one.
+Nested request rows validate straight into the service dataclasses (``ItemSpec``,
+``MaterialSpec``, ``MaterialActual``, ``ItemOutcome``), so a view passes ``validated_data``
+to the service as it is.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from inventory.models import ItemType, Location, Spool, Workstation
+from plans.serializers import ProductBrief
+from prodtrack.serializers import FlatErrorsSerializer, SpecInput, TenantPrimaryKeyRelatedField
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
+from runs.variance import material_variance, run_variance, variance_band
+
+GRAMS = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+INT_MAX = 2_147_483_647
+TEMPERATURE = {"min_value": 0, "max_value": 500}
+BANDS = [("over", "Over estimate (> +10 %)"), ("under", "Under estimate (< −10 %)"), ("within", "Within ±10 %")]
+
+# Standalone fields used to render computed values the same way as model fields.
+_MONEY_OUT = serializers.DecimalField(max_digits=14, decimal_places=2, rounding=ROUND_HALF_UP)
+_PCT_OUT = serializers.DecimalField(max_digits=5, decimal_places=1, rounding=ROUND_HALF_UP)
+
+
+# --- named enums (one schema component each, whichever serializer uses them) --------------------
+
+@extend_schema_field({"type": "string", "enum": ProductionRun.Status.values}, component_name="RunStatusEnum")
+class RunStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=ProductionRun.Status.choices, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": [value for value, _ in BANDS]}, component_name="VarianceBandEnum")
+class VarianceBandField(serializers.ChoiceField):
+    """``over`` (> +10 %, red), ``under`` (< −10 %, green), ``within`` (yellow); null when undefined."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=BANDS, allow_null=True, **kwargs)
+
+
+# --- variance ----------------------------------------------------------------------------------
+
+class VarianceOutput(serializers.Serializer):
+    """Estimated vs actual (grams or money); ``pct`` = (actual − estimated) / estimated × 100."""
+
+    estimated = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    actual = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    difference = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    pct = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    band = VarianceBandField()
+
+
+class DurationVarianceOutput(serializers.Serializer):
+    """Estimated vs actual seconds."""
+
+    estimated = serializers.IntegerField(allow_null=True)
+    actual = serializers.IntegerField(allow_null=True)
+    difference = serializers.IntegerField(allow_null=True)
+    pct = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    band = VarianceBandField()
+
+
+class MaterialVarianceOutput(serializers.Serializer):
+    weight = VarianceOutput()
+    purge = VarianceOutput()
+    total = VarianceOutput()
+
+
+class RunVarianceOutput(serializers.Serializer):
+    weight = VarianceOutput()
+    purge = VarianceOutput()
+    total = VarianceOutput()
+    duration = DurationVarianceOutput()
+    cost = VarianceOutput()
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+class NamedRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RunRef(serializers.ModelSerializer):
+    class Meta:
+        model = ProductionRun
+        fields = ["id", "run_number"]
+
+
+class ReprintRef(serializers.ModelSerializer):
+    status = RunStatusField(read_only=True)
+
+    class Meta:
+        model = ProductionRun
+        fields = ["id", "run_number", "status"]
+
+
+class RunProductOutput(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class ProductionRunListOutput(serializers.ModelSerializer):
+    """One row of the run list; ``products`` sums the pieces of each product in the run."""
+
+    status = RunStatusField(read_only=True)
+    workstation = NamedRef(allow_null=True)
+    products = serializers.SerializerMethodField()
+    estimated_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    actual_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+    variance_band = serializers.SerializerMethodField()
+    original_run_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProductionRun
+        fields = ["id", "run_number", "status", "started_at", "completed_at", "workstation", "printer_name",
+                  "products", "estimated_total_g", "actual_total_g", "variance_pct", "variance_band",
+                  "estimated_cost", "actual_cost", "original_run_id"]
+
+    @extend_schema_field(RunProductOutput(many=True))
+    def get_products(self, run: ProductionRun) -> list[dict]:
+        products: dict[int, dict] = OrderedDict()
+        for item in run.items.all():
+            row = products.setdefault(item.product_id, {"product_id": item.product_id, "name": item.product.name,
+                                                        "quantity": 0})
+            row["quantity"] += item.quantity
+        return list(products.values())
+
+    @extend_schema_field(VarianceBandField())
+    def get_variance_band(self, run: ProductionRun) -> str | None:
+        return variance_band(run.variance_pct)
+
+
+class RunItemOutput(serializers.ModelSerializer):
+    product = ProductBrief()
+    success_rate_pct = serializers.SerializerMethodField(
+        help_text="Successful pieces ÷ planned × 100; null until an outcome is recorded.")
+
+    class Meta:
+        model = ProductionRunItem
+        fields = ["id", "product", "quantity", "successful_quantity", "failed_quantity", "success_rate_pct",
+                  "bed_position", "estimated_cost", "waste_reason"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True))
+    def get_success_rate_pct(self, item: ProductionRunItem) -> str | None:
+        if not (item.successful_quantity or item.failed_quantity):
+            return None
+        return _PCT_OUT.to_representation(Decimal(item.successful_quantity) * 100 / item.quantity)
+
+
+class RunSpoolBrief(serializers.ModelSerializer):
+    item_type = serializers.IntegerField(source="item_type_id")
+    material_name = serializers.CharField(source="item_type.name")
+    material = serializers.CharField(source="item_type.material")
+    color_hex = serializers.CharField(source="item_type.color_hex")
+    location = NamedRef()
+
+    class Meta:
+        model = Spool
+        fields = ["id", "item_type", "material_name", "material", "color_hex", "location", "current_weight_g"]
+
+
+class RunMaterialOutput(serializers.ModelSerializer):
+    spool = RunSpoolBrief()
+    estimated_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    actual_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+    variance = serializers.SerializerMethodField()
+    cost = serializers.SerializerMethodField(help_text="Actual (else estimated) total grams × the spool's cost/g.")
+
+    class Meta:
+        model = ProductionRunMaterial
+        fields = ["id", "spool", "estimated_weight_g", "estimated_purge_g", "estimated_total_g", "actual_weight_g",
+                  "actual_purge_g", "actual_total_g", "weight_before_g", "weight_after_g", "variance", "cost"]
+
+    @extend_schema_field(MaterialVarianceOutput)
+    def get_variance(self, material: ProductionRunMaterial) -> dict:
+        return MaterialVarianceOutput(
+            {name: variance.as_dict() for name, variance in material_variance(material).items()}).data
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_cost(self, material: ProductionRunMaterial) -> str:
+        grams = material.actual_total_g if material.actual_total_g is not None else material.estimated_total_g
+        return _MONEY_OUT.to_representation(grams * material.spool.cost_per_gram)
+
+
+class ProductionRunOutput(serializers.ModelSerializer):
+    """A run with its items, materials, variance, original run and reprints."""
+
+    status = RunStatusField(read_only=True)
+    workstation = NamedRef(allow_null=True)
+    location = NamedRef(allow_null=True)
+    created_by = serializers.CharField(source="created_by.username")
+    estimated_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    actual_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+    actual_duration_s = serializers.IntegerField(read_only=True, allow_null=True)
+    variance_band = serializers.SerializerMethodField()
+    variance = serializers.SerializerMethodField()
+    items = RunItemOutput(many=True)
+    materials = RunMaterialOutput(many=True)
+    original_run = RunRef(allow_null=True)
+    reprints = ReprintRef(many=True)
+
+    class Meta:
+        model = ProductionRun
+        fields = ["id", "run_number", "status", "started_at", "completed_at", "workstation", "location",
+                  "printer_name", "slicer", "estimated_duration_s", "actual_duration_s", "bed_temp_c",
+                  "nozzle_temp_c", "quality_rating", "quality_notes", "notes", "completion_notes",
+                  "estimated_weight_g", "estimated_purge_g", "estimated_total_g", "actual_weight_g",
+                  "actual_purge_g", "actual_total_g", "estimated_cost", "actual_cost", "variance_pct",
+                  "variance_band", "variance", "items", "materials", "original_run", "reprints", "created_by",
+                  "created_at"]
+
+    @extend_schema_field(VarianceBandField())
+    def get_variance_band(self, run: ProductionRun) -> str | None:
+        return variance_band(run.variance_pct)
+
+    @extend_schema_field(RunVarianceOutput)
+    def get_variance(self, run: ProductionRun) -> dict:
+        return RunVarianceOutput({name: variance.as_dict() for name, variance in run_variance(run).items()}).data
+
+
+# --- inputs: create and edit ----------------------------------------------------------------------
+
+class RunItemInput(SpecInput):
+    """A product to print; ``estimated_cost`` omitted → from its recipe."""
+
+    spec_class = ItemSpec
+
+    product = TenantPrimaryKeyRelatedField(queryset=ItemType.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=INT_MAX)
+    bed_position = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    estimated_cost = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+
+
+class RunMaterialInput(SpecInput):
+    """A spool to print with; ``estimated_weight_g`` omitted → its material's grams from the recipes."""
+
+    spec_class = MaterialSpec
+
+    spool = TenantPrimaryKeyRelatedField(queryset=Spool.objects.all())
+    estimated_weight_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+    estimated_purge_g = serializers.DecimalField(**GRAMS, required=False)
+
+
+class RunFieldsInput(FlatErrorsSerializer):
+    started_at = serializers.DateTimeField(required=False)
+    workstation = TenantPrimaryKeyRelatedField(queryset=Workstation.objects.all(), required=False, allow_null=True)
+    location = TenantPrimaryKeyRelatedField(queryset=Location.objects.all(), required=False, allow_null=True,
+                                            help_text="Where the output goes; default: the workstation's location.")
+    printer_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    slicer = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    estimated_duration_s = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False, allow_null=True)
+    bed_temp_c = serializers.IntegerField(**TEMPERATURE, required=False, allow_null=True)
+    nozzle_temp_c = serializers.IntegerField(**TEMPERATURE, required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class ProductionRunCreateInput(RunFieldsInput):
+    """Start a run: missing estimates (item costs, spool grams, duration) come from the recipes."""
+
+    items = RunItemInput(many=True, allow_empty=False)
+    materials = RunMaterialInput(many=True, required=False)
+
+
+class ProductionRunUpdateInput(RunFieldsInput):
+    """Change an in-progress run's own fields (items and materials have their own endpoints)."""
+
+
+class RunItemUpdateInput(FlatErrorsSerializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=INT_MAX)
+    bed_position = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    estimated_cost = serializers.DecimalField(**MONEY, required=False)
+
+
+class RunMaterialUpdateInput(FlatErrorsSerializer):
+    estimated_weight_g = serializers.DecimalField(**GRAMS)
+    estimated_purge_g = serializers.DecimalField(**GRAMS, required=False)
+    actual_weight_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+    actual_purge_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+    weight_before_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+    weight_after_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+
+
+# --- inputs: endings -------------------------------------------------------------------------------
+
+class MaterialActualInput(SpecInput):
+    """Give one of ``actual_weight_g``, ``use_estimate`` or ``weight_before_g`` + ``weight_after_g``
+    (actual = before − after − purge); ``actual_purge_g`` omitted → the estimated purge."""
+
+    spec_class = MaterialActual
+
+    material_id = serializers.IntegerField()
+    actual_weight_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+    use_estimate = serializers.BooleanField(required=False)
+    weight_before_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+    weight_after_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+    actual_purge_g = serializers.DecimalField(**GRAMS, required=False, allow_null=True)
+
+
+class ItemOutcomeInput(SpecInput):
+    spec_class = ItemOutcome
+
+    item_id = serializers.IntegerField()
+    successful_quantity = serializers.IntegerField(min_value=0, max_value=INT_MAX)
+    failed_quantity = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
+    waste_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class FailedItemOutcomeInput(ItemOutcomeInput):
+    successful_quantity = serializers.IntegerField(min_value=0, max_value=INT_MAX, default=0)
+
+
+class ProductionRunCompleteInput(FlatErrorsSerializer):
+    """Every material needs an actual (here or recorded before); items not listed: all successful."""
+
+    materials = MaterialActualInput(many=True, required=False)
+    items = ItemOutcomeInput(many=True, required=False)
+    quality_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    quality_notes = serializers.CharField(required=False, allow_blank=True)
+    completion_notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class ProductionRunFailInput(FlatErrorsSerializer):
+    """In progress: record what was used; items not listed all failed. Completed: no body (output reversed)."""
+
+    materials = MaterialActualInput(many=True, required=False)
+    items = FailedItemOutcomeInput(many=True, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class ProductionRunCancelInput(FlatErrorsSerializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+# --- analytics -------------------------------------------------------------------------------------
+
+class VarianceSummaryOutput(serializers.Serializer):
+    runs = serializers.IntegerField()
+    average_variance_pct = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    estimated_g = serializers.DecimalField(max_digits=16, decimal_places=2)
+    actual_g = serializers.DecimalField(max_digits=16, decimal_places=2)
+    total_variance_pct = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+
+
+class VarianceProductOutput(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    product_name = serializers.CharField()
+    runs = serializers.IntegerField()
+    average_variance_pct = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    over_runs = serializers.IntegerField()
+    under_runs = serializers.IntegerField()
+
+
+class VarianceDayOutput(serializers.Serializer):
+    day = serializers.DateField()
+    runs = serializers.IntegerField()
+    estimated_g = serializers.DecimalField(max_digits=16, decimal_places=2)
+    actual_g = serializers.DecimalField(max_digits=16, decimal_places=2)
+    average_variance_pct = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+
+
+class RecommendationOutput(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    product_name = serializers.CharField()
+    runs = serializers.IntegerField()
+    average_variance_pct = serializers.DecimalField(max_digits=9, decimal_places=1)
+    message = serializers.CharField()
+
+
+class VarianceReportOutput(serializers.Serializer):
+    """Total-filament variance over completed runs, per product and per day, with recommendations."""
+
+    summary = VarianceSummaryOutput()
+    products = VarianceProductOutput(many=True)
+    by_day = VarianceDayOutput(many=True)
+    recommendations = RecommendationOutput(many=True)
+
+
+class VarianceReportQuery(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="Runs started on or after this day.")
+    date_to = serializers.DateField(required=False, help_text="Runs started on or before this day.")
+    product = serializers.IntegerField(required=False, help_text="Runs that printed this product.")
+
+
+class ProductHistorySummaryOutput(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    product_name = serializers.CharField()
+    runs = serializers.IntegerField(help_text="Completed runs.")
+    planned = serializers.IntegerField()
+    successful = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    estimated_cost_per_piece = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    actual_cost_per_piece = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
+                                                     help_text="Actual cost ÷ good pieces (waste included).")
+
+
+class ProductHistoryRowOutput(serializers.ModelSerializer):
+    """One run item of the product with its run."""
+
+    run_id = serializers.IntegerField()
+    run_number = serializers.CharField(source="run.run_number")
+    started_at = serializers.DateTimeField(source="run.started_at")
+    status = RunStatusField(source="run.status", read_only=True)
+    actual_cost = serializers.DecimalField(max_digits=14, decimal_places=2, rounding=ROUND_HALF_UP, allow_null=True,
+                                           read_only=True)
+
+    class Meta:
+        model = ProductionRunItem
+        fields = ["id", "run_id", "run_number", "started_at", "status", "quantity", "successful_quantity",
+                  "failed_quantity", "estimated_cost", "actual_cost"]
+
+
+class ProductHistoryOutput(serializers.Serializer):
+    summary = ProductHistorySummaryOutput()
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ProductHistoryRowOutput(many=True)
+
+
+class SpoolUsageSummaryOutput(serializers.Serializer):
+    spool_id = serializers.IntegerField()
+    runs = serializers.IntegerField()
+    used_g = serializers.DecimalField(max_digits=14, decimal_places=2,
+                                      help_text="Net grams production took from the spool, by the ledger.")
+
+
+class SpoolUsageRowOutput(serializers.ModelSerializer):
+    """One run that used the spool, with its estimated and actual grams."""
+
+    run_id = serializers.IntegerField()
+    run_number = serializers.CharField(source="run.run_number")
+    started_at = serializers.DateTimeField(source="run.started_at")
+    status = RunStatusField(source="run.status", read_only=True)
+    estimated_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    actual_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProductionRunMaterial
+        fields = ["id", "run_id", "run_number", "started_at", "status", "estimated_weight_g", "estimated_purge_g",
+                  "estimated_total_g", "actual_weight_g", "actual_purge_g", "actual_total_g"]
+
+
+class SpoolUsageOutput(serializers.Serializer):
+    summary = SpoolUsageSummaryOutput()
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SpoolUsageRowOutput(many=True)
