@@ -89,8 +89,10 @@ def stock_drift(*, tenant: Tenant) -> list[dict[str, Any]]:
               .annotate(total=Sum("quantity"))}
     balances = {(b.item_type_id, b.location_id): b.quantity for b in StockBalance.objects.for_tenant(tenant)}
     drift = []
+    places = Decimal("0.001")  # the columns' precision; SQLite sums through floats
     for pair in sorted(set(ledger) | set(balances)):
-        expected, actual = ledger.get(pair, Decimal("0")), balances.get(pair, Decimal("0"))
+        expected = Decimal(ledger.get(pair) or 0).quantize(places)
+        actual = Decimal(balances.get(pair) or 0).quantize(places)
         if expected != actual:
             drift.append({"item_type_id": pair[0], "location_id": pair[1], "ledger": expected, "balance": actual})
     return drift
@@ -99,8 +101,9 @@ def stock_drift(*, tenant: Tenant) -> list[dict[str, Any]]:
 def spool_drift(*, tenant: Tenant) -> list[dict[str, Any]]:
     """Spools whose ``current_weight_g`` differs from the sum of their ledger rows."""
     sums = Spool.objects.for_tenant(tenant).annotate(ledger=Sum("transactions__quantity"))
+    grams = Decimal("0.01")
     return [{"spool_id": s.pk, "ledger": s.ledger or Decimal("0"), "current_weight_g": s.current_weight_g}
-            for s in sums if (s.ledger or Decimal("0")) != s.current_weight_g]
+            for s in sums if Decimal(s.ledger or 0).quantize(grams) != s.current_weight_g.quantize(grams)]
 
 
 def dashboard_summary(*, tenant: Tenant) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from typing import Any, Callable, Iterable, Sequence
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from inventory.catalog import ITEM_TYPE_FIELDS, CatalogEntry, check_unique
@@ -53,15 +52,32 @@ class LedgerEntry:
 # --- the ledger ------------------------------------------------------------------------------
 
 def _stock_balance_add(*, tenant: Tenant, item_type_id: int, location_id: int, delta: Decimal) -> None:
-    """``quantity += delta`` on the pair's balance row, creating it on first use (race-safe)."""
-    balance = StockBalance.objects.filter(item_type_id=item_type_id, location_id=location_id)
-    if balance.update(quantity=F("quantity") + delta, updated_at=timezone.now()):
-        return
-    try:
-        with transaction.atomic():
-            StockBalance.objects.create(tenant=tenant, item_type_id=item_type_id, location_id=location_id, quantity=delta)
-    except IntegrityError:  # a concurrent transaction created it first: add to theirs
-        balance.update(quantity=F("quantity") + delta, updated_at=timezone.now())
+    """``quantity += delta`` on the pair's balance row, creating it on first use (race-safe).
+
+    The row is locked and the sum done in Decimal here, not as ``quantity + delta`` in SQL, so
+    no backend can round it through binary floating point (SQLite would).
+    """
+    balances = StockBalance.objects.select_for_update().filter(item_type_id=item_type_id, location_id=location_id)
+    balance = balances.first()
+    if balance is None:
+        try:
+            with transaction.atomic():
+                StockBalance.objects.create(tenant=tenant, item_type_id=item_type_id, location_id=location_id,
+                                            quantity=delta)
+            return
+        except IntegrityError:  # a concurrent transaction created it first: add to theirs
+            balance = balances.get()
+    balance.quantity += delta
+    balance.save(update_fields=["quantity", "updated_at"])
+
+
+def _spool_status_after(spool: Spool, weight: Decimal) -> str:
+    """An active spool at 0 g is empty; an empty one that gets grams back (a void) is active again."""
+    if spool.status == Spool.Status.ACTIVE and weight == 0:
+        return Spool.Status.EMPTY
+    if spool.status == Spool.Status.EMPTY and weight > 0:
+        return Spool.Status.ACTIVE
+    return spool.status
 
 
 @transaction.atomic
@@ -69,22 +85,29 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
                                 at: datetime | None = None) -> list[InventoryTransaction]:
     """Append ``entries`` to the ledger and apply them to balances and spool weights.
 
-    Spools are locked in primary-key order and balances updated in (item, location) order, so
-    concurrent postings never deadlock. ``at`` stamps the rows (default: now; the services that
-    call this pass it through so imports and the demo can record when stock really moved).
-    Raises SpoolShortError (409) when a spool would hold
-    less than 0 g, and SpoolStateError (409) for an archived spool; nothing is written then.
+    Spools are locked in primary-key order and balances in (item, location) order, so
+    concurrent postings never deadlock; the new weights are computed in Decimal under those locks.
+    ``at`` stamps the rows (default: now; the services that call this pass it through so imports
+    and the demo can record when stock really moved). A spool reaching 0 g becomes ``empty``, an
+    empty one given grams back becomes ``active``.
+
+    Raises SpoolShortError (409, with ``shortfall_g``) when a spool would hold less than 0 g, and
+    SpoolStateError (409) for an archived spool (reversals excepted: a void must always balance
+    the books); nothing is written then.
     """
     if not entries:
         return []
     spool_deltas: dict[int, Decimal] = defaultdict(Decimal)
+    corrections_only: dict[int, bool] = defaultdict(lambda: True)
     for entry in entries:
         if entry.spool is not None:
             spool_deltas[entry.spool.pk] += entry.quantity
+            corrections_only[entry.spool.pk] &= entry.transaction_type == InventoryTransaction.Type.REVERSAL
+    locked: list[Spool] = []
     if spool_deltas:
-        locked = Spool.objects.select_for_update().filter(tenant=tenant, pk__in=spool_deltas).order_by("pk")
+        locked = list(Spool.objects.select_for_update().filter(tenant=tenant, pk__in=spool_deltas).order_by("pk"))
         for spool in locked:
-            if spool.status == Spool.Status.ARCHIVED:
+            if spool.status == Spool.Status.ARCHIVED and not corrections_only[spool.pk]:
                 raise SpoolStateError(f"Spool #{spool.pk} is archived.", spool_id=spool.pk)
             after = spool.current_weight_g + spool_deltas[spool.pk]
             if after < 0:
@@ -107,8 +130,10 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
         balance_deltas[(entry.item_type.pk, entry.location.pk)] += entry.quantity
     for (item_type_id, location_id), delta in sorted(balance_deltas.items()):
         _stock_balance_add(tenant=tenant, item_type_id=item_type_id, location_id=location_id, delta=delta)
-    for spool_id, delta in sorted(spool_deltas.items()):
-        Spool.objects.filter(pk=spool_id).update(current_weight_g=F("current_weight_g") + delta)
+    for spool in locked:
+        spool.current_weight_g += spool_deltas[spool.pk]
+        spool.status = _spool_status_after(spool, spool.current_weight_g)
+        spool.save(update_fields=["current_weight_g", "status"])
     return rows
 
 

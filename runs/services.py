@@ -603,7 +603,8 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
 
 @traced("production_run.cancel")
 @transaction.atomic
-def production_run_cancel(*, run: ProductionRun, by: User, note: str = "") -> ProductionRun:
+def production_run_cancel(*, run: ProductionRun, by: User, note: str = "",
+                          cancelled_at: datetime | None = None) -> ProductionRun:
     """Cancel a run; a completed or failed run is voided: every ledger row it posted gets a
     reversal, so its spools hold exactly what they held before and its ledger sums to zero.
 
@@ -613,7 +614,7 @@ def production_run_cancel(*, run: ProductionRun, by: User, note: str = "") -> Pr
     if run.status == Status.CANCELLED:
         raise RunStateError(run=run, action="cancel")
     inventory_transactions_reverse_reference(
-        tenant=run.tenant, by=by, reference_type=REFERENCE_RUN, reference_id=str(run.pk),
+        tenant=run.tenant, by=by, at=cancelled_at, reference_type=REFERENCE_RUN, reference_id=str(run.pk),
         note=note or f"{run.run_number} cancelled")
     run.status = Status.CANCELLED
     run.completion_notes = "\n".join(filter(None, [run.completion_notes, note]))
@@ -636,8 +637,9 @@ def production_run_delete(*, run: ProductionRun) -> ProductionRun:
 
 @traced("production_run.reprint")
 @transaction.atomic
-def production_run_reprint(*, run: ProductionRun, by: User) -> ProductionRun:
-    """Create a new in-progress run for the failed pieces of ``run``, linked by ``original_run``.
+def production_run_reprint(*, run: ProductionRun, by: User, started_at: datetime | None = None) -> ProductionRun:
+    """Create a new in-progress run for the failed pieces of ``run``, linked by ``original_run``,
+    starting ``started_at`` (default now; it also dates the run number).
 
     Items: each product's failed quantity. Materials: the same spools (archived ones left out)
     with estimates scaled by failed pieces ÷ planned pieces. Raises RunStateError (409) when
@@ -657,7 +659,7 @@ def production_run_reprint(*, run: ProductionRun, by: User) -> ProductionRun:
              for item in run_items if item.failed_quantity]
     duration = run.estimated_duration_s
     return production_run_create(
-        tenant=run.tenant, by=by, items=items, materials=materials, workstation=run.workstation,
+        tenant=run.tenant, by=by, items=items, materials=materials, workstation=run.workstation, started_at=started_at,
         location=run.location, printer_name=run.printer_name, slicer=run.slicer,
         estimated_duration_s=int((duration * share).to_integral_value(ROUND_HALF_UP)) if duration else duration,
         bed_temp_c=run.bed_temp_c, nozzle_temp_c=run.nozzle_temp_c, original_run=run,

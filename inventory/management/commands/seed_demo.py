@@ -5,13 +5,21 @@ What it builds (deterministic: a seeded ``random.Random``; dates relative to now
 * tenant "Demo Print Farm" (``DEMO``); users ``admin`` (admin) and ``operator`` (operator) with
   the password from ``DEMO_PASSWORD`` or a generated one, printed (existing users keep theirs);
 * the SpoolmanDB catalog as material item types, a per-gram ``unit_cost`` on the ones in use;
-* 3 locations, 8 printers (Prusa / Bambu Lab / Creality / Voron models);
-* 30 spools of real filaments received over the past 60 days, then weighed down (a few nearly
-  empty, one empty, one archived, one mis-weighing reversed), 6 still sealed in the warehouse;
-* 12 products with stock counted at the shop and the warehouse.
+* 3 locations, 8 printers (Prusa / Bambu Lab / Creality / Voron models; the Voron is being rebuilt);
+* 12 products with stock counted at the shop and the warehouse, each with a recipe: grams of real
+  catalog filaments per plate (two-colour ones with a second filament and a purge), pieces and
+  print time per plate;
+* 60 days of the farm's life (``runs.demo.replay_history``): the 30 spools of ``MATERIALS``
+  delivered (one of each opening the print room, 6 sealed in the warehouse), reorders when the
+  print room runs low, a few production runs a day on the 7 working printers — completed with
+  believable actual grams (the desk organiser consistently ~15 % over its recipe, the small plant
+  pot ~13 % under), some with failed pieces, a few failed mid-print, reprints, two voided, a
+  handful still printing — and weigh-ins (remnants thrown away, a tangled spool archived, a
+  mis-weighing reversed, a spool that ran out mid-print).
 
-Every ledger row goes through ``inventory.services``, so spool weights and stock balances agree
-with the ledger. Everything is one transaction: a failure leaves nothing behind.
+Every ledger row and run goes through ``inventory.services`` / ``runs.services``, in time order,
+so spool weights and stock balances agree with the ledger. Everything is one transaction: a
+failure leaves nothing behind.
 """
 from __future__ import annotations
 
@@ -29,10 +37,12 @@ from django.utils.crypto import get_random_string
 from inventory import services
 from inventory.catalog import CatalogEntry, read_catalog
 from inventory.management.commands.import_filament_catalog import import_catalog
-from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
+from inventory.models import ItemType, Location, Spool, Workstation
+from plans.services import InputSpec, recipe_create
 from prodtrack.exceptions import ApplicationError, NotFoundError
 from prodtrack.models import Role, Tenant, User
 from prodtrack.services import membership_set, tenant_create, user_ensure
+from runs.demo import Delivery, Filament, HistorySummary, Plate, Printer, Receive, replay_history
 
 SEED = 20251025
 DEMO_NAME = "Demo Print Farm"
@@ -74,8 +84,14 @@ MATERIALS = (
     ("bambulab_asa_black_1000_175", Decimal("0.0350"), 1),
     ("bambulab_tpu-95a_hfblack_1000_175", Decimal("0.0450"), 1),
 )
-SEALED_SPOOLS = 6      # the most recent deliveries, still sealed in the warehouse
-NEAR_EMPTY_SPOOLS = 3  # among the oldest spools in the print room
+SEALED_SPOOLS = 6  # delivered in the last two weeks, still sealed in the warehouse
+
+#: printers with an AMS or a tool changer, and the share of an AMS's purge they flush per plate
+MULTI_MATERIAL = {"XL-01": Decimal("0.25"), "P1S-01": Decimal("1"), "X1C-01": Decimal("1")}
+ENCLOSED = {"P1S-01", "X1C-01", "K1MAX-01"}
+#: slicer by the first word of the printer model
+SLICERS = {"Prusa": "PrusaSlicer 2.8.1", "Bambu": "Bambu Studio 1.10.1", "Creality": "Creality Print 5.1",
+           "Voron": "SuperSlicer 2.5.59"}
 
 #: (name, SKU, production cost per piece)
 PRODUCTS = (
@@ -94,6 +110,57 @@ PRODUCTS = (
 )
 
 
+GALAXY_BLACK = "prusament_pla_galaxyblack_1000_175"
+PRUSA_ORANGE = "prusament_pla_prusaorange_1000_175"
+PETG_JET_BLACK = "prusament_petg_jetblack_1000_175"
+PETG_SIGNAL_WHITE = "prusament_petg_signalwhite_1000_175"
+POLYLITE_BLACK = "polymaker_pla_polyliteplablack_1000_175"
+POLYLITE_WHITE = "polymaker_pla_polyliteplawhite_1000_175"
+POLYLITE_ASA_BLACK = "polymaker_asa_polyliteasablack_1000_175"
+ESUN_BLACK = "esun_pla+_pla+black_1000_175"
+ESUN_WHITE = "esun_pla+_pla+white_1000_175"
+ESUN_PETG_BLACK = "esun_petg_solidblack_1000_175"
+IVORY_WHITE = "bambulab_pla_matteivorywhite_1000_175"
+
+
+@dataclass(frozen=True)
+class PlateRecipe:
+    """A product's recipe as one plate (0.4 mm nozzle, 0.2 mm layers, ~10–15 g/h): ``pieces`` per
+    plate, print ``minutes`` per plate, and per filament (catalog id, grams, purge grams on an AMS).
+    ``popularity`` is how often the farm prints it (relative); ``bias`` how far reality is from the
+    recipe's grams (0.15: every plate uses ~15 % more)."""
+
+    sku: str
+    pieces: int
+    minutes: int
+    filaments: tuple[tuple[str, int, int], ...]
+    popularity: float = 1.0
+    bias: float = 0.0
+    notes: str = ""
+
+
+PLATES = (
+    PlateRecipe("PRD-PHONE-STAND", 4, 13 * 60 + 50, ((GALAXY_BLACK, 180, 0),), popularity=3),
+    PlateRecipe("PRD-CABLE-CLIP-10", 6, 5 * 60 + 30, ((ESUN_BLACK, 72, 0),), popularity=2),
+    PlateRecipe("PRD-DESK-ORGANISER", 1, 15 * 60 + 25, ((PETG_JET_BLACK, 185, 0),), popularity=1.4, bias=0.15,
+                notes="Sliced without the supports under the drawer rails."),
+    PlateRecipe("PRD-HEADPHONE-HOOK", 2, 6 * 60 + 5, ((POLYLITE_BLACK, 76, 0),), popularity=1.5),
+    PlateRecipe("PRD-PLANT-POT-S", 3, 12 * 60, ((IVORY_WHITE, 156, 0),), popularity=1.5, bias=-0.13,
+                notes="Sliced with 4 walls; the farm prints them with 3."),
+    PlateRecipe("PRD-CONTROLLER-STAND", 2, 12 * 60 + 10, ((POLYLITE_BLACK, 116, 18), (PRUSA_ORANGE, 16, 18)),
+                popularity=1.2, notes="Two colours: orange accents."),
+    PlateRecipe("PRD-WALL-HOOK-4", 3, 8 * 60 + 45, ((ESUN_PETG_BLACK, 96, 0),), popularity=1.2),
+    PlateRecipe("PRD-DICE-TOWER", 1, 18 * 60 + 50, ((GALAXY_BLACK, 195, 12), (PRUSA_ORANGE, 22, 20)),
+                popularity=1.0, notes="Two colours: orange steps."),
+    PlateRecipe("PRD-KEYCHAIN-5", 4, 8 * 60, ((POLYLITE_WHITE, 72, 15), (ESUN_BLACK, 18, 15)), popularity=1.6,
+                notes="Two colours: black lettering."),
+    PlateRecipe("PRD-TABLET-STAND", 1, 11 * 60 + 40, ((PETG_SIGNAL_WHITE, 140, 0),), popularity=1.0),
+    PlateRecipe("PRD-BAG-CLIP-4", 5, 8 * 60 + 10, ((ESUN_WHITE, 110, 0),), popularity=1.2),
+    PlateRecipe("PRD-CABLE-BOX", 1, 18 * 60 + 25, ((POLYLITE_ASA_BLACK, 230, 0),), popularity=0.8,
+                notes="ASA: enclosed printers only."),
+)
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     """What ``build_demo_farm`` created; ``new_users`` lists usernames whose password was set."""
@@ -105,6 +172,8 @@ class DemoSummary:
     printers: int
     spools: int
     products: int
+    recipes: int
+    history: HistorySummary
 
 
 def _users(*, password: str) -> tuple[dict[str, User], list[str]]:
@@ -128,75 +197,44 @@ def _priced_materials(*, tenant: Tenant) -> dict[str, ItemType]:
             for catalog_id, item in found.items()}
 
 
-def _received_at(rng: random.Random, now: datetime, days_ago: float) -> datetime:
-    """A delivery ``days_ago`` days back, during working hours (08:00–17:59)."""
-    day = now - timedelta(days=days_ago)
-    return day.replace(hour=rng.randint(8, 17), minute=rng.randint(0, 59), second=0, microsecond=0)
+def _received_at(rng: random.Random, day: datetime, first_hour: int = 8, last_hour: int = 17) -> datetime:
+    """A delivery on ``day`` during working hours (``first_hour``:00–``last_hour``:59)."""
+    return day.replace(hour=rng.randint(first_hour, last_hour), minute=rng.randint(0, 59), second=0, microsecond=0)
 
 
-def _receive_spools(*, tenant: Tenant, by: User, rng: random.Random, now: datetime,
-                    materials: dict[str, ItemType], locations: dict[str, Location]) -> list[Spool]:
-    """Receive the 30 spools, oldest first; the ``SEALED_SPOOLS`` newest go to the warehouse."""
-    orders = [catalog_id for catalog_id, _, count in MATERIALS for _ in range(count)]
-    ages = sorted((rng.uniform(1, HISTORY_DAYS) for _ in orders), reverse=True)
-    rng.shuffle(orders)
-    spools = []
-    for index, (catalog_id, days_ago) in enumerate(zip(orders, ages)):
-        material = materials[catalog_id]
-        at = _received_at(rng, now, days_ago)
-        sealed = index >= len(orders) - SEALED_SPOOLS
+def _deliveries(*, rng: random.Random, now: datetime, materials: dict[str, ItemType],
+                locations: dict[str, Location]) -> list[Delivery]:
+    """The 30 spools of ``MATERIALS``: one of each material opens the print room the morning before
+    production starts, ``SEALED_SPOOLS`` arrive in the last two weeks and stay sealed in the
+    warehouse, the others reach the print room in between."""
+    opening = [catalog_id for catalog_id, _, _ in MATERIALS]
+    later = [catalog_id for catalog_id, _, count in MATERIALS for _ in range(count - 1)]
+    rng.shuffle(later)
+    first_day = now - timedelta(days=HISTORY_DAYS)
+    deliveries = [Delivery(at=_received_at(rng, first_day, last_hour=11), item_type=materials[catalog_id],
+                           location=locations[PRINT_ROOM], note="Opening stock") for catalog_id in opening]
+    stocked, sealed = later[:-SEALED_SPOOLS], later[-SEALED_SPOOLS:]
+    for catalog_id, days_ago in zip(stocked, sorted((rng.uniform(5, HISTORY_DAYS - 3) for _ in stocked), reverse=True)):
+        deliveries.append(Delivery(at=_received_at(rng, now - timedelta(days=days_ago)),
+                                   item_type=materials[catalog_id], location=locations[PRINT_ROOM]))
+    for catalog_id, days_ago in zip(sealed, sorted((rng.uniform(1, 14) for _ in sealed), reverse=True)):
+        deliveries.append(Delivery(at=_received_at(rng, now - timedelta(days=days_ago)),
+                                   item_type=materials[catalog_id], location=locations[WAREHOUSE],
+                                   note="Safety stock, sealed"))
+    return deliveries
+
+
+def _spool_receiver(*, tenant: Tenant, by: User, rng: random.Random) -> Receive:
+    """Receive a spool at its list price ± 8 % with a lot number of its maker and day."""
+
+    def receive(material: ItemType, location: Location, at: datetime, note: str) -> Spool:
         price = material.unit_cost * material.net_weight_g * Decimal(str(round(rng.uniform(0.92, 1.08), 3)))
-        spools.append(services.spool_receive(
-            tenant=tenant, by=by, item_type=material, location=locations[WAREHOUSE if sealed else PRINT_ROOM],
-            cost=price.quantize(Decimal("0.01")), received_at=at,
-            lot_number=f"{material.manufacturer[:3].upper()}{at:%y%m%d}-{rng.randint(100, 999)}",
-            note=f"Delivery of {at:%d %b}"))
-    return spools
+        return services.spool_receive(
+            tenant=tenant, by=by, item_type=material, location=location, cost=price.quantize(Decimal("0.01")),
+            received_at=at, lot_number=f"{material.manufacturer[:3].upper()}{at:%y%m%d}-{rng.randint(100, 999)}",
+            note=note or f"Delivery of {at:%d %b}")
 
-
-def _gross(spool: Spool, net_g: int) -> Decimal:
-    """What the scale shows for ``net_g`` grams of filament on the spool (net + tare)."""
-    return Decimal(net_g) + spool.tare_weight_g
-
-
-def _weighed_at(spool: Spool, rng: random.Random, now: datetime) -> datetime:
-    """A weighing some time between the spool's delivery and ``now``."""
-    return spool.received_at + (now - spool.received_at) * rng.uniform(0.5, 0.95)
-
-
-def _weigh_spools(*, spools: list[Spool], by: User, rng: random.Random, now: datetime) -> None:
-    """Weigh the print-room spools down to believable remaining weights.
-
-    The oldest spools run low (``NEAR_EMPTY_SPOOLS`` under 60 g), the next one is used up and
-    marked empty, the one after is archived (tangled), and one spool's first weighing is
-    reversed (the scale was not tared) and redone. Others keep 15–90 % depending on age.
-    """
-    in_use = [s for s in spools if s.location.name == PRINT_ROOM]   # oldest first
-    near_empty, (used_up, tangled, misweighed), rest = (
-        in_use[:NEAR_EMPTY_SPOOLS], in_use[NEAR_EMPTY_SPOOLS:NEAR_EMPTY_SPOOLS + 3], in_use[NEAR_EMPTY_SPOOLS + 3:])
-    for spool in near_empty:
-        services.spool_adjust(spool=spool, by=by, gross_weight_g=_gross(spool, rng.randint(12, 60)),
-                              at=_weighed_at(spool, rng, now))
-    weighed = _weighed_at(used_up, rng, now)
-    services.spool_adjust(spool=used_up, by=by, gross_weight_g=_gross(used_up, rng.randint(60, 140)), at=weighed)
-    services.spool_mark_empty(spool=used_up, by=by, note="Ran out mid-print", at=weighed + (now - weighed) / 2)
-    services.spool_adjust(spool=tangled, by=by, gross_weight_g=_gross(tangled, rng.randint(150, 300)),
-                          at=_weighed_at(tangled, rng, now))
-    services.spool_archive(spool=tangled, by=by)
-    for position, spool in enumerate(rest, start=1):
-        share = 1 - position / (len(rest) + 1)                       # older → emptier
-        fraction = min(0.9, max(0.15, 0.9 - 0.7 * share + rng.uniform(-0.08, 0.08)))
-        services.spool_adjust(spool=spool, by=by, at=_weighed_at(spool, rng, now),
-                              gross_weight_g=_gross(spool, int(float(spool.initial_weight_g) * fraction)))
-    true_net = int(misweighed.initial_weight_g * Decimal("0.55"))
-    weighed = _weighed_at(misweighed, rng, now)
-    services.spool_adjust(spool=misweighed, by=by, gross_weight_g=_gross(misweighed, true_net + 85),
-                          note="Weighed with the spool holder on", at=weighed)
-    wrong = InventoryTransaction.objects.filter(spool=misweighed).latest("created_at", "id")
-    services.inventory_transaction_reverse(transaction_row=wrong, by=by, note="Scale was not tared (holder 85 g)",
-                                           at=weighed + timedelta(minutes=20))
-    services.spool_adjust(spool=misweighed, by=by, gross_weight_g=_gross(misweighed, true_net), note="Re-weighed",
-                          at=weighed + timedelta(minutes=25))
+    return receive
 
 
 def _stock_products(*, tenant: Tenant, by: User, rng: random.Random, locations: dict[str, Location],
@@ -219,12 +257,37 @@ def _stock_products(*, tenant: Tenant, by: User, rng: random.Random, locations: 
     return products
 
 
+def _plates(*, tenant: Tenant, products: list[ItemType], materials: dict[str, ItemType]) -> list[Plate]:
+    """Create each product's recipe (one plate per run) and describe how the farm prints it."""
+    by_sku = {product.sku: product for product in products}
+    plates = []
+    for spec in PLATES:
+        product = by_sku[spec.sku]
+        filaments = tuple(Filament(item_type=materials[catalog_id], grams=Decimal(grams), purge_g=Decimal(purge))
+                          for catalog_id, grams, purge in spec.filaments)
+        purge = sum(f.purge_g for f in filaments)
+        notes = " ".join(filter(None, [spec.notes, f"Purge on an AMS: {purge} g per plate." if purge else ""]))
+        recipe = recipe_create(
+            tenant=tenant, name=f"{product.name}, {spec.pieces} per plate", product=product,
+            inputs=[InputSpec(item_type=f.item_type, quantity=f.grams) for f in filaments],
+            output_quantity=spec.pieces, duration_s=spec.minutes * 60, notes=notes)
+        plates.append(Plate(recipe=recipe, filaments=filaments, popularity=spec.popularity, bias=spec.bias))
+    return plates
+
+
+def _printers(workstations: list[Workstation]) -> list[Printer]:
+    """The working printers with what they can print (the one being rebuilt is left out)."""
+    return [Printer(workstation=w, slicer=SLICERS[w.model_name.split()[0]], multi_material=w.name in MULTI_MATERIAL,
+                    enclosed=w.name in ENCLOSED, purge_factor=MULTI_MATERIAL.get(w.name, Decimal("1")))
+            for w in workstations if w.is_active]
+
+
 @transaction.atomic
 def build_demo_farm(*, entries: list[CatalogEntry], password: str, now: datetime,
                     show_progress: bool = False) -> DemoSummary:
     """Create tenant DEMO and its farm (see the module docstring) in one transaction.
 
-    ``entries`` is the parsed filament catalog; ``now`` anchors the 60 days of history.
+    ``entries`` is the parsed filament catalog; ``now`` anchors the ``HISTORY_DAYS`` of history.
     Raises ValidationError (400) when DEMO or one of its parts already exists, NotFoundError
     (404) when the catalog lacks one of the demo filaments (``MATERIALS``).
     """
@@ -240,17 +303,22 @@ def build_demo_farm(*, entries: list[CatalogEntry], password: str, now: datetime
                                     is_active=active, kind=Workstation.Kind.PRINTER, activities=["printing"])
         for name, model, where, active in PRINTERS]
     materials = _priced_materials(tenant=tenant)
-    spools = _receive_spools(tenant=tenant, by=users["admin"], rng=rng, now=now, materials=materials,
-                             locations=locations)
-    _weigh_spools(spools=spools, by=users["operator"], rng=rng, now=now)
     products = _stock_products(tenant=tenant, by=users["admin"], rng=rng, locations=locations, now=now)
+    plates = _plates(tenant=tenant, products=products, materials=materials)
+    first_day = (now - timedelta(days=HISTORY_DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    history = replay_history(
+        tenant=tenant, admin=users["admin"], operator=users["operator"], rng=rng, now=now, start=first_day,
+        room=locations[PRINT_ROOM], plates=plates, printers=_printers(printers),
+        deliveries=_deliveries(rng=rng, now=now, materials=materials, locations=locations),
+        receive=_spool_receiver(tenant=tenant, by=users["admin"], rng=rng))
     return DemoSummary(tenant=tenant, new_users=new_users, materials=len(entries), locations=len(locations),
-                       printers=len(printers), spools=len(spools), products=len(products))
+                       printers=len(printers), spools=Spool.objects.for_tenant(tenant).count(),
+                       products=len(products), recipes=len(plates), history=history)
 
 
 class Command(BaseCommand):
     help = (f"Create the demo tenant {DEMO_SHORT_CODE} ({DEMO_NAME}) with users, the filament catalog, "
-            "printers, spools with history and products.")
+            f"printers, products with recipes, and {HISTORY_DAYS} days of spool and production history.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true",
@@ -271,7 +339,13 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
         self.stdout.write(self.style.SUCCESS(
             f"Created {summary.tenant}: {summary.materials} catalog materials, {summary.locations} locations, "
-            f"{summary.printers} printers, {summary.spools} spools, {summary.products} products."))
+            f"{summary.printers} printers, {summary.spools} spools, {summary.products} products, "
+            f"{summary.recipes} recipes."))
+        runs = summary.history
+        self.stdout.write(
+            f"Runs over {HISTORY_DAYS} days: {runs.runs} ({runs.completed} completed, {runs.failed} failed, "
+            f"{runs.cancelled} cancelled, {runs.in_progress} in progress; {runs.reprints} reprints); "
+            f"{runs.deliveries} spool deliveries and {runs.reorders} reorders.")
         for name, role in USERS:
             if name not in summary.new_users:
                 self.stdout.write(f"  {name} ({role}): existing user, password unchanged")
