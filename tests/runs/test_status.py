@@ -160,3 +160,30 @@ def test_items_and_materials_change_while_in_progress_and_totals_follow(make_run
     services.production_run_item_remove(item=added)
     run.refresh_from_db()
     assert run.estimated_weight_g == Decimal("140.00") and run.items.count() == 1
+
+
+def test_a_void_restores_grams_even_to_a_spool_archived_since(make_run, farm, admin_user):
+    from inventory import services as inventory_services
+
+    run = complete(make_run(quantity=4), admin_user)
+    inventory_services.spool_archive(spool=farm["pla_spool"], by=admin_user)
+
+    services.production_run_cancel(run=run, by=admin_user)
+
+    farm["pla_spool"].refresh_from_db()
+    assert (farm["pla_spool"].current_weight_g, farm["pla_spool"].status) == (Decimal("1000.00"), "archived")
+
+
+def test_a_run_that_uses_a_spool_up_empties_it_and_a_void_reopens_it(make_run, farm, admin_user):
+    run = make_run(quantity=4)
+    pla, petg = run.materials.order_by("pk")
+    services.production_run_complete(run=run, by=admin_user, materials=[
+        MaterialActual(material_id=pla.pk, actual_weight_g=Decimal("1000"), actual_purge_g=Decimal("0")),
+        MaterialActual(material_id=petg.pk, use_estimate=True)])
+    farm["pla_spool"].refresh_from_db()
+    assert (farm["pla_spool"].current_weight_g, farm["pla_spool"].status) == (0, "empty")
+
+    services.production_run_cancel(run=run, by=admin_user)
+
+    farm["pla_spool"].refresh_from_db()
+    assert (farm["pla_spool"].current_weight_g, farm["pla_spool"].status) == (Decimal("1000.00"), "active")
