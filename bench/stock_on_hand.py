@@ -30,79 +30,21 @@ import os
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench._common import (admin_url, check_bench_name, configure_environment, create_indexes,  # noqa: E402
+                           drop_secondary_indexes, explain, explain_series, finish_database, log,
+                           prepare_database, skip_fk_triggers, summarize, wall_series)
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/prodtrack_bench"
 N_LOCATIONS = 5
 TENANT_SLUG = "bench-stock"
 API_PATH = "/api/v1/stock"
-
-
-# --- database lifecycle (before Django is set up) ---------------------------------------------
-
-def _admin_url(url: str) -> tuple[str, str]:
-    """The URL of the ``postgres`` maintenance database on the same server, and the bench db name."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name:
-        raise SystemExit(f"--database-url has no database name: {url}")
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def _check_bench_name(name: str) -> None:
-    # This script drops and recreates its database: refuse anything not obviously a bench db.
-    if "bench" not in name:
-        raise SystemExit(f"Refusing to use database {name!r}: its name must contain 'bench' "
-                         "(this script drops and recreates it).")
-
-
-def database_exists(url: str) -> bool:
-    import psycopg
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-
-
-def create_database(url: str, *, drop_first: bool) -> None:
-    import psycopg
-    from psycopg import sql
-    admin, name = _admin_url(url)
-    _check_bench_name(name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if drop_first:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-    admin, name = _admin_url(url)
-    _check_bench_name(name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-def summarize(values_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(values_ms)
-    p95_index = max(0, math.ceil(0.95 * len(ordered)) - 1)
-    return {"p50": round(statistics.median(ordered), 3), "p95": round(ordered[p95_index], 3),
-            "min": round(ordered[0], 3), "n": len(ordered)}
-
-
-def log(args, message: str) -> None:
-    if not args.json:
-        print(message, flush=True)
-    else:
-        print(message, file=sys.stderr, flush=True)
 
 
 # --- fill -------------------------------------------------------------------------------------
@@ -173,21 +115,8 @@ def fill(args) -> dict[str, float]:
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        try:
-            with transaction.atomic():
-                cursor.execute("SET LOCAL session_replication_role = replica")
-            timings["fk_triggers_skipped"] = 1
-        except Exception:  # not a superuser: keep the triggers, just slower
-            timings["fk_triggers_skipped"] = 0
-        cursor.execute("""
-            SELECT c.relname, pg_get_indexdef(x.indexrelid)
-            FROM pg_index AS x JOIN pg_class AS c ON c.oid = x.indexrelid
-            WHERE x.indrelid = 'inventory_inventorytransaction'::regclass
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint AS k WHERE k.conindid = x.indexrelid)
-        """)
-        secondary = cursor.fetchall()
-        for name, _ in secondary:
-            cursor.execute(f'DROP INDEX "{name}"')
+        timings["fk_triggers_skipped"] = skip_fk_triggers(cursor)
+        secondary = drop_secondary_indexes(cursor, "inventory_inventorytransaction")
         cursor.execute("SELECT setseed(0.42)")
         cursor.execute("""
             WITH it AS (SELECT array_agg(id ORDER BY id) AS ids FROM inventory_itemtype WHERE tenant_id = %(tenant)s),
@@ -221,8 +150,7 @@ def fill(args) -> dict[str, float]:
         """, {"tenant": tenant.pk, "user": user.pk, "pairs": n_pairs, "rows": n_rows, "n_loc": n_locations})
         timings["ledger_insert_s"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        for _, definition in secondary:
-            cursor.execute(definition)
+        create_indexes(cursor, secondary)
         timings["ledger_indexes_s"] = time.perf_counter() - t1
     timings["ledger_s"] = time.perf_counter() - t0
 
@@ -265,43 +193,6 @@ def drift_count(tenant_id: int) -> int:
 
 
 # --- measurements -----------------------------------------------------------------------------
-
-def explain(sql: str, *, plan_text: bool = False) -> dict:
-    """EXPLAIN (ANALYZE, BUFFERS) of ``sql``: execution and planning time in ms (and the text plan)."""
-    from django.db import connection
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
-        data = cursor.fetchone()[0]
-        if isinstance(data, str):
-            data = json.loads(data)
-        result = {"execution_ms": data[0]["Execution Time"], "planning_ms": data[0]["Planning Time"]}
-        if plan_text:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            result["plan"] = "\n".join(row[0] for row in cursor.fetchall())
-    return result
-
-
-def explain_series(sql: str, repeat: int, warmup: int) -> dict:
-    for _ in range(warmup):
-        explain(sql)
-    runs = [explain(sql) for _ in range(repeat)]
-    return {"execution": summarize([r["execution_ms"] for r in runs]),
-            "planning": summarize([r["planning_ms"] for r in runs])}
-
-
-def wall_series(sql: str, repeat: int, warmup: int) -> dict:
-    """Client-side wall time of running ``sql`` and fetching every row (round trip included)."""
-    from django.db import connection
-    times = []
-    with connection.cursor() as cursor:
-        for i in range(warmup + repeat):
-            t0 = time.perf_counter()
-            cursor.execute(sql)
-            cursor.fetchall()
-            if i >= warmup:
-                times.append((time.perf_counter() - t0) * 1000)
-    return summarize(times)
-
 
 def classify(sql: str) -> str:
     s = sql.lower()
@@ -586,30 +477,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
 
-    _check_bench_name(_admin_url(args.database_url)[1])
-    exists = database_exists(args.database_url)
-    if not (exists and args.keep):
-        create_database(args.database_url, drop_first=exists)
-
-    # WhiteNoise warns when STATIC_ROOT was never collected; irrelevant to an API benchmark.
-    warnings.filterwarnings("ignore", message="No directory at:")
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["DEBUG"] = "false"
-    hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
-    os.environ["ALLOWED_HOSTS"] = ",".join(hosts if "testserver" in hosts else [*hosts, "testserver"])
-    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")  # one connection for the whole run
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prodtrack.settings")
+    check_bench_name(admin_url(args.database_url)[1])
+    prepare_database(args.database_url, keep=args.keep)
+    configure_environment(args.database_url)
     try:
         result = run(args)
     finally:
-        if not args.keep:
-            try:
-                from django.db import connections
-                connections.close_all()
-            except Exception:  # Django may not be set up yet
-                pass
-            drop_database(args.database_url)
+        finish_database(args.database_url, keep=args.keep)
     if args.json:
         print(json.dumps(result, indent=2, default=str))
     else:

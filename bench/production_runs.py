@@ -1,0 +1,965 @@
+#!/usr/bin/env python
+"""Benchmark: the production-run API over 100,000 runs (≈300k items, 200k materials).
+
+Run from the project root::
+
+    .venv/bin/python bench/production_runs.py                 # full size, drops its database at the end
+    .venv/bin/python bench/production_runs.py --keep          # keep (and next time reuse) the filled database
+    .venv/bin/python bench/production_runs.py --keep --plans  # reuse it; print the SQL and EXPLAIN plans
+    .venv/bin/python bench/production_runs.py --runs 5000 --repeat 10 --json
+
+It creates its own PostgreSQL database (``--database-url``, default
+``postgres://postgres@127.0.0.1:5432/prodtrack_bench_runs``), runs ``migrate``, fills it with
+set-based SQL (one tenant ``BENCH``, 3 users, 5 locations, 20 printers, 40 materials with
+400 spools, 30 products, ``--runs`` runs over two years with ≈3 items and 2 materials each and
+their totals computed from the materials), checks the totals against the materials, then
+measures in process (DRF ``APIClient`` + ``force_authenticate``), p50 / p95 / min:
+
+1. ``GET /api/v1/production-runs?status=completed&date_from=…&date_to=…&ordering=-variance``
+   (last ~3 months, page 1 of 20) and ``GET /api/v1/production-runs`` without filters;
+2. ``GET /api/v1/production-runs/{id}`` of a completed run with 3 items and 2 materials;
+3. ``POST /api/v1/production-runs/{id}/complete`` of fresh in-progress runs with 20 materials
+   (made with ``runs.services.production_run_create`` before timing, one per repetition).
+
+Beside each: the SQL the request ran (``CaptureQueriesContext``), its number of queries, and the
+summed ``EXPLAIN (ANALYZE)`` execution time of those queries; the writes of ``complete`` are
+replayed under ``EXPLAIN ANALYZE`` inside a transaction that is rolled back.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench._common import (admin_url, check_bench_name, configure_environment, create_indexes,  # noqa: E402
+                           drop_secondary_indexes, explain, explain_series, finish_database, loadavg, log,
+                           prepare_database, skip_fk_triggers, summarize, wall_series)
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/prodtrack_bench_runs"
+TENANT_SLUG = "bench-runs"
+SHORT_CODE = "BENCH"
+API = "/api/v1/production-runs"
+FLOOR_PATH = "/api/v1/locations"
+N_USERS, N_LOCATIONS, N_PRINTERS, N_MATERIALS, SPOOLS_PER_MATERIAL, N_PRODUCTS = 3, 5, 20, 40, 10, 30
+COMPLETE_MATERIALS = 20
+# Runs made by the complete measurement carry this note, so --keep can tell them from the fill.
+MEASURE_NOTE = "bench: complete measurement"
+MEASURE_LOT = "bench-complete"
+
+
+# --- fill -------------------------------------------------------------------------------------
+
+def bench_state() -> dict | None:
+    """The tenant and its filled runs (those not made by a measurement), or None."""
+    from django.db import connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM prodtrack_tenant WHERE slug = %s", [TENANT_SLUG])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        tenant_id = row[0]
+        cursor.execute("SELECT count(*), count(*) FILTER (WHERE notes = %s) FROM runs_productionrun "
+                       "WHERE tenant_id = %s", [MEASURE_NOTE, tenant_id])
+        total, measured = cursor.fetchone()
+    return {"tenant_id": tenant_id, "runs": total - measured, "measured_runs": measured}
+
+
+def fill(args) -> dict[str, float]:
+    """The tenant's master data with the ORM, then runs, items and materials with set-based SQL."""
+    from django.db import connection, transaction
+
+    from inventory.models import Location, Workstation
+    from prodtrack.models import Membership, Role, Tenant, User
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        tenant = Tenant.objects.create(name="Bench Print Farm", slug=TENANT_SLUG, short_code=SHORT_CODE)
+        users = []
+        for username, role in (("bench", Role.OPERATOR), ("bench-manager", Role.MANAGER),
+                               ("bench-viewer", Role.VIEWER))[:N_USERS]:
+            user = User.objects.create_user(username=username, password=None)
+            Membership.objects.create(user=user, tenant=tenant, role=role)
+            users.append(user)
+        kinds = [Location.Kind.PRODUCTION, Location.Kind.PRODUCTION, Location.Kind.PRODUCTION,
+                 Location.Kind.WAREHOUSE, Location.Kind.SHOP]
+        locations = Location.objects.bulk_create(
+            [Location(tenant=tenant, name=f"{['Print room A', 'Print room B', 'Print room C', 'Warehouse', 'Shop'][i]}",
+                      kind=kinds[i]) for i in range(N_LOCATIONS)])
+        models = ["Prusa MK4", "Prusa XL", "Bambu X1C", "Bambu P1S"]
+        Workstation.objects.bulk_create(
+            [Workstation(tenant=tenant, name=f"{models[i % 4]} #{i + 1:02d}", location=locations[i % 3],
+                         kind=Workstation.Kind.PRINTER, activities=["printing"], model_name=models[i % 4])
+             for i in range(N_PRINTERS)])
+        with connection.cursor() as cursor:
+            # 40 materials: 4 brands × PLA/PETG/ASA/TPU, colours; cost per gram by polymer and brand.
+            cursor.execute("""
+                INSERT INTO inventory_itemtype
+                    (tenant_id, name, sku, kind, unit, unit_cost, is_active, material, manufacturer, color_name,
+                     color_hex, density_g_cm3, diameter_mm, net_weight_g, spool_weight_g, catalog_id, created_at)
+                SELECT %(tenant)s,
+                       b.brand || ' ' || p.poly || ' ' || c.colour || ' ' || lpad(g::text, 2, '0'),
+                       'BENCH-MAT-' || lpad(g::text, 3, '0'), 'material', 'g',
+                       round((p.base * b.factor * (0.95 + 0.1 * ((g * 37) %% 10) / 10.0))::numeric, 4), true,
+                       p.poly, b.brand, c.colour, '#' || substr(md5(g::text), 1, 6), p.density, 1.75, 1000, 200, '',
+                       now() - interval '800 days'
+                FROM generate_series(1, %(n)s) AS g
+                CROSS JOIN LATERAL (SELECT (ARRAY['PLA', 'PETG', 'ASA', 'TPU'])[1 + g %% 4] AS poly,
+                                           (ARRAY[0.0200, 0.0230, 0.0300, 0.0450])[1 + g %% 4] AS base,
+                                           (ARRAY[1.24, 1.27, 1.07, 1.21])[1 + g %% 4] AS density) AS p
+                CROSS JOIN LATERAL (SELECT (ARRAY['Prusament', 'Polymaker', 'eSun', 'Bambu'])[1 + (g / 4) %% 4] AS brand,
+                                           (ARRAY[1.20, 1.05, 0.85, 1.00])[1 + (g / 4) %% 4] AS factor) AS b
+                CROSS JOIN LATERAL (SELECT (ARRAY['Galaxy Black', 'Jet Black', 'Signal White', 'Orange',
+                                                  'Azure Blue', 'Lipstick Red', 'Olive Green', 'Silver',
+                                                  'Pearl Mouse', 'Ms. Pink'])[1 + g %% 10] AS colour) AS c
+            """, {"tenant": tenant.pk, "n": N_MATERIALS})
+            # 30 products, a cost per piece of 0.40–6.00.
+            cursor.execute("""
+                INSERT INTO inventory_itemtype
+                    (tenant_id, name, sku, kind, unit, unit_cost, is_active, material, manufacturer, color_name,
+                     color_hex, catalog_id, created_at)
+                SELECT %(tenant)s,
+                       (ARRAY['Phone stand', 'Cable clip', 'Desk organiser', 'Planter', 'Headphone hook',
+                              'Lamp shade', 'Coaster', 'Key holder', 'Gear set', 'Enclosure'])[1 + g %% 10]
+                         || ' ' || (ARRAY['S', 'M', 'L'])[1 + g / 10],
+                       'BENCH-PRD-' || lpad(g::text, 3, '0'), 'product', 'pcs',
+                       round((0.40 + 5.60 * ((g * 53) %% 30) / 29.0)::numeric, 4), true, '', '', '', '', '',
+                       now() - interval '800 days'
+                FROM generate_series(0, %(n)s - 1) AS g
+            """, {"tenant": tenant.pk, "n": N_PRODUCTS})
+            # Spools: 10 per material, 1 kg (some 750 g or 2 kg), full, received over the two years;
+            # price = the material's cost per gram × weight × 0.9–1.1 (lots are bought at different prices).
+            cursor.execute("SELECT setseed(0.42)")
+            cursor.execute("""
+                INSERT INTO inventory_spool
+                    (tenant_id, item_type_id, location_id, initial_weight_g, current_weight_g, tare_weight_g, cost,
+                     lot_number, status, received_at, created_by_id)
+                SELECT %(tenant)s, m.ids[1 + (g - 1) %% %(n_mat)s], l.ids[1 + g %% %(n_loc)s], w.weight, w.weight,
+                       200, round(it.unit_cost * w.weight * (0.9 + 0.2 * random())::numeric, 2),
+                       'LOT-' || lpad(g::text, 5, '0'), 'active',
+                       now() - interval '760 days' + (g * interval '730 days' / %(n_spools)s), %(user)s
+                FROM generate_series(1, %(n_spools)s) AS g
+                CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM inventory_itemtype
+                            WHERE tenant_id = %(tenant)s AND kind = 'material') AS m
+                CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM inventory_location
+                            WHERE tenant_id = %(tenant)s) AS l
+                CROSS JOIN LATERAL (SELECT CASE g %% 10 WHEN 0 THEN 2000 WHEN 5 THEN 750 ELSE 1000 END::numeric
+                                           AS weight) AS w
+                JOIN inventory_itemtype AS it ON it.id = m.ids[1 + (g - 1) %% %(n_mat)s]
+                ORDER BY g
+            """, {"tenant": tenant.pk, "user": users[0].pk, "n_mat": N_MATERIALS, "n_loc": N_LOCATIONS,
+                  "n_spools": N_MATERIALS * SPOOLS_PER_MATERIAL})
+            # Each spool's receipt row, and the balances: spool weights and stock = ledger sums.
+            cursor.execute("""
+                INSERT INTO inventory_inventorytransaction
+                    (tenant_id, item_type_id, location_id, spool_id, quantity, transaction_type, reference_type,
+                     reference_id, reference_label, reverses_id, created_by_id, created_at, note)
+                SELECT s.tenant_id, s.item_type_id, s.location_id, s.id, s.initial_weight_g, 'receipt', 'spool',
+                       s.id::text, 'Spool #' || s.id || ' · ' || it.name, NULL, s.created_by_id, s.received_at, ''
+                FROM inventory_spool AS s JOIN inventory_itemtype AS it ON it.id = s.item_type_id
+                WHERE s.tenant_id = %(tenant)s ORDER BY s.id
+            """, {"tenant": tenant.pk})
+            cursor.execute("""
+                INSERT INTO inventory_stockbalance (tenant_id, item_type_id, location_id, quantity, updated_at)
+                SELECT tenant_id, item_type_id, location_id, SUM(quantity), now()
+                FROM inventory_inventorytransaction WHERE tenant_id = %(tenant)s
+                GROUP BY tenant_id, item_type_id, location_id
+            """, {"tenant": tenant.pk})
+    timings["master_data_s"] = time.perf_counter() - t0
+
+    params = {"tenant": tenant.pk, "runs": args.runs, "tz": tenant.time_zone or "UTC", "code": SHORT_CODE,
+              "n_ws": N_PRINTERS, "n_users": N_USERS, "n_prod": N_PRODUCTS,
+              "n_spools": N_MATERIALS * SPOOLS_PER_MATERIAL}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        timings["fk_triggers_skipped"] = skip_fk_triggers(cursor)
+
+        # 1. Staging: one row per run with every random choice, numbered per day in the tenant's
+        #    time zone ({code}-YYYYMMDD-NNN, NNN widening past 999 as the service does).
+        t0 = time.perf_counter()
+        cursor.execute("SELECT setseed(0.4242)")
+        cursor.execute("""
+            CREATE TEMP TABLE bench_run ON COMMIT DROP AS
+            WITH raw AS (
+                SELECT g,
+                       date_trunc('second', now() - interval '1 hour' - random() * interval '730 days')
+                         AS started_at,
+                       random() AS r_status, random() AS r_ws, random() AS r_user, random() AS r_items,
+                       random() AS r_prod, random() AS r_dur, random() AS r_spool1, random() AS r_spool2,
+                       random() AS r_slicer, random() AS r_rating, random() AS r_end
+                FROM generate_series(1, %(runs)s) AS g),
+            numbered AS (
+                SELECT raw.*, (started_at AT TIME ZONE %(tz)s)::date AS day,
+                       row_number() OVER (PARTITION BY (started_at AT TIME ZONE %(tz)s)::date
+                                          ORDER BY started_at, g) AS seq
+                FROM raw)
+            SELECT g, started_at, day, seq,
+                   %(code)s || '-' || to_char(day, 'YYYYMMDD') || '-'
+                     || CASE WHEN seq < 1000 THEN lpad(seq::text, 3, '0') ELSE seq::text END AS run_number,
+                   CASE WHEN r_status < 0.80 THEN 'completed' WHEN r_status < 0.88 THEN 'failed'
+                        WHEN r_status < 0.93 THEN 'cancelled' ELSE 'in_progress' END AS status,
+                   1 + floor(r_ws * %(n_ws)s)::int AS ws,
+                   1 + floor(r_user * %(n_users)s)::int AS usr,
+                   2 + floor(r_items * 3)::int AS n_items,
+                   floor(r_prod * %(n_prod)s)::int AS prod_base,
+                   (1800 + floor(r_dur * 34200))::int AS duration_s,
+                   1 + floor(r_spool1 * %(n_spools)s)::int AS spool1,
+                   1 + (floor(r_spool1 * %(n_spools)s)::int + 1 + floor(r_spool2 * (%(n_spools)s - 1))::int)
+                       %% %(n_spools)s AS spool2,
+                   (ARRAY['PrusaSlicer 2.8.1', 'OrcaSlicer 2.1.1', 'Bambu Studio 1.9'])[1 + floor(r_slicer * 3)::int]
+                     AS slicer,
+                   r_rating, r_end
+            FROM numbered
+        """, params)
+        # Two materials per run: a main colour (20–250 g) and a second (5–80 g), purge 0–12 g each.
+        # Actuals: completed ≈ estimate × N(1.02, 0.08) (at least 0.5); failed 10–90 % of the
+        # estimate (it stopped part-way); cancelled and in-progress runs have none.
+        cursor.execute("""
+            CREATE TEMP TABLE bench_material ON COMMIT DROP AS
+            SELECT r.g, k, CASE k WHEN 1 THEN r.spool1 ELSE r.spool2 END AS spool_no, r.status,
+                   e.est_w, e.est_p,
+                   CASE WHEN r.status = 'completed'
+                          THEN round(e.est_w * greatest(0.5, 1.02 + 0.08 * sqrt(-2 * ln(1 - random()))
+                                                              * cos(2 * pi() * random()))::numeric, 2)
+                        WHEN r.status = 'failed' THEN round(e.est_w * (0.1 + 0.8 * random())::numeric, 2)
+                   END AS act_w,
+                   CASE WHEN r.status IN ('completed', 'failed')
+                          THEN round(e.est_p * (0.8 + 0.4 * random())::numeric, 2) END AS act_p
+            FROM bench_run AS r
+            CROSS JOIN generate_series(1, 2) AS k
+            CROSS JOIN LATERAL (
+                SELECT round((CASE k WHEN 1 THEN 20 + 230 * random() ELSE 5 + 75 * random() END
+                              + 0 * r.g)::numeric, 2) AS est_w,
+                       round((12 * random() + 0 * r.g)::numeric, 2) AS est_p) AS e
+        """)
+        # The run totals, as runs.services.run_totals_refresh computes them from the materials:
+        # cost = grams × the spool's cost per gram (price ÷ initial weight), rounded to cents;
+        # actuals only when every material has one; variance = total filament, 0.1 %.
+        cursor.execute("""
+            CREATE TEMP TABLE bench_total ON COMMIT DROP AS
+            SELECT t.*,
+                   CASE WHEN t.act_w IS NOT NULL AND t.est_w + t.est_p <> 0
+                        THEN round(((t.act_w + t.act_p) - (t.est_w + t.est_p)) / (t.est_w + t.est_p) * 100, 1)
+                   END AS variance_pct
+            FROM (
+                SELECT bm.g, sum(bm.est_w) AS est_w, sum(bm.est_p) AS est_p,
+                       round(sum((bm.est_w + bm.est_p) * (sp.cost / sp.initial_weight_g)), 2) AS est_cost,
+                       CASE WHEN bool_and(bm.act_w IS NOT NULL) THEN sum(bm.act_w) END AS act_w,
+                       CASE WHEN bool_and(bm.act_w IS NOT NULL) THEN sum(coalesce(bm.act_p, 0)) END AS act_p,
+                       CASE WHEN bool_and(bm.act_w IS NOT NULL)
+                            THEN round(sum((bm.act_w + coalesce(bm.act_p, 0)) * (sp.cost / sp.initial_weight_g)), 2)
+                       END AS act_cost
+                FROM bench_material AS bm
+                JOIN (SELECT id, cost, initial_weight_g, row_number() OVER (ORDER BY id) AS no
+                      FROM inventory_spool WHERE tenant_id = %(tenant)s AND lot_number <> %(lot)s) AS sp
+                  ON sp.no = bm.spool_no
+                GROUP BY bm.g) AS t
+        """, {**params, "lot": MEASURE_LOT})
+        cursor.execute("ANALYZE bench_run")
+        cursor.execute("ANALYZE bench_material")
+        cursor.execute("ANALYZE bench_total")
+        timings["stage_s"] = time.perf_counter() - t0
+
+        # 2. Runs (in start order, so ids grow with time as in real life), then items and materials.
+        t0 = time.perf_counter()
+        dropped = [d for table in ("runs_productionrun", "runs_productionrunitem", "runs_productionrunmaterial")
+                   for d in drop_secondary_indexes(cursor, table)]
+        cursor.execute("""
+            INSERT INTO runs_productionrun
+                (tenant_id, run_number, status, started_at, completed_at, workstation_id, location_id, printer_name,
+                 slicer, estimated_duration_s, bed_temp_c, nozzle_temp_c, quality_rating, quality_notes, notes,
+                 completion_notes, original_run_id, created_by_id, created_at, deleted_at, estimated_weight_g,
+                 estimated_purge_g, actual_weight_g, actual_purge_g, estimated_cost, actual_cost, variance_pct)
+            SELECT %(tenant)s, r.run_number, r.status, r.started_at,
+                   CASE r.status
+                     WHEN 'completed' THEN r.started_at + r.duration_s * (0.9 + 0.3 * r.r_end) * interval '1 second'
+                     WHEN 'failed' THEN r.started_at + r.duration_s * (0.05 + 0.85 * r.r_end) * interval '1 second'
+                   END,
+                   ws.id, ws.location_id, ws.name, r.slicer, r.duration_s,
+                   (ARRAY[60, 80, 100])[1 + r.g %% 3], (ARRAY[215, 240, 260])[1 + r.g %% 3],
+                   CASE WHEN r.status = 'completed' AND r.r_rating < 0.7 THEN 3 + floor(r.r_rating / 0.7 * 3)::int END,
+                   CASE WHEN r.status = 'failed' THEN 'Spaghetti on the bed' ELSE '' END, '', '', NULL, u.id,
+                   r.started_at, NULL, t.est_w, t.est_p, t.act_w, t.act_p, t.est_cost, t.act_cost, t.variance_pct
+            FROM bench_run AS r
+            JOIN bench_total AS t ON t.g = r.g
+            JOIN (SELECT id, location_id, name, row_number() OVER (ORDER BY id) AS no
+                  FROM inventory_workstation WHERE tenant_id = %(tenant)s) AS ws ON ws.no = r.ws
+            JOIN (SELECT u.id, row_number() OVER (ORDER BY u.id) AS no
+                  FROM prodtrack_user AS u JOIN prodtrack_membership AS m ON m.user_id = u.id
+                  WHERE m.tenant_id = %(tenant)s) AS u ON u.no = r.usr
+            ORDER BY r.started_at, r.g
+        """, params)
+        timings["runs_insert_s"] = time.perf_counter() - t0
+        cursor.execute("""
+            CREATE TEMP TABLE bench_run_id ON COMMIT DROP AS
+            SELECT r.g, p.id FROM bench_run AS r
+            JOIN runs_productionrun AS p ON p.tenant_id = %(tenant)s AND p.run_number = r.run_number
+        """, params)
+        cursor.execute("ANALYZE bench_run_id")
+        # Items: 2–4 distinct products, 1–8 pieces each; estimated cost = pieces × the product's
+        # cost per piece. Completed: all good but 1 failed piece now and then; failed: all failed;
+        # cancelled and in progress: no outcome yet.
+        t1 = time.perf_counter()
+        cursor.execute("""
+            INSERT INTO runs_productionrunitem
+                (run_id, product_id, quantity, successful_quantity, failed_quantity, bed_position, estimated_cost,
+                 waste_reason)
+            SELECT i.id, i.product_id, i.qty,
+                   CASE i.status WHEN 'completed' THEN i.qty - i.bad ELSE 0 END,
+                   CASE i.status WHEN 'completed' THEN i.bad WHEN 'failed' THEN i.qty ELSE 0 END,
+                   'P' || i.k, round(i.qty * i.unit_cost, 2),
+                   CASE WHEN i.status = 'failed' OR (i.status = 'completed' AND i.bad > 0) THEN 'Warped corner'
+                        ELSE '' END
+            FROM (SELECT ri.id, r.status, k, p.ids[1 + (r.prod_base + (k - 1) * 7) %% %(n_prod)s] AS product_id,
+                         it.unit_cost, q.qty, CASE WHEN q.qty > 1 AND q.r_bad < 0.1 THEN 1 ELSE 0 END AS bad
+                  FROM bench_run AS r
+                  JOIN bench_run_id AS ri ON ri.g = r.g
+                  CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM inventory_itemtype
+                              WHERE tenant_id = %(tenant)s AND kind = 'product') AS p
+                  CROSS JOIN LATERAL generate_series(1, r.n_items) AS k
+                  CROSS JOIN LATERAL (SELECT 1 + floor(random() * 8 + 0 * k)::int AS qty,
+                                             random() + 0 * k AS r_bad) AS q
+                  JOIN inventory_itemtype AS it ON it.id = p.ids[1 + (r.prod_base + (k - 1) * 7) %% %(n_prod)s]
+                  ORDER BY ri.id, k) AS i
+        """, params)
+        timings["items_insert_s"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        cursor.execute("""
+            INSERT INTO runs_productionrunmaterial
+                (run_id, spool_id, estimated_weight_g, estimated_purge_g, actual_weight_g, actual_purge_g,
+                 weight_before_g, weight_after_g)
+            SELECT ri.id, sp.id, m.est_w, m.est_p, m.act_w, m.act_p, NULL, NULL
+            FROM bench_material AS m
+            JOIN bench_run_id AS ri ON ri.g = m.g
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) AS no
+                  FROM inventory_spool WHERE tenant_id = %(tenant)s AND lot_number <> %(lot)s) AS sp
+              ON sp.no = m.spool_no
+            ORDER BY ri.id, m.k
+        """, {**params, "lot": MEASURE_LOT})
+        timings["materials_insert_s"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        create_indexes(cursor, dropped)
+        timings["indexes_s"] = time.perf_counter() - t1
+        # The per-day counters django-sequences keeps, so runs created later get the next number.
+        cursor.execute("""
+            INSERT INTO sequences_sequence (name, last)
+            SELECT 'production_run:' || %(tenant)s || ':' || to_char(day, 'YYYYMMDD'), max(seq)
+            FROM bench_run GROUP BY day
+            ON CONFLICT (name) DO UPDATE SET last = greatest(sequences_sequence.last, excluded.last)
+        """, params)
+    timings["runs_s"] = sum(timings[k] for k in ("runs_insert_s", "items_insert_s", "materials_insert_s",
+                                                  "indexes_s"))
+
+    # VACUUM sets hint bits and the visibility map, as autovacuum would on a live database.
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in ("runs_productionrun", "runs_productionrunitem", "runs_productionrunmaterial",
+                      "inventory_spool", "inventory_itemtype", "inventory_location", "inventory_workstation",
+                      "inventory_inventorytransaction", "inventory_stockbalance", "sequences_sequence",
+                      "prodtrack_membership", "prodtrack_tenant", "prodtrack_user"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+    timings["vacuum_analyze_s"] = time.perf_counter() - t0
+    return {k: round(v, 2) for k, v in timings.items()}
+
+
+def check_totals(tenant_id: int, sample: int = 300) -> dict:
+    """Run totals against their materials: (1) every run, in SQL; (2) a random sample through
+    ``runs.services.run_totals_refresh`` itself, in a transaction that is rolled back."""
+    from django.db import connection, transaction
+
+    from runs.models import ProductionRun
+    from runs.services import run_totals_refresh
+
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM runs_productionrun AS r
+            CROSS JOIN LATERAL (
+                SELECT sum(m.estimated_weight_g) AS ew, sum(m.estimated_purge_g) AS ep,
+                       round(sum((m.estimated_weight_g + m.estimated_purge_g) * (s.cost / s.initial_weight_g)), 2) AS ec,
+                       CASE WHEN bool_and(m.actual_weight_g IS NOT NULL) THEN sum(m.actual_weight_g) END AS aw,
+                       CASE WHEN bool_and(m.actual_weight_g IS NOT NULL) THEN sum(coalesce(m.actual_purge_g, 0)) END AS ap,
+                       CASE WHEN bool_and(m.actual_weight_g IS NOT NULL) THEN round(sum(
+                           (m.actual_weight_g + coalesce(m.actual_purge_g, 0)) * (s.cost / s.initial_weight_g)), 2)
+                       END AS ac
+                FROM runs_productionrunmaterial AS m JOIN inventory_spool AS s ON s.id = m.spool_id
+                WHERE m.run_id = r.id) AS t
+            WHERE r.tenant_id = %s AND (
+                r.estimated_weight_g <> t.ew OR r.estimated_purge_g <> t.ep OR r.estimated_cost <> t.ec
+                OR r.actual_weight_g IS DISTINCT FROM t.aw OR r.actual_purge_g IS DISTINCT FROM t.ap
+                OR r.actual_cost IS DISTINCT FROM t.ac
+                OR r.variance_pct IS DISTINCT FROM CASE WHEN t.aw IS NOT NULL AND t.ew + t.ep <> 0
+                    THEN round(((t.aw + t.ap) - (t.ew + t.ep)) / (t.ew + t.ep) * 100, 1) END)
+        """, [tenant_id])
+        sql_mismatches = cursor.fetchone()[0]
+        cursor.execute("SELECT id FROM runs_productionrun WHERE tenant_id = %s ORDER BY random() LIMIT %s",
+                       [tenant_id, sample])
+        ids = [row[0] for row in cursor.fetchall()]
+    fields = ["estimated_weight_g", "estimated_purge_g", "actual_weight_g", "actual_purge_g", "estimated_cost",
+              "actual_cost", "variance_pct"]
+    service_mismatches = []
+    with transaction.atomic():
+        for run in ProductionRun.objects.filter(pk__in=ids):
+            stored = {f: getattr(run, f) for f in fields}
+            refreshed = run_totals_refresh(run)
+            now = {f: getattr(refreshed, f) for f in fields}
+            if stored != now:
+                service_mismatches.append({"run": run.pk, "stored": stored, "service": now})
+        transaction.set_rollback(True)
+    return {"sql_mismatches": sql_mismatches, "service_sample": len(ids),
+            "service_mismatches": len(service_mismatches), "examples": service_mismatches[:3],
+            "check_ms": round((time.perf_counter() - t0) * 1000, 1)}
+
+
+# --- measurement helpers ---------------------------------------------------------------------
+
+def classify(sql: str) -> str:
+    """A short label for a captured statement: ``select <table>``, ``count <table>``, ``update <table>`` …"""
+    s = sql.lower().strip()
+    if s.startswith(("savepoint", "release savepoint", "rollback to savepoint")) or s in ("begin", "commit"):
+        return "transaction"
+    words = s.split()
+    if s.startswith("insert into"):
+        return "insert " + words[2].strip('"')
+    if s.startswith("update"):
+        return "update " + words[1].strip('"')
+    if s.startswith("delete from"):
+        return "delete " + words[2].strip('"')
+    match = re.search(r' from "?(\w+)"?', s)
+    table = match.group(1) if match else "?"
+    if table in ("prodtrack_membership", "prodtrack_tenant"):
+        return "tenant_lookup"
+    if s.startswith("select count("):
+        return f"count {table}" + (" (of a select distinct)" if "select distinct" in s else "")
+    return ("select distinct " if s.startswith("select distinct") else "select ") + table + (
+        " for update" if " for update" in s else "")
+
+
+def _is_savepoint(sql: str) -> bool:
+    return sql.lower().lstrip().startswith(("savepoint", "release savepoint", "rollback to savepoint"))
+
+
+def sql_profile(queries: list[str], repeat: int, warmup: int) -> dict:
+    """EXPLAIN ANALYZE execution (p50 over ``repeat``) and client wall time of each read query."""
+    rows = []
+    for sql in queries:
+        kind = classify(sql)
+        if kind == "transaction":
+            rows.append({"kind": kind, "sql": sql})
+            continue
+        rows.append({"kind": kind, "sql": sql, **explain_series(sql, repeat, warmup),
+                     "wall": wall_series(sql, repeat, warmup)})
+    timed = [r for r in rows if "execution" in r]
+    return {"queries": rows,
+            "exec_p50_sum": round(sum(r["execution"]["p50"] for r in timed), 3),
+            "planning_p50_sum": round(sum(r["planning"]["p50"] for r in timed), 3),
+            "wall_p50_sum": round(sum(r["wall"]["p50"] for r in timed), 3)}
+
+
+def time_requests(call, repeat: int, warmup: int) -> dict:
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - t0) * 1000)
+    return summarize(times)
+
+
+def explain_in_rollback(queries: list[str]) -> list[dict]:
+    """EXPLAIN (ANALYZE, FORMAT JSON) of each statement (writes included) in one transaction that
+    is rolled back: the statements run in order, exactly as the request ran them."""
+    from django.db import connection, transaction
+    out = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in queries:
+            kind = classify(sql)
+            if kind == "transaction":
+                if _is_savepoint(sql):
+                    cursor.execute(sql)  # the request's savepoints, so a later RELEASE finds them
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+            data = cursor.fetchone()[0]
+            data = json.loads(data) if isinstance(data, str) else data
+            plan = data[0]
+            triggers = sum(t.get("Time", 0) for t in plan.get("Triggers", []))
+            out.append({"kind": kind, "execution_ms": plan["Execution Time"], "planning_ms": plan["Planning Time"],
+                        "trigger_ms": triggers})
+        transaction.set_rollback(True)
+    return out
+
+
+def plan_in_rollback(queries: list[str], wanted: set[int]) -> dict[int, str]:
+    """Text plans (EXPLAIN ANALYZE, BUFFERS) of the statements at ``wanted`` positions, replaying the
+    whole sequence in a transaction that is rolled back."""
+    from django.db import connection, transaction
+    plans = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for index, sql in enumerate(queries):
+            if classify(sql) == "transaction":
+                if _is_savepoint(sql):
+                    cursor.execute(sql)
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            text = "\n".join(row[0] for row in cursor.fetchall())
+            if index in wanted:
+                plans[index] = text
+        transaction.set_rollback(True)
+    return plans
+
+
+def replay_commit(queries: list[str]) -> float:
+    """Run ``queries`` as they are in one transaction and commit: ms of client wall time."""
+    from django.db import connection, transaction
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in queries:
+            if classify(sql) == "transaction" and not _is_savepoint(sql):
+                continue  # BEGIN/COMMIT: the atomic block does its own
+            cursor.execute(sql)
+            if cursor.description is not None:
+                cursor.fetchall()
+    return (time.perf_counter() - t0) * 1000
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def run(args) -> dict:
+    import django
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.urls import Resolver404, resolve
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from inventory.models import ItemType, Location, Workstation
+    from inventory.services import spool_receive
+    from prodtrack.models import Tenant, User
+    from runs import services
+    from runs.models import ProductionRun
+
+    setup_test_environment(debug=False)
+    from django.conf import settings
+    assert not settings.DEBUG, "the benchmark must run with DEBUG=False"
+
+    result: dict = {"config": {"loadavg_start": loadavg(), "runs": args.runs, "repeat": args.repeat,
+                               "warmup": args.warmup, "database": urlsplit(args.database_url).path.lstrip("/")}}
+    log(args, f"load average 1/5/15 min at start: {result['config']['loadavg_start']}")
+    if not args.fill_only:
+        try:
+            resolve(API)
+        except Resolver404:
+            raise SystemExit(f"{API} does not resolve: the runs API is not installed in this checkout") from None
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    result["migrate_s"] = round(time.perf_counter() - t0, 2)
+    log(args, f"migrate: {result['migrate_s']} s")
+
+    state = bench_state()
+    if state and state["runs"] == args.runs:
+        log(args, f"reusing filled database: {state['runs']:,} runs (+{state['measured_runs']} from earlier "
+                  "complete measurements)")
+        result["fill"] = {"reused": True, "measured_runs_before": state["measured_runs"]}
+    else:
+        if state:
+            raise SystemExit(f"database holds {state['runs']:,} runs, not {args.runs:,}; run without --keep "
+                             "to recreate it")
+        log(args, f"filling: {args.runs:,} runs …")
+        t0 = time.perf_counter()
+        result["fill"] = fill(args)
+        result["fill"]["total_s"] = round(time.perf_counter() - t0, 2)
+        log(args, "fill: " + ", ".join(f"{k} {v}" for k, v in result["fill"].items()))
+        state = bench_state()
+    tenant = Tenant.objects.get(pk=state["tenant_id"])
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT (SELECT count(*) FROM runs_productionrun WHERE tenant_id = %(t)s),
+                   (SELECT count(*) FROM runs_productionrunitem AS i JOIN runs_productionrun AS r ON r.id = i.run_id
+                    WHERE r.tenant_id = %(t)s),
+                   (SELECT count(*) FROM runs_productionrunmaterial AS m JOIN runs_productionrun AS r
+                    ON r.id = m.run_id WHERE r.tenant_id = %(t)s),
+                   (SELECT count(*) FROM inventory_inventorytransaction WHERE tenant_id = %(t)s),
+                   pg_size_pretty(pg_total_relation_size('runs_productionrun')),
+                   pg_size_pretty(pg_total_relation_size('runs_productionrunitem')),
+                   pg_size_pretty(pg_total_relation_size('runs_productionrunmaterial')),
+                   version(), current_setting('shared_buffers'), current_setting('work_mem'),
+                   current_setting('synchronous_commit')
+        """, {"t": tenant.pk})
+        (n_runs, n_items, n_materials, n_ledger, runs_size, items_size, materials_size, version, shared_buffers,
+         work_mem, sync_commit) = cursor.fetchone()
+        cursor.execute("SELECT status, count(*) FROM runs_productionrun WHERE tenant_id = %s GROUP BY 1 ORDER BY 1",
+                       [tenant.pk])
+        by_status = dict(cursor.fetchall())
+        cursor.execute("SELECT min(started_at), max(started_at) FROM runs_productionrun WHERE tenant_id = %s",
+                       [tenant.pk])
+        first, last = cursor.fetchone()
+    result["config"].update(
+        runs_total=n_runs, items=n_items, materials=n_materials, ledger_rows=n_ledger, by_status=by_status,
+        started_range=[first.date().isoformat(), last.date().isoformat()], runs_size=runs_size,
+        items_size=items_size, materials_size=materials_size, postgres=version.split(" on ")[0],
+        shared_buffers=shared_buffers, work_mem=work_mem, synchronous_commit=sync_commit, cpus=os.cpu_count(),
+        ledger_rows_for_runs=False)
+
+    result["totals_check"] = check_totals(tenant.pk)
+    tc = result["totals_check"]
+    log(args, f"run totals vs materials: {tc['sql_mismatches']} mismatches in SQL over every run; "
+              f"{tc['service_mismatches']} of {tc['service_sample']} sampled runs differ from run_totals_refresh "
+              f"({tc['check_ms']} ms)")
+    if tc["sql_mismatches"] or tc["service_mismatches"]:
+        raise SystemExit(f"run totals disagree with their materials: {tc}")
+    # The check's rolled-back UPDATEs (and earlier --keep measurements) cleared all-visible bits of
+    # the pages they touched; vacuum again so index-only scans see the table as autovacuum leaves it.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) runs_productionrun")
+    if args.fill_only:
+        result["config"]["loadavg_end"] = loadavg()
+        connection.close()
+        return result
+
+    user = User.objects.get(username="bench")
+    client = APIClient()
+    client.force_authenticate(user=user)
+
+    def get(path: str, params: dict | None = None):
+        response = client.get(path, params or {})
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} {params}: {response.status_code} {response.content[:400]!r}")
+        return response
+
+    def captured(call) -> tuple[object, list[str]]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = call()
+        return response, [q["sql"] for q in ctx.captured_queries]
+
+    sql_repeat = max(5, min(args.repeat, 30))
+    measurements: dict = {}
+
+    # --- 0. framework floor ------------------------------------------------------------------
+    floor = time_requests(lambda: get(FLOOR_PATH, {"page_size": 1}), args.repeat, args.warmup)
+    _, floor_sql = captured(lambda: get(FLOOR_PATH, {"page_size": 1}))
+    measurements["floor"] = {"label": f"GET {FLOOR_PATH}?page_size=1 (framework floor, 5 locations)",
+                             "endpoint_ms": floor, "query_count": len(floor_sql), "sql": floor_sql}
+    log(args, f"floor: {FLOOR_PATH}?page_size=1 p50 {floor['p50']} ms, {len(floor_sql)} queries")
+
+    # --- 1. the list ---------------------------------------------------------------------------
+    today = timezone.localdate(timezone=None)
+    date_from = today - dt.timedelta(days=91)
+    filtered = {"status": "completed", "date_from": date_from.isoformat(), "date_to": today.isoformat(),
+                "ordering": "-variance"}
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*), max(variance_pct) FROM runs_productionrun
+            WHERE tenant_id = %s AND deleted_at IS NULL AND status = 'completed'
+              AND (started_at AT TIME ZONE %s)::date BETWEEN %s AND %s
+        """, [tenant.pk, settings.TIME_ZONE, date_from, today])
+        expected_filtered, expected_top = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM runs_productionrun WHERE tenant_id = %s AND deleted_at IS NULL",
+                       [tenant.pk])
+        expected_all = cursor.fetchone()[0]
+    for name, params, expected in (("list_filtered", filtered, expected_filtered), ("list_all", {}, expected_all)):
+        body = get(API, params).json()
+        assert body["count"] == expected, (name, body["count"], expected)
+        assert len(body["results"]) == min(20, expected), (name, len(body["results"]))
+        if name == "list_filtered" and expected:
+            top = body["results"][0].get("variance_pct")
+            assert top is not None and Decimal(str(top)) == expected_top, (top, expected_top)
+        log(args, f"timing GET {API}{'?' + '&'.join(f'{k}={v}' for k, v in params.items()) if params else ''} …")
+        timing = time_requests(lambda p=params: get(API, p), args.repeat, args.warmup)
+        _, sql = captured(lambda p=params: get(API, p))
+        profile = sql_profile(sql, sql_repeat, 2)
+        page_count = [q for q in profile["queries"] if q["kind"].startswith(
+            ("select runs_productionrun", "select distinct runs_productionrun", "count runs_productionrun"))]
+        measurements[name] = {
+            "label": f"GET {API}" + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""),
+            "count": body["count"], "endpoint_ms": timing, "query_count": len(sql), "sql": sql, "profile": profile,
+            "page_count_exec_p50": round(sum(q["execution"]["p50"] for q in page_count), 3)}
+
+    # --- 2. the detail -------------------------------------------------------------------------
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT r.id FROM runs_productionrun AS r
+            WHERE r.tenant_id = %s AND r.status = 'completed' AND r.deleted_at IS NULL
+              AND (SELECT count(*) FROM runs_productionrunitem WHERE run_id = r.id) = 3
+              AND (SELECT count(*) FROM runs_productionrunmaterial WHERE run_id = r.id) = 2
+            ORDER BY r.id DESC LIMIT 1
+        """, [tenant.pk])
+        detail_id = cursor.fetchone()[0]
+    body = get(f"{API}/{detail_id}").json()
+    assert len(body["items"]) == 3 and len(body["materials"]) == 2, body
+    log(args, f"timing GET {API}/{detail_id} …")
+    timing = time_requests(lambda: get(f"{API}/{detail_id}"), args.repeat, args.warmup)
+    _, sql = captured(lambda: get(f"{API}/{detail_id}"))
+    measurements["detail"] = {"label": f"GET {API}/{{id}} (3 items, 2 materials)", "run_id": detail_id,
+                              "endpoint_ms": timing, "query_count": len(sql), "sql": sql,
+                              "profile": sql_profile(sql, sql_repeat, 2)}
+
+    # --- 3. complete -------------------------------------------------------------------------
+    log(args, f"making in-progress runs with {COMPLETE_MATERIALS} materials each …")
+    printer = Workstation.objects.filter(tenant=tenant).order_by("id").first()
+    materials = list(ItemType.objects.filter(tenant=tenant, kind=ItemType.Kind.MATERIAL).order_by("id"))
+    products = list(ItemType.objects.filter(tenant=tenant, kind=ItemType.Kind.PRODUCT).order_by("id"))[:3]
+    location = Location.objects.get(pk=printer.location_id)
+    spools = [spool_receive(tenant=tenant, by=user, item_type=materials[i % len(materials)], location=location,
+                            initial_weight_g=Decimal("20000"), cost=Decimal("420.00"), lot_number=MEASURE_LOT)
+              for i in range(COMPLETE_MATERIALS)]
+    n_timed = args.warmup + args.repeat
+    n_runs = n_timed + 1 + sql_repeat  # timed, one captured, the SQL replays
+    t0 = time.perf_counter()
+    fresh = []
+    for _ in range(n_runs):
+        fresh.append(services.production_run_create(
+            tenant=tenant, by=user, workstation=printer, slicer="PrusaSlicer 2.8.1", notes=MEASURE_NOTE,
+            items=[services.ItemSpec(product=p, quantity=4) for p in products],
+            materials=[services.MaterialSpec(spool=s, estimated_weight_g=Decimal("10.00") + i,
+                                             estimated_purge_g=Decimal("1.50"))
+                       for i, s in enumerate(spools)]))
+    create_ms = (time.perf_counter() - t0) * 1000 / n_runs
+    log(args, f"  {n_runs} runs made with production_run_create, {create_ms:.1f} ms each")
+
+    def complete(run_obj):
+        material_ids = list(run_obj.materials.order_by("id").values_list("id", flat=True))
+        payload = complete_body(material_ids)
+
+        def call():
+            response = client.post(f"{API}/{run_obj.pk}/complete", payload, format="json")
+            if response.status_code != 200:
+                raise SystemExit(f"POST complete {run_obj.pk}: {response.status_code} {response.content[:400]!r}")
+            return response
+        return call
+
+    calls = [complete(r) for r in fresh]  # the bodies are built before timing
+    for call in calls[:args.warmup]:
+        call()
+    times = []
+    log(args, f"timing POST {API}/{{id}}/complete …")
+    for call in calls[args.warmup:n_timed]:
+        t0 = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - t0) * 1000)
+    response, sql = captured(calls[n_timed])
+    done = ProductionRun.objects.get(pk=fresh[n_timed].pk)
+    assert done.status == ProductionRun.Status.COMPLETED and done.actual_weight_g == done.estimated_weight_g, done
+    # Replays: each of the remaining runs is completed once under capture and rolled back, its
+    # statements replayed under EXPLAIN ANALYZE (rolled back), then replayed as is and committed.
+    replay_exec, replay_wall, replay_runs = [], [], []
+    per_kind: dict[str, list[float]] = {}
+    for call in calls[n_timed + 1:]:
+        with transaction.atomic():
+            _, replay_sql = captured(call)
+            transaction.set_rollback(True)
+        explained = explain_in_rollback(replay_sql)
+        replay_exec.append(sum(e["execution_ms"] for e in explained))
+        replay_runs.append(explained)
+        for position, e in enumerate(explained):
+            per_kind.setdefault(f"{position:02d} {e['kind']}", []).append(e["execution_ms"])
+        replay_wall.append(replay_commit(replay_sql))
+    slowest = sorted(((statistics.median(v), k) for k, v in per_kind.items()), reverse=True)
+    measurements["complete"] = {
+        "label": f"POST {API}/{{id}}/complete ({COMPLETE_MATERIALS} materials, use_estimate)",
+        "endpoint_ms": summarize(times), "query_count": len(sql), "sql": sql,
+        "statements_explained": len(replay_runs[0]) if replay_runs else 0,
+        "create_run_ms_each": round(create_ms, 1),
+        "profile": {"exec_p50_sum": summarize(replay_exec)["p50"], "exec_sum": summarize(replay_exec),
+                    "replay_commit_wall": summarize(replay_wall),
+                    "by_statement_p50": [{"statement": k, "execution_p50": round(v, 3)} for v, k in slowest]},
+        "kinds": _kind_counts(sql)}
+    sample_sql = sql  # for plans below
+
+    # --- ratios, plans ------------------------------------------------------------------------
+    for name in ("list_filtered", "list_all"):
+        m = measurements[name]
+        m["ratio_endpoint_over_page_count_sql"] = _ratio(m["endpoint_ms"]["p50"], m["page_count_exec_p50"])
+        m["ratio_endpoint_over_all_sql"] = _ratio(m["endpoint_ms"]["p50"], m["profile"]["exec_p50_sum"])
+        m["kinds"] = _kind_counts(m["sql"])
+    measurements["detail"]["ratio_endpoint_over_all_sql"] = _ratio(
+        measurements["detail"]["endpoint_ms"]["p50"], measurements["detail"]["profile"]["exec_p50_sum"])
+    measurements["detail"]["kinds"] = _kind_counts(measurements["detail"]["sql"])
+    c = measurements["complete"]
+    c["ratio_endpoint_over_all_sql"] = _ratio(c["endpoint_ms"]["p50"], c["profile"]["exec_p50_sum"])
+    c["ratio_endpoint_over_replay_wall"] = _ratio(c["endpoint_ms"]["p50"], c["profile"]["replay_commit_wall"]["p50"])
+    result["targets"] = {
+        "list_filtered_within_3x_sql": measurements["list_filtered"]["ratio_endpoint_over_page_count_sql"] <= 3,
+        "list_all_within_3x_sql": measurements["list_all"]["ratio_endpoint_over_page_count_sql"] <= 3,
+        "complete_p95_under_100ms": c["endpoint_ms"]["p95"] < 100,
+    }
+
+    plans = {}
+    for name in ("list_filtered", "list_all", "detail"):
+        for index, q in enumerate(measurements[name]["profile"]["queries"]):
+            if q["kind"] != "transaction" and q["kind"] != "tenant_lookup":
+                plans[f"{name}: #{index} {q['kind']}"] = explain(q["sql"], plan_text=True)["plan"]
+    # The three slowest statements of complete, replayed in order in a rolled-back transaction
+    # (on a fresh run, completed once under capture and rolled back).
+    if calls[n_timed + 1:]:
+        extra = services.production_run_create(
+            tenant=tenant, by=user, workstation=printer, notes=MEASURE_NOTE,
+            items=[services.ItemSpec(product=p, quantity=4) for p in products],
+            materials=[services.MaterialSpec(spool=s, estimated_weight_g=Decimal("10.00") + i,
+                                             estimated_purge_g=Decimal("1.50")) for i, s in enumerate(spools)])
+        with transaction.atomic():
+            _, extra_sql = captured(complete(extra))
+            transaction.set_rollback(True)
+        statements = [i for i, s in enumerate(extra_sql) if classify(s) != "transaction"]
+        wanted_positions = {int(k.split()[0]) for _, k in slowest[:3]}
+        wanted = {statements[p] for p in wanted_positions if p < len(statements)}
+        for index, text in plan_in_rollback(extra_sql, wanted).items():
+            plans[f"complete: statement {statements.index(index):02d} {classify(extra_sql[index])}"] = text
+    result["plans"] = plans
+    result["measurements"] = measurements
+    result["config"]["complete_sample_sql_count"] = len(sample_sql)
+    result["config"]["loadavg_end"] = loadavg()
+    log(args, f"load average 1/5/15 min at end: {result['config']['loadavg_end']}")
+    connection.close()
+    return result
+
+
+def complete_body(material_ids: list[int]) -> dict:
+    """The complete request: every material at its estimate (items default to all successful)."""
+    return {"materials": [{"material_id": pk, "use_estimate": True} for pk in material_ids]}
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 1) if b else None
+
+
+def _kind_counts(sql: list[str]) -> dict[str, int]:
+    kinds = [classify(s) for s in sql]
+    return {k: kinds.count(k) for k in sorted(set(kinds))}
+
+
+# --- output -----------------------------------------------------------------------------------
+
+def print_table(result: dict, show_plans: bool) -> None:
+    cfg, ms = result["config"], result["measurements"]
+    print()
+    print(f"production runs: {cfg['runs_total']:,} runs ({', '.join(f'{k} {v:,}' for k, v in cfg['by_status'].items())}),"
+          f" {cfg['items']:,} items, {cfg['materials']:,} materials, started {cfg['started_range'][0]} … "
+          f"{cfg['started_range'][1]}")
+    print(f"  sizes: runs {cfg['runs_size']}, items {cfg['items_size']}, materials {cfg['materials_size']}; "
+          f"ledger {cfg['ledger_rows']:,} rows (spool receipts + complete measurements; no ledger rows for the "
+          f"filled runs)")
+    print(f"  {cfg['postgres']}, {cfg['cpus']} CPUs, shared_buffers {cfg['shared_buffers']}, work_mem "
+          f"{cfg['work_mem']}, synchronous_commit {cfg['synchronous_commit']}; {cfg['repeat']} repetitions after "
+          f"{cfg['warmup']} warm-up")
+    if "total_s" in result["fill"]:
+        print("  fill: " + ", ".join(f"{k} {v}" for k, v in result["fill"].items()))
+    tc = result["totals_check"]
+    print(f"  run totals vs materials: {tc['sql_mismatches']} mismatches (SQL, every run); "
+          f"{tc['service_mismatches']}/{tc['service_sample']} differ from run_totals_refresh (sample)")
+    print(f"  load average 1/5/15 min: start {cfg['loadavg_start']}, end {cfg['loadavg_end']}")
+    print()
+    rows = []
+    for name in ("floor", "list_filtered", "list_all", "detail", "complete"):
+        m = ms[name]
+        rows.append((m["label"], m["endpoint_ms"], m["query_count"]))
+    width = min(110, max(len(r[0]) for r in rows))
+    print(f"{'':{width}}  {'p50 ms':>9} {'p95 ms':>9} {'min ms':>9} {'queries':>8}")
+    for label, s, n in rows:
+        print(f"{label[:width]:{width}}  {s['p50']:9.3f} {s['p95']:9.3f} {s['min']:9.3f} {n:8d}")
+    print()
+    for name in ("list_filtered", "list_all", "detail"):
+        m = ms[name]
+        p = m["profile"]
+        print(f"{name}: {m['query_count']} queries, EXPLAIN ANALYZE exec p50 sum {p['exec_p50_sum']:.3f} ms "
+              f"(+ planning {p['planning_p50_sum']:.3f} ms; client wall incl. round trip {p['wall_p50_sum']:.3f} ms)")
+        for q in p["queries"]:
+            if "execution" in q:
+                print(f"    {q['kind']:<48} exec p50 {q['execution']['p50']:8.3f}  p95 {q['execution']['p95']:8.3f}"
+                      f"  plan {q['planning']['p50']:6.3f}  wall {q['wall']['p50']:8.3f} ms")
+            else:
+                print(f"    {q['kind']}")
+        if name.startswith("list"):
+            print(f"    page + count exec p50: {m['page_count_exec_p50']:.3f} ms → endpoint p50 / (page + count) SQL = "
+                  f"{m['ratio_endpoint_over_page_count_sql']}× (target ≤ 3×); endpoint / all its SQL = "
+                  f"{m['ratio_endpoint_over_all_sql']}×; count = {m['count']:,} runs")
+        else:
+            print(f"    endpoint p50 / SQL exec = {m['ratio_endpoint_over_all_sql']}×")
+    c = ms["complete"]
+    p = c["profile"]
+    print(f"complete: {c['query_count']} queries ({', '.join(f'{k} {v}' for k, v in c['kinds'].items())})")
+    print(f"    EXPLAIN ANALYZE exec sum over {c['statements_explained']} statements (replayed, rolled back): "
+          f"p50 {p['exec_sum']['p50']:.3f}, p95 {p['exec_sum']['p95']:.3f} ms; same SQL replayed as is + COMMIT, "
+          f"client wall: p50 {p['replay_commit_wall']['p50']:.3f} ms")
+    print(f"    endpoint p50 / SQL exec = {c['ratio_endpoint_over_all_sql']}×; endpoint p50 / SQL replay wall = "
+          f"{c['ratio_endpoint_over_replay_wall']}×; p95 {c['endpoint_ms']['p95']:.1f} ms (target < 100 ms)")
+    print("    slowest statements (exec p50 ms): " + ", ".join(
+        f"{s['statement']} {s['execution_p50']:.3f}" for s in p["by_statement_p50"][:6]))
+    print(f"    (creating one such run with production_run_create: {c['create_run_ms_each']} ms, not timed)")
+    print()
+    t = result["targets"]
+    lf, la = ms["list_filtered"], ms["list_all"]
+    print("targets (from the issue):")
+    for name, m in (("filtered list", lf), ("unfiltered list", la)):
+        key = "list_filtered_within_3x_sql" if m is lf else "list_all_within_3x_sql"
+        print(f"  {name} within 3× its SQL (page + count): {'met' if t[key] else 'MISSED'} — endpoint p50 "
+              f"{m['endpoint_ms']['p50']:.1f} ms = {m['ratio_endpoint_over_page_count_sql']}× its "
+              f"{m['page_count_exec_p50']:.1f} ms of SQL (framework floor {ms['floor']['endpoint_ms']['p50']:.1f} ms)")
+    print(f"  complete p95 under 100 ms: {'met' if t['complete_p95_under_100ms'] else 'MISSED'} — p50 "
+          f"{c['endpoint_ms']['p50']:.1f}, p95 {c['endpoint_ms']['p95']:.1f} ms")
+    if show_plans:
+        for name in ("floor", "list_filtered", "list_all", "detail", "complete"):
+            print(f"\n--- SQL of one request: {ms[name]['label']}")
+            for sql in ms[name]["sql"]:
+                print("  " + sql)
+        for name, plan in result["plans"].items():
+            print(f"\n--- plan: {name}\n{plan}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_RUNS_DATABASE_URL", DEFAULT_URL),
+                        help=f"PostgreSQL URL of the bench database (default {DEFAULT_URL}); its name must "
+                             "contain 'bench'")
+    parser.add_argument("--runs", type=int, default=100_000, help="production runs to fill (default 100,000)")
+    parser.add_argument("--repeat", type=int, default=50, help="measured repetitions (default 50)")
+    parser.add_argument("--warmup", type=int, default=5, help="warm-up repetitions (default 5)")
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse the database if already filled with the same --runs; do not drop it")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON (progress to stderr)")
+    parser.add_argument("--plans", action="store_true", help="also print the SQL and the EXPLAIN plans")
+    parser.add_argument("--save-json", metavar="PATH", help="also write the JSON results to PATH")
+    parser.add_argument("--fill-only", action="store_true",
+                        help="fill (or reuse) and check the database, measure nothing; JSON summary")
+    args = parser.parse_args(argv)
+    if args.runs < 100:
+        parser.error("--runs must be at least 100")
+    if args.repeat < 1 or args.warmup < 0:
+        parser.error("--repeat must be >= 1 and --warmup >= 0")
+
+    check_bench_name(admin_url(args.database_url)[1])
+    prepare_database(args.database_url, keep=args.keep)
+    configure_environment(args.database_url)
+    try:
+        result = run(args)
+    finally:
+        finish_database(args.database_url, keep=args.keep)
+    if args.save_json:
+        Path(args.save_json).write_text(json.dumps(result, indent=2, default=str))
+    if args.json or args.fill_only:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        print_table(result, args.plans)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
