@@ -4,7 +4,7 @@ from __future__ import annotations
 import django_filters
 
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
-from prodtrack.filters import TenantFilterSet, words_filter
+from prodtrack.filters import DayFilter, TenantFilterSet, words_filter
 
 ITEM_SEARCH_FIELDS = ["name", "sku", "manufacturer", "material", "color_name"]
 
@@ -73,8 +73,8 @@ class InventoryTransactionFilter(TenantFilterSet):
     reference_id = django_filters.CharFilter()
     reference = django_filters.CharFilter(field_name="reference_label", lookup_expr="icontains",
                                           label="Reference contains")
-    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    date_from = DayFilter(field_name="created_at", bound="from")
+    date_to = DayFilter(field_name="created_at", bound="to")
 
     class Meta:
         model = InventoryTransaction

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from inventory.catalog import ITEM_TYPE_FIELDS, CatalogEntry, check_unique
@@ -51,24 +52,25 @@ class LedgerEntry:
 
 # --- the ledger ------------------------------------------------------------------------------
 
-def _stock_balance_add(*, tenant: Tenant, item_type_id: int, location_id: int, delta: Decimal) -> None:
-    """``quantity += delta`` on the pair's balance row, creating it on first use (race-safe).
-
-    The row is locked and the sum done in Decimal here, not as ``quantity + delta`` in SQL, so
-    no backend can round it through binary floating point (SQLite would).
+def _stock_balances_apply(*, tenant: Tenant, deltas: dict[tuple[int, int], Decimal]) -> None:
+    """``quantity += delta`` for each (item type, location) pair, in three statements whatever the
+    number of pairs: insert the missing balance rows (``ON CONFLICT DO NOTHING``), lock all of
+    them in (item, location) order — concurrent postings never deadlock — and write the Decimal
+    sums back in one bulk update (no ``quantity + delta`` in SQL, which SQLite does in floats).
     """
-    balances = StockBalance.objects.select_for_update().filter(item_type_id=item_type_id, location_id=location_id)
-    balance = balances.first()
-    if balance is None:
-        try:
-            with transaction.atomic():
-                StockBalance.objects.create(tenant=tenant, item_type_id=item_type_id, location_id=location_id,
-                                            quantity=delta)
-            return
-        except IntegrityError:  # a concurrent transaction created it first: add to theirs
-            balance = balances.get()
-    balance.quantity += delta
-    balance.save(update_fields=["quantity", "updated_at"])
+    pairs = sorted(deltas)
+    StockBalance.objects.bulk_create(
+        [StockBalance(tenant=tenant, item_type_id=item_type_id, location_id=location_id, quantity=ZERO)
+         for item_type_id, location_id in pairs], ignore_conflicts=True)
+    condition = Q()
+    for item_type_id, location_id in pairs:
+        condition |= Q(item_type_id=item_type_id, location_id=location_id)
+    balances = list(StockBalance.objects.select_for_update().filter(condition).order_by("item_type_id", "location_id"))
+    now = timezone.now()
+    for balance in balances:
+        balance.quantity += deltas[(balance.item_type_id, balance.location_id)]
+        balance.updated_at = now
+    StockBalance.objects.bulk_update(balances, ["quantity", "updated_at"])
 
 
 def _spool_status_after(spool: Spool, weight: Decimal) -> str:
@@ -87,6 +89,7 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
 
     Spools are locked in primary-key order and balances in (item, location) order, so
     concurrent postings never deadlock; the new weights are computed in Decimal under those locks.
+    A constant number of statements (about six) whatever the number of rows, spools and pairs.
     ``at`` stamps the rows (default: now; the services that call this pass it through so imports
     and the demo can record when stock really moved). A spool reaching 0 g becomes ``empty``, an
     empty one given grams back becomes ``active``.
@@ -128,12 +131,11 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     balance_deltas: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for entry in entries:
         balance_deltas[(entry.item_type.pk, entry.location.pk)] += entry.quantity
-    for (item_type_id, location_id), delta in sorted(balance_deltas.items()):
-        _stock_balance_add(tenant=tenant, item_type_id=item_type_id, location_id=location_id, delta=delta)
+    _stock_balances_apply(tenant=tenant, deltas=balance_deltas)
     for spool in locked:
         spool.current_weight_g += spool_deltas[spool.pk]
         spool.status = _spool_status_after(spool, spool.current_weight_g)
-        spool.save(update_fields=["current_weight_g", "status"])
+    Spool.objects.bulk_update(locked, ["current_weight_g", "status"])
     return rows
 
 

@@ -3,7 +3,7 @@ import django_filters
 from django.db.models import F
 
 from inventory.models import ItemType, Spool, Workstation
-from prodtrack.filters import TenantFilterSet
+from prodtrack.filters import DayFilter, TenantFilterSet
 from runs.models import ProductionRun
 
 
@@ -24,9 +24,9 @@ class VarianceOrderingFilter(django_filters.OrderingFilter):
 
 class ProductionRunFilter(TenantFilterSet):
     q = django_filters.CharFilter(field_name="run_number", lookup_expr="icontains", label="Run number")
-    status = django_filters.MultipleChoiceFilter(choices=ProductionRun.Status.choices)
-    date_from = django_filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
+    status = django_filters.MultipleChoiceFilter(choices=ProductionRun.Status.choices, distinct=False)
+    date_from = DayFilter(field_name="started_at", bound="from")
+    date_to = DayFilter(field_name="started_at", bound="to")
     product = django_filters.ModelChoiceFilter(queryset=ItemType.objects.filter(kind=ItemType.Kind.PRODUCT),
                                                method="filter_product")
     spool = django_filters.ModelChoiceFilter(queryset=Spool.objects.all(), method="filter_spool")

@@ -81,9 +81,9 @@ class ProductionRun(TenantOwned):
                          name="run_tenant_started"),
             models.Index(fields=["tenant", "status", "-started_at"], condition=Q(deleted_at__isnull=True),
                          name="run_tenant_status_started"),
-            models.Index(fields=["tenant", "variance_pct"], condition=Q(deleted_at__isnull=True),
-                         name="run_tenant_variance"),
         ]
+        # On PostgreSQL, migration 0002 adds the indexes behind "sort by variance" (DESC NULLS
+        # LAST, which SQLite cannot index): (tenant[, status], variance_pct DESC NULLS LAST, id DESC).
 
     def __str__(self) -> str:
         return self.run_number

@@ -36,8 +36,7 @@ def production_run_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Prod
     Filters: q (run number), status (repeatable), date_from/date_to (start date), product,
     spool, workstation; ordering: started_at, run_number, variance (± for descending).
     """
-    qs = (ProductionRun.objects.for_tenant(tenant).select_related("workstation", "original_run")
-          .prefetch_related(ITEMS))
+    qs = ProductionRun.objects.for_tenant(tenant).select_related("workstation").prefetch_related(ITEMS)
     return apply_filters(ProductionRunFilter, filters, qs, tenant=tenant)
 
 
