@@ -116,7 +116,8 @@ def _grams(value: Decimal) -> Decimal:
 
 def _lock(run: ProductionRun) -> ProductionRun:
     """Re-read the run under a row lock (the status check must come after this)."""
-    return ProductionRun.objects.select_for_update().get(pk=run.pk, deleted_at__isnull=True)
+    return (ProductionRun.objects.select_for_update(of=("self",)).select_related("tenant", "location")
+            .get(pk=run.pk, deleted_at__isnull=True))
 
 
 def _lock_in_progress(run: ProductionRun, action: str) -> ProductionRun:
