@@ -76,6 +76,10 @@ class MaterialVarianceOutput(serializers.Serializer):
     total = VarianceOutput()
 
 
+# One shared instance renders every material's variance (building a serializer per row is slow).
+_MATERIAL_VARIANCE = MaterialVarianceOutput()
+
+
 class RunVarianceOutput(serializers.Serializer):
     weight = VarianceOutput()
     purge = VarianceOutput()
@@ -185,8 +189,8 @@ class RunMaterialOutput(serializers.ModelSerializer):
 
     @extend_schema_field(MaterialVarianceOutput)
     def get_variance(self, material: ProductionRunMaterial) -> dict:
-        return MaterialVarianceOutput(
-            {name: variance.as_dict() for name, variance in material_variance(material).items()}).data
+        return _MATERIAL_VARIANCE.to_representation(
+            {name: variance.as_dict() for name, variance in material_variance(material).items()})
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
     def get_cost(self, material: ProductionRunMaterial) -> str:

@@ -504,6 +504,14 @@ def _apply_outcomes(items: list[ProductionRunItem], outcomes: Sequence[ItemOutco
             item.failed_quantity = item.quantity - item.successful_quantity
 
 
+def _save_actuals(materials: list[ProductionRunMaterial]) -> None:
+    """Write the materials' actuals in one statement (scale readings only when any were taken)."""
+    fields = ["actual_weight_g", "actual_purge_g"]
+    if any(m.weight_before_g is not None for m in materials):
+        fields += ["weight_before_g", "weight_after_g"]
+    ProductionRunMaterial.objects.bulk_update(materials, fields)
+
+
 def _check_rating(rating: int | None) -> None:
     if rating is not None and not 1 <= rating <= 5:
         raise ValidationError.for_field("quality_rating", "must be from 1 to 5.")
@@ -551,8 +559,7 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
               for item in run_items if item.successful_quantity]
     inventory_transactions_post(tenant=run.tenant, by=by, at=at,
                                 entries=_usage_entries(run, run_materials) + output)
-    ProductionRunMaterial.objects.bulk_update(
-        run_materials, ["actual_weight_g", "actual_purge_g", "weight_before_g", "weight_after_g"])
+    _save_actuals(run_materials)
     ProductionRunItem.objects.bulk_update(run_items, ["successful_quantity", "failed_quantity", "waste_reason"])
     run.status, run.completed_at = Status.COMPLETED, at
     run.quality_rating, run.quality_notes, run.completion_notes = quality_rating, quality_notes, completion_notes
@@ -583,8 +590,7 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
         if any(item.successful_quantity for item in run_items):
             raise ValidationError.for_field("items", "a failed run has no successful pieces; complete it instead.")
         inventory_transactions_post(tenant=run.tenant, by=by, at=at, entries=_usage_entries(run, run_materials))
-        ProductionRunMaterial.objects.bulk_update(
-            run_materials, ["actual_weight_g", "actual_purge_g", "weight_before_g", "weight_after_g"])
+        _save_actuals(run_materials)
         run.completed_at = at
     elif run.status == Status.COMPLETED:
         if materials or items:
