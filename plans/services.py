@@ -1,4 +1,4 @@
-"""Plans writes: recipes (a product's bill of materials per run)."""
+"""Plans writes: recipes, production plans and steps, generation, plan runs, jobs, transport."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,9 +8,12 @@ from typing import Any, Sequence
 from django.db import transaction
 
 from inventory.models import ItemType
-from plans.models import Recipe, RecipeInput
-from prodtrack.exceptions import ValidationError
-from prodtrack.models import Tenant
+from plans.generation import Generation, plan_generation_compute
+from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
+                          TransportJob)
+from plans.selectors import recipes_for_products
+from prodtrack.exceptions import ConflictError, ValidationError
+from prodtrack.models import Tenant, User
 from prodtrack.services import model_save_validated
 from prodtrack.telemetry import traced
 
@@ -85,3 +88,230 @@ def recipe_update(*, recipe: Recipe, data: dict[str, Any], inputs: Sequence[Inpu
 def recipe_delete(*, recipe: Recipe) -> None:
     """Delete a recipe and its inputs (runs keep their own estimates)."""
     recipe.delete()
+
+
+# --- production plans and their step trees ----------------------------------------------------
+
+PERCENT_FIELDS = ("material_efficiency", "time_efficiency")
+STEP_FIELDS = {"recipe", "material_efficiency", "time_efficiency", "tax_per_run", "location", "workstation_kind"}
+
+
+def _check_step_values(tenant: Tenant, product: ItemType, data: dict[str, Any]) -> None:
+    for name in PERCENT_FIELDS:
+        value = data.get(name)
+        if value is not None and not Decimal("0") <= value <= Decimal("100"):
+            raise ValidationError.for_field(name, "must be a percentage from 0 to 100.")
+    if data.get("tax_per_run") is not None and data["tax_per_run"] < 0:
+        raise ValidationError.for_field("tax_per_run", "must be 0 or more.")
+    recipe = data.get("recipe")
+    if recipe is not None and (recipe.tenant_id != tenant.pk or recipe.product_id != product.pk):
+        raise ValidationError.for_field("recipe", f"must be a recipe that makes {product.name}.")
+    location = data.get("location")
+    if location is not None and location.tenant_id != tenant.pk:
+        raise ValidationError.for_field("location", "not found.")
+
+
+@traced("production_plan.create")
+@transaction.atomic
+def production_plan_create(*, tenant: Tenant, name: str, product: ItemType, notes: str = "",
+                           transport_enabled: bool = False, transport_cost_per_item: Decimal = Decimal("0"),
+                           root: dict[str, Any] | None = None) -> ProductionPlan:
+    """Create a plan and its root step (made with the product's recipe; ``root`` sets its fields).
+
+    Raises ValidationError (400): a product that is not a product of the tenant, a taken name,
+    bad step settings.
+    """
+    if product.tenant_id != tenant.pk or product.kind != ItemType.Kind.PRODUCT:
+        raise ValidationError.for_field("product", "must be one of your products.")
+    if transport_cost_per_item < 0:
+        raise ValidationError.for_field("transport_cost_per_item", "must be 0 or more.")
+    plan = model_save_validated(ProductionPlan(
+        tenant=tenant, name=name, product=product, notes=notes, transport_enabled=transport_enabled,
+        transport_cost_per_item=transport_cost_per_item), unique_fields=["name"])
+    root = dict(root or {})
+    root.setdefault("recipe", recipes_for_products(tenant=tenant, product_ids=[product.pk]).get(product.pk))
+    _check_step_values(tenant, product, root)
+    ProductionPlanStep.objects.create(plan=plan, product=product, **root)
+    return plan
+
+
+@traced("production_plan.update")
+@transaction.atomic
+def production_plan_update(*, plan: ProductionPlan, data: dict[str, Any]) -> ProductionPlan:
+    """Rename a plan or change its notes and transport settings (the product is fixed)."""
+    allowed = {"name", "notes", "transport_enabled", "transport_cost_per_item"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError.for_field(sorted(unknown)[0], "cannot be changed.")
+    if data.get("transport_cost_per_item", Decimal("0")) < 0:
+        raise ValidationError.for_field("transport_cost_per_item", "must be 0 or more.")
+    for name, value in data.items():
+        setattr(plan, name, value)
+    return model_save_validated(plan, unique_fields=["name"] if "name" in data else [], update_fields=list(data))
+
+
+@traced("production_plan.delete")
+@transaction.atomic
+def production_plan_delete(*, plan: ProductionPlan) -> None:
+    """Delete a plan with its steps and plan runs; their jobs stay in the queue (unlinked)."""
+    plan.delete()
+
+
+@traced("production_plan_step.add")
+@transaction.atomic
+def production_plan_step_add(*, parent: ProductionPlanStep, product: ItemType,
+                             data: dict[str, Any] | None = None) -> ProductionPlanStep:
+    """Make an input of ``parent``'s recipe in the plan ("make" instead of "buy").
+
+    The new step uses the product's recipe unless ``data["recipe"]`` says otherwise. Raises
+    ValidationError (400) when the product is not an input of the parent's recipe, already has
+    a step there, or appears among the parent's ancestors (a cycle).
+    """
+    parent = ProductionPlanStep.objects.select_related("plan__tenant", "recipe").get(pk=parent.pk)
+    tenant = parent.plan.tenant
+    if parent.recipe is None or not parent.recipe.inputs.filter(item_type=product).exists():
+        raise ValidationError.for_field("product", f"{product.name} is not an input of the parent step's recipe.")
+    if parent.children.filter(product=product).exists():
+        raise ValidationError.for_field("product", f"{product.name} already has a step here.")
+    ancestor: ProductionPlanStep | None = parent
+    while ancestor is not None:
+        if ancestor.product_id == product.pk:
+            raise ValidationError.for_field("product", f"{product.name} would be made from itself (a cycle).")
+        ancestor = ancestor.parent
+    data = dict(data or {})
+    data.setdefault("recipe", recipes_for_products(tenant=tenant, product_ids=[product.pk]).get(product.pk))
+    data.setdefault("location", parent.location)
+    _check_step_values(tenant, product, data)
+    return ProductionPlanStep.objects.create(plan=parent.plan, parent=parent, product=product, **data)
+
+
+@traced("production_plan_step.update")
+@transaction.atomic
+def production_plan_step_update(*, step: ProductionPlanStep, data: dict[str, Any]) -> ProductionPlanStep:
+    """Change a step's recipe, efficiencies (percent), tax per run, location or workstation kind."""
+    unknown = set(data) - STEP_FIELDS
+    if unknown:
+        raise ValidationError.for_field(sorted(unknown)[0], "cannot be changed.")
+    _check_step_values(step.plan.tenant, step.product, data)
+    for name, value in data.items():
+        setattr(step, name, value)
+    step.save(update_fields=list(data))
+    return step
+
+
+@traced("production_plan_step.remove")
+@transaction.atomic
+def production_plan_step_remove(*, step: ProductionPlanStep) -> None:
+    """Remove a step and its subtree (its input becomes "buy"). The root step stays."""
+    if step.parent_id is None:
+        raise ValidationError.for_field("step", "the root step cannot be removed; delete the plan instead.")
+    step.delete()
+
+
+# --- generation, plan runs and jobs ------------------------------------------------------------
+
+@dataclass
+class GenerationResult:
+    """A written generation: the plan run with its jobs and transports (ordered), and what the
+    computation reported (skipped steps, materials)."""
+
+    run: ProductionPlanRun
+    jobs: list[JobQueueEntry]
+    transport_jobs: list[TransportJob]
+    generation: Generation
+
+
+def plan_preview(*, plan: ProductionPlan, quantity: int, parallelism: int = 0) -> Generation:
+    """What generating would make, without writing anything (see ``plans.generation``)."""
+    return plan_generation_compute(plan=plan, quantity=quantity, parallelism=parallelism)
+
+
+@traced("production_plan.generate")
+@transaction.atomic
+def plan_generate(*, plan: ProductionPlan, by: User | None, quantity: int, parallelism: int = 0,
+                  source: str = ProductionPlanRun.Source.MANUAL) -> GenerationResult:
+    """Generate ``quantity`` pieces of ``plan`` in one transaction: a plan run, its merged
+    depth-ordered jobs and its transport jobs, with bulk inserts (the query count does not grow
+    with the number of jobs). Raises ValidationError (400) as ``plan_generation_compute``.
+    """
+    generation = plan_generation_compute(plan=plan, quantity=quantity, parallelism=parallelism)
+    run = ProductionPlanRun.objects.create(tenant=plan.tenant, plan=plan, created_by=by, quantity=quantity,
+                                           parallelism=parallelism, source=source)
+    transports = TransportJob.objects.bulk_create([
+        TransportJob(tenant=plan.tenant, plan_run=run, origin=t.origin, destination=t.destination,
+                     items=t.items_json(), estimated_cost=t.estimated_cost, sort_order=t.sort_order)
+        for t in generation.transports])
+    by_route = {(t.origin_id, t.destination_id): t for t in transports}
+    jobs = JobQueueEntry.objects.bulk_create([
+        JobQueueEntry(
+            tenant=plan.tenant, plan_run=run, plan_step_id=job.step.pk, recipe=job.recipe,
+            product_id=job.recipe.product_id, activity=job.recipe.activity, runs=job.runs, quantity=job.quantity,
+            material_efficiency=job.step.material_efficiency, time_efficiency=job.step.time_efficiency,
+            tax_per_run=job.step.tax_per_run, estimated_cost=job.estimated_cost,
+            estimated_duration_s=job.estimated_duration_s, location=job.step.location, workstation=job.workstation,
+            depth=job.depth, sort_order=job.sort_order, transport_job=by_route.get(job.route))
+        for job in generation.jobs])
+    return GenerationResult(run=run, jobs=jobs, transport_jobs=transports, generation=generation)
+
+
+@traced("production_plan_run.delete")
+@transaction.atomic
+def plan_run_delete(*, plan_run: ProductionPlanRun) -> None:
+    """Delete a plan run; its jobs survive with ``plan_run`` set to NULL."""
+    plan_run.delete()
+
+
+@traced("production_plan_run.cancel")
+@transaction.atomic
+def plan_run_cancel(*, plan_run: ProductionPlanRun) -> int:
+    """Cancel the run's ``planned`` jobs with one UPDATE (active and completed jobs stay);
+    returns how many were cancelled."""
+    return JobQueueEntry.objects.filter(plan_run=plan_run, status=JobQueueEntry.Status.PLANNED).update(
+        status=JobQueueEntry.Status.CANCELLED)
+
+
+class JobStateError(ConflictError):
+    """409: the job's status does not allow the action."""
+
+    code = "job_state"
+
+    def __init__(self, *, job: JobQueueEntry, action: str) -> None:
+        super().__init__(f"Job {job.pk} is {job.get_status_display().lower()}; cannot {action}.",
+                         job_id=job.pk, status=job.status, action=action)
+
+
+@traced("job.cancel")
+@transaction.atomic
+def job_cancel(*, job: JobQueueEntry) -> JobQueueEntry:
+    """Cancel a planned job. Raises ConflictError (409) for a job that is not planned."""
+    job = JobQueueEntry.objects.select_for_update().get(pk=job.pk)
+    if job.status != JobQueueEntry.Status.PLANNED:
+        raise JobStateError(job=job, action="cancel")
+    job.status = JobQueueEntry.Status.CANCELLED
+    job.save(update_fields=["status"])
+    return job
+
+
+TRANSPORT_FLOW = {
+    TransportJob.Status.PLANNED: {TransportJob.Status.IN_TRANSIT, TransportJob.Status.CANCELLED},
+    TransportJob.Status.IN_TRANSIT: {TransportJob.Status.DELIVERED, TransportJob.Status.CANCELLED},
+}
+
+
+@traced("transport_job.set_status")
+@transaction.atomic
+def transport_job_set_status(*, transport_job: TransportJob, status: str) -> TransportJob:
+    """Move a transport job planned → in transit → delivered (or cancel it before delivery).
+
+    Raises ValidationError (400) for an unknown status, ConflictError (409) for a move the
+    current status does not allow.
+    """
+    if status not in TransportJob.Status.values:
+        raise ValidationError.for_field("status", f"must be one of {', '.join(TransportJob.Status.values)}.")
+    transport_job = TransportJob.objects.select_for_update().get(pk=transport_job.pk)
+    if status not in TRANSPORT_FLOW.get(transport_job.status, set()):
+        raise ConflictError(f"Transport job {transport_job.pk} is {transport_job.status}; cannot become {status}.",
+                            transport_job_id=transport_job.pk, status=transport_job.status)
+    transport_job.status = status
+    transport_job.save(update_fields=["status"])
+    return transport_job

@@ -53,6 +53,8 @@ class ProductionRun(TenantOwned):
     notes = models.TextField(blank=True)
     completion_notes = models.TextField(blank=True)
     original_run = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reprints")
+    job = models.ForeignKey("plans.JobQueueEntry", on_delete=models.SET_NULL, null=True, blank=True,
+                            related_name="production_runs", help_text="The queued job this run executes.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)

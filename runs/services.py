@@ -29,8 +29,9 @@ from sequences import get_next_value
 
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
 from inventory.services import LedgerEntry, inventory_transactions_post, inventory_transactions_reverse_reference
-from plans.models import Recipe
+from plans.models import JobQueueEntry, Recipe
 from plans.selectors import recipes_for_products
+from plans.services import JobStateError
 from prodtrack.exceptions import ConflictError, ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.telemetry import traced
@@ -564,6 +565,7 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
     run.status, run.completed_at = Status.COMPLETED, at
     run.quality_rating, run.quality_notes, run.completion_notes = quality_rating, quality_notes, completion_notes
     run.save(update_fields=["status", "completed_at", "quality_rating", "quality_notes", "completion_notes"])
+    _job_follows(run, JobQueueEntry.Status.COMPLETED)
     return run_totals_refresh(run)
 
 
@@ -605,6 +607,7 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
     run.status = Status.FAILED
     run.completion_notes = "\n".join(filter(None, [run.completion_notes, notes]))
     run.save(update_fields=["status", "completed_at", "completion_notes"])
+    _job_follows(run, JobQueueEntry.Status.PLANNED)
     return run_totals_refresh(run)
 
 
@@ -626,6 +629,7 @@ def production_run_cancel(*, run: ProductionRun, by: User, note: str = "",
     run.status = Status.CANCELLED
     run.completion_notes = "\n".join(filter(None, [run.completion_notes, note]))
     run.save(update_fields=["status", "completion_notes"])
+    _job_follows(run, JobQueueEntry.Status.PLANNED)
     return run
 
 
@@ -671,3 +675,63 @@ def production_run_reprint(*, run: ProductionRun, by: User, started_at: datetime
         estimated_duration_s=int((duration * share).to_integral_value(ROUND_HALF_UP)) if duration else duration,
         bed_temp_c=run.bed_temp_c, nozzle_temp_c=run.nozzle_temp_c, original_run=run,
         notes=f"Reprint of {run.run_number}")
+
+
+# --- the job queue ---------------------------------------------------------------------------
+
+def _job_follows(run: ProductionRun, status: str) -> None:
+    """A run's job follows it: completed with a completed run, back to planned when the run
+    fails or is cancelled (one UPDATE; nothing when the run has no job)."""
+    if run.job_id:
+        JobQueueEntry.objects.filter(pk=run.job_id).update(status=status)
+
+
+def _suggest_spools(tenant: Tenant, grams: dict[int, Decimal], location_id: int | None) -> dict[int, Spool]:
+    """For each material, the active spool to print with: at the job's location first, then one
+    that holds enough for the job, then the fullest (one query)."""
+    best: dict[int, tuple[tuple, Spool]] = {}
+    for spool in (Spool.objects.filter(tenant=tenant, item_type_id__in=grams, status=Spool.Status.ACTIVE)
+                  .select_related("item_type", "location")):
+        rank = (spool.location_id == location_id, spool.current_weight_g >= grams[spool.item_type_id],
+                spool.current_weight_g, -spool.pk)
+        current = best.get(spool.item_type_id)
+        if current is None or rank > current[0]:
+            best[spool.item_type_id] = (rank, spool)
+    return {material_id: spool for material_id, (_, spool) in best.items()}
+
+
+@traced("job.start")
+@transaction.atomic
+def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None = None,
+              spools: Sequence[Spool] | None = None) -> ProductionRun:
+    """Start a planned job: create its production run, prefilled from the job's recipe, and make
+    the job ``active``.
+
+    The run prints the job's pieces (runs × output) on ``workstation`` (default: the job's) with
+    ``spools`` (default: one suggested per material of the recipe — at the job's location first,
+    then the fullest). Estimates are the recipe's grams × runs × (100 − ME) / 100, the job's
+    duration and cost. Raises JobStateError (409) unless the job is planned.
+    """
+    job = JobQueueEntry.objects.select_for_update(of=("self",)).select_related(
+        "recipe", "product", "workstation", "location").get(pk=job.pk)
+    if job.status != JobQueueEntry.Status.PLANNED:
+        raise JobStateError(job=job, action="start")
+    tenant = job.tenant
+    share = Decimal(job.runs) * (Decimal("100") - job.material_efficiency) / Decimal("100")
+    grams = {line.item_type_id: _grams(line.quantity * share)
+             for line in job.recipe.inputs.select_related("item_type")
+             if line.item_type.kind == ItemType.Kind.MATERIAL}
+    chosen = list(spools) if spools is not None else list(_suggest_spools(tenant, grams, job.location_id).values())
+    materials = [MaterialSpec(spool=spool, estimated_weight_g=grams.get(spool.item_type_id, ZERO)) for spool in chosen]
+    workstation = workstation or job.workstation
+    run = production_run_create(
+        tenant=tenant, by=by, workstation=workstation, location=job.location,
+        items=[ItemSpec(product=job.product, quantity=job.quantity, estimated_cost=job.estimated_cost)],
+        materials=materials, estimated_duration_s=job.estimated_duration_s,
+        notes=f"Job {job.pk}" + (f" of plan run {job.plan_run_id}" if job.plan_run_id else ""))
+    ProductionRun.objects.filter(pk=run.pk).update(job=job)
+    run.job = job
+    job.status = JobQueueEntry.Status.ACTIVE
+    job.workstation = workstation
+    job.save(update_fields=["status", "workstation"])
+    return run
