@@ -20,13 +20,28 @@ from prodtrack.tenancy import TenantOwned
 ZERO = Decimal("0")
 
 
+class FilamentTotals:
+    """Weight + purge totals of a model with ``estimated_/actual_weight_g`` and ``_purge_g`` (grams)."""
+
+    @property
+    def estimated_total_g(self) -> Decimal:
+        return self.estimated_weight_g + self.estimated_purge_g
+
+    @property
+    def actual_total_g(self) -> Decimal | None:
+        """None until there is an actual weight."""
+        if self.actual_weight_g is None:
+            return None
+        return self.actual_weight_g + (self.actual_purge_g or ZERO)
+
+
 class ProductionRunQuerySet(models.QuerySet):
     def for_tenant(self, tenant) -> "ProductionRunQuerySet":
         """The tenant's runs that are not soft-deleted."""
         return self.filter(tenant=tenant, deleted_at__isnull=True)
 
 
-class ProductionRun(TenantOwned):
+class ProductionRun(FilamentTotals, TenantOwned):
     """One production run (a print job as executed). Numbered ``{short_code}-YYYYMMDD-NNN``."""
 
     class Status(models.TextChoices):
@@ -91,16 +106,6 @@ class ProductionRun(TenantOwned):
         return self.run_number
 
     @property
-    def estimated_total_g(self) -> Decimal:
-        return self.estimated_weight_g + self.estimated_purge_g
-
-    @property
-    def actual_total_g(self) -> Decimal | None:
-        if self.actual_weight_g is None:
-            return None
-        return self.actual_weight_g + (self.actual_purge_g or ZERO)
-
-    @property
     def actual_duration_s(self) -> int | None:
         """Seconds from start to completion (None until the run ends)."""
         if self.completed_at is None:
@@ -133,7 +138,7 @@ class ProductionRunItem(models.Model):
         return f"{self.quantity} × {self.product_id}"
 
 
-class ProductionRunMaterial(models.Model):
+class ProductionRunMaterial(FilamentTotals, models.Model):
     """A spool used by the run: estimated and actual grams of filament and of purge.
 
     ``weight_before_g``/``weight_after_g`` record the spool on the scale when the actual was
@@ -162,13 +167,3 @@ class ProductionRunMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"spool {self.spool_id} in run {self.run_id}"
-
-    @property
-    def estimated_total_g(self) -> Decimal:
-        return self.estimated_weight_g + self.estimated_purge_g
-
-    @property
-    def actual_total_g(self) -> Decimal | None:
-        if self.actual_weight_g is None:
-            return None
-        return self.actual_weight_g + (self.actual_purge_g or ZERO)
