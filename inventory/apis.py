@@ -13,7 +13,7 @@ from inventory.serializers import (InventoryTransactionOutput, ItemTypeInput, It
                                    LocationOutput, NoteInput, SpoolAdjustInput, SpoolOutput, SpoolReceiveInput,
                                    SpoolUpdateInput, StockAdjustInput, StockBalanceOutput, WorkstationInput,
                                    WorkstationOutput)
-from prodtrack.api import TenantApiView
+from prodtrack.api import TenantApiView, TenantFilteredListApi
 from prodtrack.idempotency import idempotent
 from prodtrack.models import Role
 
@@ -21,7 +21,7 @@ from prodtrack.models import Role
 
 # --- item types ------------------------------------------------------------------------------
 
-class ItemTypeListApi(TenantApiView):
+class ItemTypeListApi(TenantFilteredListApi):
     write_role = Role.MANAGER
 
     @extend_schema(filters=True, responses=ItemTypeOutput(many=True))
@@ -56,7 +56,7 @@ class ItemTypeDetailApi(TenantApiView):
 
 # --- locations -------------------------------------------------------------------------------
 
-class LocationListApi(TenantApiView):
+class LocationListApi(TenantFilteredListApi):
     write_role = Role.MANAGER
     filterset_class = LocationFilter
 
@@ -90,7 +90,7 @@ class LocationDetailApi(TenantApiView):
 
 # --- workstations ----------------------------------------------------------------------------
 
-class WorkstationListApi(TenantApiView):
+class WorkstationListApi(TenantFilteredListApi):
     write_role = Role.MANAGER
     filterset_class = WorkstationFilter
 
@@ -125,7 +125,7 @@ class WorkstationDetailApi(TenantApiView):
 
 # --- spools ----------------------------------------------------------------------------------
 
-class SpoolListApi(TenantApiView):
+class SpoolListApi(TenantFilteredListApi):
     filterset_class = SpoolFilter
 
     @extend_schema(filters=True, responses=SpoolOutput(many=True))
@@ -186,7 +186,7 @@ class SpoolMarkEmptyApi(TenantApiView):
 
 # --- ledger and stock ------------------------------------------------------------------------
 
-class TransactionListApi(TenantApiView):
+class TransactionListApi(TenantFilteredListApi):
     filterset_class = InventoryTransactionFilter
 
     @extend_schema(filters=True, responses=InventoryTransactionOutput(many=True))
@@ -219,7 +219,7 @@ class TransactionReverseApi(TenantApiView):
             status=status.HTTP_201_CREATED)
 
 
-class StockListApi(TenantApiView):
+class StockListApi(TenantFilteredListApi):
     filterset_class = StockBalanceFilter
 
     @extend_schema(filters=True, responses=StockBalanceOutput(many=True), summary="Stock on hand")

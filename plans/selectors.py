@@ -1,15 +1,18 @@
 """Plans reads: recipes, plans, plan runs (status derived from their jobs), jobs, transports."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from django.db.models import (Case, CharField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When)
+from django.db.models import (Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value,
+                              When)
 from django.db.models.functions import Coalesce
 
 from inventory.models import ItemType
 from plans.filters import JobFilter, PlanFilter, PlanRunFilter, RecipeFilter, TransportJobFilter
 from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
                           TransportJob)
+from prodtrack.exceptions import NotFoundError
 from prodtrack.filters import apply_filters
 from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
@@ -136,3 +139,123 @@ def job_get(*, tenant: Tenant, pk: Any) -> JobQueueEntry:
 def transport_job_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[TransportJob]:
     qs = TransportJob.objects.for_tenant(tenant).select_related("origin", "destination", "plan_run__plan")
     return apply_filters(TransportJobFilter, filters, qs, tenant=tenant)
+
+
+# --- pages: the plan editor's step tree, lists shaped for the HTML pages --------------------------
+
+
+@dataclass
+class StepInput:
+    """One input of a step's recipe as the editor shows it: made by ``child`` or bought (None)."""
+
+    line: RecipeInput
+    child: "StepNode | None" = None
+
+    @property
+    def makeable(self) -> bool:
+        """Only products and components can be made in the plan; materials are always bought."""
+        return self.line.item_type.kind != ItemType.Kind.MATERIAL
+
+
+@dataclass
+class StepNode:
+    """A step with its depth, its recipe's inputs (make/buy) and child steps that make no input
+    of the recipe any more (``orphans``: generation refuses them until they are removed)."""
+
+    step: ProductionPlanStep
+    depth: int
+    inputs: list[StepInput] = field(default_factory=list)
+    orphans: list["StepNode"] = field(default_factory=list)
+
+    @property
+    def children(self) -> list["StepNode"]:
+        return [line.child for line in self.inputs if line.child is not None] + self.orphans
+
+    def subtree_size(self) -> int:
+        """Steps in this subtree, this one included."""
+        return 1 + sum(child.subtree_size() for child in self.children)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def plan_step_tree(*, plan: ProductionPlan) -> tuple[StepNode | None, dict[int, StepNode]]:
+    """The plan's steps as a tree (root = the plan's product) and an index by step id.
+
+    ``plan_steps`` loads every step with product, recipe and location, then the recipes' inputs
+    with their items (2 queries); the tree is built in Python, so a bigger plan costs no more.
+    """
+    steps = plan_steps(plan=plan)
+    by_parent: dict[int | None, list[ProductionPlanStep]] = {}
+    for step in steps:
+        by_parent.setdefault(step.parent_id, []).append(step)
+    index: dict[int, StepNode] = {}
+
+    def build(step: ProductionPlanStep, depth: int) -> StepNode:
+        node = index[step.pk] = StepNode(step=step, depth=depth)
+        children = {child.product_id: child for child in by_parent.get(step.pk, [])}
+        lines = list(step.recipe.inputs.all()) if step.recipe else []
+        for line in lines:
+            child = children.pop(line.item_type_id, None)
+            node.inputs.append(StepInput(line=line, child=build(child, depth + 1) if child else None))
+        node.orphans = [build(child, depth + 1) for child in children.values()]
+        return node
+
+    roots = by_parent.get(None, [])
+    return (build(roots[0], 0) if roots else None), index
+
+
+def plan_step_get(*, plan: ProductionPlan, pk: Any) -> ProductionPlanStep:
+    """One step of ``plan`` (with its product), or NotFoundError (404)."""
+    qs = ProductionPlanStep.objects.filter(plan=plan).select_related("product")
+    try:
+        step = qs.get(pk=int(pk))
+    except (ProductionPlanStep.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError(f"Step {pk} not found.", model="productionplanstep", id=str(pk))
+    step.plan = plan
+    return step
+
+
+def recipes_by_product(*, tenant: Tenant, product_ids: Iterable[int]) -> dict[int, list[Recipe]]:
+    """Every recipe (active first, then by id) of each product: one query, for recipe pickers."""
+    recipes: dict[int, list[Recipe]] = {}
+    qs = Recipe.objects.for_tenant(tenant).filter(product_id__in=set(product_ids)).order_by("-is_active", "id")
+    for recipe in qs:
+        recipes.setdefault(recipe.product_id, []).append(recipe)
+    return recipes
+
+
+def plan_product_choices(*, tenant: Tenant) -> QuerySet[ItemType]:
+    """Active products by name, each annotated ``has_recipe`` (an active recipe makes it)."""
+    active = Recipe.objects.filter(product=OuterRef("pk"), is_active=True)
+    return (ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.PRODUCT, is_active=True)
+            .annotate(has_recipe=Exists(active)).order_by("name", "id"))
+
+
+def plan_page_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[ProductionPlan]:
+    """``plan_list`` with ``step_count`` per plan (a correlated count): one query per page."""
+    steps = (ProductionPlanStep.objects.filter(plan=OuterRef("pk")).order_by()
+             .values("plan").annotate(n=Count("pk")).values("n"))
+    return plan_list(tenant=tenant, filters=filters).annotate(step_count=Coalesce(Subquery(steps), 0))
+
+
+def plan_run_transport_jobs(*, plan_run: ProductionPlanRun) -> QuerySet[TransportJob]:
+    """The run's transport jobs in queue order, with their locations."""
+    return TransportJob.objects.filter(plan_run=plan_run).select_related("origin", "destination")
+
+
+def job_queue(*, tenant: Tenant, filters: Any = None) -> QuerySet[JobQueueEntry]:
+    """``job_list`` grouped for the queue page: by workstation name (unassigned last), then queue
+    order (deepest first); one query per page."""
+    qs = job_list(tenant=tenant, filters=filters).select_related("workstation__location")
+    return qs.order_by(F("workstation__name").asc(nulls_last=True), "workstation_id", "-sort_order", "id")
+
+
+# --- API: one transport job -----------------------------------------------------------------------
+
+def transport_job_get(*, tenant: Tenant, pk: Any) -> TransportJob:
+    """One transport job with its locations, or NotFoundError (404)."""
+    return get_for_tenant(TransportJob.objects.select_related("origin", "destination"), tenant, pk,
+                          label="transport job")

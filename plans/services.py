@@ -164,11 +164,15 @@ def production_plan_step_add(*, parent: ProductionPlanStep, product: ItemType,
     """Make an input of ``parent``'s recipe in the plan ("make" instead of "buy").
 
     The new step uses the product's recipe unless ``data["recipe"]`` says otherwise. Raises
-    ValidationError (400) when the product is not an input of the parent's recipe, already has
-    a step there, or appears among the parent's ancestors (a cycle).
+    ValidationError (400) when the product is not a product (materials and components are
+    bought), not an input of the parent's recipe, already has a step there, or appears among the
+    parent's ancestors (a cycle).
     """
     parent = ProductionPlanStep.objects.select_related("plan__tenant", "recipe").get(pk=parent.pk)
     tenant = parent.plan.tenant
+    if product.kind != ItemType.Kind.PRODUCT:
+        raise ValidationError.for_field(
+            "product", f"{product.name} is a {product.kind}: only products are made (it is bought).")
     if parent.recipe is None or not parent.recipe.inputs.filter(item_type=product).exists():
         raise ValidationError.for_field("product", f"{product.name} is not an input of the parent step's recipe.")
     if parent.children.filter(product=product).exists():

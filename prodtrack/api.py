@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -39,6 +40,8 @@ class TenantApiView(APIView):
     read_role: str = Role.VIEWER
     write_role: str = Role.OPERATOR
     url_kwarg_models: dict[str, type[Model]] = {}
+    # For the OpenAPI schema: list views get the page wrapper documented (``paginate`` pages).
+    pagination_class = PageNumberPagination
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -89,6 +92,18 @@ class TenantApiView(APIView):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": self.request}).data)
+
+
+class TenantFilteredListApi(TenantApiView):
+    """A list view whose ``filterset_class`` (the one its selector applies) documents its query
+    parameters in the OpenAPI schema."""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class: type | None = None
+
+    def get_queryset(self) -> QuerySet:
+        """For the schema generator only (the selectors do the real querying)."""
+        return self.filterset_class._meta.model.objects.none()
 
 
 class TokenRequestSerializer(serializers.Serializer):

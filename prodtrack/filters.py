@@ -18,12 +18,14 @@ class TenantFilterSet(django_filters.FilterSet):
     Another tenant's id in a filter is "not a valid choice" (400), never a way to read its data.
     """
 
-    def __init__(self, data: Any = None, queryset: QuerySet | None = None, *, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, queryset: QuerySet | None = None, *, tenant: Tenant | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(data, queryset, **kwargs)
         self.tenant = tenant
         for filter_ in self.filters.values():
             if isinstance(filter_, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
-                filter_.queryset = filter_.queryset.filter(tenant=tenant)
+                # Without a tenant (only the schema generator builds one so) no object is a valid choice.
+                filter_.queryset = filter_.queryset.filter(tenant=tenant) if tenant else filter_.queryset.none()
 
 
 def apply_filters(filterset_class: type[TenantFilterSet], data: Any, queryset: QuerySet, *, tenant: Tenant) -> QuerySet:

@@ -20,5 +20,6 @@ urlpatterns = [
          name="production-run-material-detail"),
     path("products/<int:pk>/production-history", apis.ProductProductionHistoryApi.as_view(),
          name="product-production-history"),
+    path("jobs/<int:pk>/start", apis.JobStartApi.as_view(), name="job-start"),
     path("spools/<int:pk>/production-usage", apis.SpoolProductionUsageApi.as_view(), name="spool-production-usage"),
 ]

@@ -12,18 +12,20 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from inventory.models import ItemType, Spool
+from plans import selectors as plan_selectors
+from plans.models import JobQueueEntry
 from prodtrack.api import TenantApiView
 from prodtrack.idempotency import HEADER as IDEMPOTENCY_HEADER
 from prodtrack.idempotency import idempotent
 from prodtrack.pagination import PageNumberPagination
 from runs import selectors, services
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
-from runs.serializers import (ProductHistoryOutput, ProductHistoryRowOutput, ProductHistorySummaryOutput,
-                              ProductionRunCancelInput, ProductionRunCompleteInput, ProductionRunCreateInput,
-                              ProductionRunFailInput, ProductionRunListOutput, ProductionRunOutput,
-                              ProductionRunUpdateInput, RunItemInput, RunItemOutput, RunItemUpdateInput,
-                              RunMaterialInput, RunMaterialOutput, RunMaterialUpdateInput, SpoolUsageOutput,
-                              SpoolUsageRowOutput, SpoolUsageSummaryOutput, VarianceReportOutput,
+from runs.serializers import (JobStartInput, JobStartOutput, ProductHistoryOutput, ProductHistoryRowOutput,
+                              ProductHistorySummaryOutput, ProductionRunCancelInput, ProductionRunCompleteInput,
+                              ProductionRunCreateInput, ProductionRunFailInput, ProductionRunListOutput,
+                              ProductionRunOutput, ProductionRunUpdateInput, RunItemInput, RunItemOutput,
+                              RunItemUpdateInput, RunMaterialInput, RunMaterialOutput, RunMaterialUpdateInput,
+                              SpoolUsageOutput, SpoolUsageRowOutput, SpoolUsageSummaryOutput, VarianceReportOutput,
                               VarianceReportQuery)
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -220,6 +222,25 @@ class RunMaterialDetailApi(RunApi):
     def delete(self, request, pk, material_id):
         services.production_run_material_remove(material=self.get_material())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the job queue -----------------------------------------------------------------------------------
+
+class JobStartApi(TenantApiView):
+    """Start a planned job: its production run is created prefilled from the recipe (items, grams
+    per material, suggested spools) and the job becomes active; 409 ``job_state`` unless planned.
+    Completing the run completes the job; failing or cancelling it returns the job to planned."""
+
+    url_kwarg_models = {"pk": JobQueueEntry}
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER], request=JobStartInput, responses={201: JobStartOutput},
+                   summary="Start a job (creates its production run)")
+    @idempotent
+    def post(self, request, pk):
+        job = self.get_object()
+        run = services.job_start(job=job, by=request.user, **self.validate(JobStartInput))
+        return Response(JobStartOutput({"job": plan_selectors.job_get(tenant=request.tenant, pk=pk),
+                                        "production_run": run}).data, status=status.HTTP_201_CREATED)
 
 
 # --- analytics ---------------------------------------------------------------------------------------

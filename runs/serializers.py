@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import ItemType, Location, Spool, Workstation
-from plans.serializers import ProductBrief
+from plans.serializers import JobOutput, ProductBrief
 from prodtrack.serializers import FlatErrorsSerializer, SpecInput, TenantPrimaryKeyRelatedField
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
@@ -345,6 +345,33 @@ class ProductionRunFailInput(FlatErrorsSerializer):
 
 class ProductionRunCancelInput(FlatErrorsSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+# --- the job queue ---------------------------------------------------------------------------------
+
+class JobStartInput(FlatErrorsSerializer):
+    """Start a planned job; omitted fields come from the job and its recipe."""
+
+    workstation = TenantPrimaryKeyRelatedField(queryset=Workstation.objects.all(), required=False, allow_null=True,
+                                               help_text="Default: the job's workstation.")
+    spools = TenantPrimaryKeyRelatedField(
+        queryset=Spool.objects.all(), many=True, required=False,
+        help_text="Spools to print with; default: one per material of the recipe (at the job's location first).")
+
+
+class ProductionRunBrief(serializers.ModelSerializer):
+    status = RunStatusField(read_only=True)
+
+    class Meta:
+        model = ProductionRun
+        fields = ["id", "run_number", "status"]
+
+
+class JobStartOutput(serializers.Serializer):
+    """The started job (now active) and the production run that executes it."""
+
+    job = JobOutput()
+    production_run = ProductionRunBrief()
 
 
 # --- analytics -------------------------------------------------------------------------------------

@@ -191,3 +191,12 @@ def test_a_step_must_make_an_input_of_its_parent_and_never_its_ancestor(plan, sh
     with pytest.raises(ValidationError) as error:
         services.production_plan_step_add(parent=handle_step, product=shop["organiser"])  # a cycle
     assert "cycle" in error.value.message
+
+
+def test_materials_are_bought_never_made(plan, shop):
+    root = plan.steps.get(parent__isnull=True)
+
+    with pytest.raises(ValidationError) as error:
+        services.production_plan_step_add(parent=root, product=shop["petg"])
+
+    assert "product" in error.value.fields and plan.steps.count() == 3

@@ -14,7 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from inventory import services as inventory_services
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
-from plans.models import Recipe
+from plans import services as plan_services
+from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, TransportJob
 from prodtrack.api import TenantApiView
 from runs import services as run_services
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
@@ -51,6 +52,14 @@ def test_the_sweep_sees_the_inventory_routes():
             "api/v1/stock"} <= routes
 
 
+def test_the_sweep_sees_the_plans_routes():
+    routes = {route for route, _ in ROUTES}
+    assert {"api/v1/plans/<int:pk>/steps/<int:step_id>", "api/v1/plans/<int:pk>/runs/<int:run_id>",
+            "api/v1/plans/runs/<int:run_id>/cancel", "api/v1/plans/by-product/<int:item_type_id>",
+            "api/v1/jobs/<int:pk>/start", "api/v1/jobs/<int:pk>/cancel",
+            "api/v1/transport-jobs/<int:pk>/status"} <= routes
+
+
 @pytest.fixture
 def other_tenant_data(other_tenant, other_admin):
     """Tenant B owns one object of every kind, each marked with SECRET."""
@@ -72,9 +81,25 @@ def other_tenant_data(other_tenant, other_admin):
     run_services.production_run_complete(
         run=run, by=other_admin, completion_notes=SECRET,
         materials=[run_services.MaterialActual(material_id=run.materials.get().pk, actual_weight_g=Decimal("60"))])
+    # A plan made in two places: a kit (at the shelf) from a part (made in the annex), so that
+    # generating gives a plan run with jobs and a transport job.
+    annex = LocationFactory(tenant=other_tenant, name=f"{SECRET} annex")
+    part = ProductFactory(tenant=other_tenant, name=f"{SECRET} part")
+    kit = ProductFactory(tenant=other_tenant, name=f"{SECRET} kit")
+    make_recipe(tenant=other_tenant, product=part, inputs=[(material, "5")], name=f"{SECRET} part recipe")
+    make_recipe(tenant=other_tenant, product=kit, inputs=[(part, "2")], name=f"{SECRET} kit recipe")
+    plan = plan_services.production_plan_create(
+        tenant=other_tenant, name=f"{SECRET} plan", product=kit, notes=SECRET, transport_enabled=True,
+        root={"location": location})
+    root = plan.steps.get()
+    plan_services.production_plan_step_add(parent=root, product=part, data={"location": annex})
+    generated = plan_services.plan_generate(plan=plan, by=other_admin, quantity=3)
+    assert generated.jobs and generated.transport_jobs
     return {ItemType: material, Location: location, Workstation: workstation, Spool: spool,
             InventoryTransaction: row, "product": product, Recipe: recipe, ProductionRun: run,
-            ProductionRunItem: run.items.get(), ProductionRunMaterial: run.materials.get()}
+            ProductionRunItem: run.items.get(), ProductionRunMaterial: run.materials.get(),
+            ProductionPlan: plan, ProductionPlanStep: root, ProductionPlanRun: generated.run,
+            JobQueueEntry: generated.jobs[0], TransportJob: generated.transport_jobs[0]}
 
 
 def _body(data):
@@ -84,12 +109,22 @@ def _body(data):
             "gross_weight_g": "900", "net_weight_g": "1", "lot_number": "x",
             "product": data["product"].pk, "workstation": data[Workstation].pk,
             "inputs": [{"item_type": data[ItemType].pk, "quantity": "1"}],
-            "items": [{"product": data["product"].pk, "quantity": 1}], "materials": [{"spool": data[Spool].pk}]}
+            "items": [{"product": data["product"].pk, "quantity": 1}], "materials": [{"spool": data[Spool].pk}],
+            "recipe": data[Recipe].pk, "parent": data[ProductionPlanStep].pk, "spools": [data[Spool].pk],
+            "plan": data[ProductionPlan].pk, "plan_run": data[ProductionPlanRun].pk, "parallelism": 0,
+            "status": "in_transit", "material_efficiency": "10", "root": {"location": data[Location].pk}}
 
 
 def _b_row_counts(tenant):
-    return {model: model.objects.filter(tenant=tenant).count()
-            for model in (ItemType, Location, Workstation, Spool, InventoryTransaction)}
+    counts = {model: model.objects.filter(tenant=tenant).count()
+              for model in (ItemType, Location, Workstation, Spool, InventoryTransaction, Recipe, ProductionRun,
+                            ProductionPlan, ProductionPlanRun, JobQueueEntry, TransportJob)}
+    counts[ProductionPlanStep] = ProductionPlanStep.objects.filter(plan__tenant=tenant).count()
+    counts["states"] = (sorted(JobQueueEntry.objects.filter(tenant=tenant).values_list("status", flat=True)),
+                        sorted(TransportJob.objects.filter(tenant=tenant).values_list("status", flat=True)),
+                        sorted(ProductionPlanStep.objects.filter(plan__tenant=tenant)
+                               .values_list("material_efficiency", flat=True)))
+    return counts
 
 
 @pytest.mark.parametrize("route,view_class", ROUTES, ids=[r for r, _ in ROUTES])
