@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Sequence
 
 from django.db import transaction
+from django.utils import timezone
 
 from inventory.models import ItemType
 from plans.generation import Generation, plan_generation_compute
@@ -233,17 +235,19 @@ def plan_preview(*, plan: ProductionPlan, quantity: int, parallelism: int = 0) -
 @traced("production_plan.generate")
 @transaction.atomic
 def plan_generate(*, plan: ProductionPlan, by: User | None, quantity: int, parallelism: int = 0,
-                  source: str = ProductionPlanRun.Source.MANUAL) -> GenerationResult:
+                  source: str = ProductionPlanRun.Source.MANUAL, at: datetime | None = None) -> GenerationResult:
     """Generate ``quantity`` pieces of ``plan`` in one transaction: a plan run, its merged
     depth-ordered jobs and its transport jobs, with bulk inserts (the query count does not grow
-    with the number of jobs). Raises ValidationError (400) as ``plan_generation_compute``.
+    with the number of jobs). ``at`` dates the run and its jobs (default now). Raises
+    ValidationError (400) as ``plan_generation_compute``.
     """
     generation = plan_generation_compute(plan=plan, quantity=quantity, parallelism=parallelism)
+    at = at or timezone.now()
     run = ProductionPlanRun.objects.create(tenant=plan.tenant, plan=plan, created_by=by, quantity=quantity,
-                                           parallelism=parallelism, source=source)
+                                           parallelism=parallelism, source=source, created_at=at)
     transports = TransportJob.objects.bulk_create([
         TransportJob(tenant=plan.tenant, plan_run=run, origin=t.origin, destination=t.destination,
-                     items=t.items_json(), estimated_cost=t.estimated_cost, sort_order=t.sort_order)
+                     items=t.items_json(), estimated_cost=t.estimated_cost, sort_order=t.sort_order, created_at=at)
         for t in generation.transports])
     by_route = {(t.origin_id, t.destination_id): t for t in transports}
     jobs = JobQueueEntry.objects.bulk_create([
@@ -253,7 +257,7 @@ def plan_generate(*, plan: ProductionPlan, by: User | None, quantity: int, paral
             material_efficiency=job.step.material_efficiency, time_efficiency=job.step.time_efficiency,
             tax_per_run=job.step.tax_per_run, estimated_cost=job.estimated_cost,
             estimated_duration_s=job.estimated_duration_s, location=job.step.location, workstation=job.workstation,
-            depth=job.depth, sort_order=job.sort_order, transport_job=by_route.get(job.route))
+            depth=job.depth, sort_order=job.sort_order, transport_job=by_route.get(job.route), created_at=at)
         for job in generation.jobs])
     return GenerationResult(run=run, jobs=jobs, transport_jobs=transports, generation=generation)
 
@@ -268,8 +272,10 @@ def plan_run_delete(*, plan_run: ProductionPlanRun) -> None:
 @traced("production_plan_run.cancel")
 @transaction.atomic
 def plan_run_cancel(*, plan_run: ProductionPlanRun) -> int:
-    """Cancel the run's ``planned`` jobs with one UPDATE (active and completed jobs stay);
-    returns how many were cancelled."""
+    """Cancel the run's ``planned`` jobs with one UPDATE (active and completed jobs stay) and its
+    transport jobs that have not left yet; returns how many jobs were cancelled."""
+    TransportJob.objects.filter(plan_run=plan_run, status=TransportJob.Status.PLANNED).update(
+        status=TransportJob.Status.CANCELLED)
     return JobQueueEntry.objects.filter(plan_run=plan_run, status=JobQueueEntry.Status.PLANNED).update(
         status=JobQueueEntry.Status.CANCELLED)
 

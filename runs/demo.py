@@ -21,7 +21,12 @@ moment of its history, not only at the end:
 * Friday weigh-ins correct the books by a few grams and throw away remnants; one spool tangles
   and is archived, one weighing is reversed (the scale was not tared), one spool runs out
   mid-print (the books said it held more);
-* at the end two completed runs are voided (``production_run_cancel``).
+* plan runs (``PlanRunStory``) are generated at their time with ``plans.services.plan_generate``
+  and worked deepest job first: a job starts (``job_start``) once every deeper job of its plan run
+  is done and every transport into it delivered, on its workstation or another idle one of the
+  same kind and place, with spools that hold its grams with a margin; its run ends like a plate's
+  (completed, grams near the recipe's); a transport leaves when the jobs it carries are done;
+* at the end two completed runs (not a job's) are voided (``production_run_cancel``).
 
 Random choices come from the caller's seeded ``random.Random``: the same seed and ``now`` give
 the same history.
@@ -34,13 +39,14 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from django.db.models import F
 
 from inventory import services as inventory
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
-from plans.models import Recipe
+from plans import services as plans
+from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun, Recipe, TransportJob
 from prodtrack.models import Tenant, User
 from runs import services
 from runs.models import ProductionRun, ProductionRunMaterial
@@ -153,6 +159,31 @@ class HistorySummary:
     reorders: int
 
 
+@dataclass(frozen=True)
+class PlanRunStory:
+    """A plan run of the farm's life: ``quantity`` of ``plan`` generated ``days_ago`` (a manual one
+    in the working hours before), then worked deepest job first (``work``). ``root_jobs`` of its
+    root jobs are started (None: all); with ``cancel_rest`` the plan run is cancelled
+    (``plan_run_cancel``) once they have started, which cancels its other planned jobs."""
+
+    plan: ProductionPlan
+    quantity: int
+    days_ago: float
+    parallelism: int = 0
+    source: str = ProductionPlanRun.Source.MANUAL
+    work: bool = True
+    root_jobs: int | None = None
+    cancel_rest: bool = False
+
+
+@dataclass
+class _PlanRunLife:
+    story: PlanRunStory
+    run: ProductionPlanRun | None = None
+    roots_started: int = 0
+    retry_pending: bool = False
+
+
 @dataclass
 class _Job:
     """A run on a printer, with the spools it holds (pk → grams kept for it)."""
@@ -186,10 +217,12 @@ def _clip(value: float, bounds: tuple[float, float]) -> Decimal:
 class _FarmLife:
     def __init__(self, *, tenant: Tenant, admin: User, operator: User, rng: random.Random, now: datetime,
                  start: datetime, room: Location, plates: list[Plate], printers: list[Printer],
-                 receive: Receive) -> None:
+                 receive: Receive, benches: Sequence[Workstation] = ()) -> None:
         self.tenant, self.admin, self.operator, self.rng = tenant, admin, operator, rng
         self.now, self.start, self.room = now, start, room
         self.plates, self.printers, self.receive = plates, printers, receive
+        self.slicers = {p.workstation.pk: p.slicer for p in printers}
+        self.workstations = [p.workstation for p in printers] + list(benches)
         self.events: list[tuple[datetime, int, Callable[..., None], tuple[Any, ...]]] = []
         self.order = itertools.count()
         self.reserved: dict[int, Decimal] = {}   # spool pk → grams kept for the run printing with it
@@ -557,11 +590,127 @@ class _FarmLife:
         job = _Job(run=run, plate=original.plate, printer=original.printer, spools=plan.spools, reprint=True)
         self._schedule_end(job, when)
 
+    # --- plan runs ---------------------------------------------------------------------------
+
+    def schedule_plan_runs(self, stories: Sequence[PlanRunStory]) -> None:
+        for story in stories:
+            when = (self.now - timedelta(days=story.days_ago)).replace(second=0, microsecond=0)
+            if story.source == ProductionPlanRun.Source.MANUAL and not FIRST_START_HOUR <= when.hour < 21:
+                # someone at the farm generated it: the last working afternoon before
+                day = when if when.hour >= 21 else when - timedelta(days=1)
+                when = day.replace(hour=self.rng.randint(16, 19), minute=self.rng.randint(0, 59))
+            self.at(when, self._plan_generate, _PlanRunLife(story=story))
+
+    def _plan_generate(self, when: datetime, life: _PlanRunLife) -> None:
+        story = life.story
+        auto = story.source == ProductionPlanRun.Source.AUTO
+        result = plans.plan_generate(plan=story.plan, by=None if auto else self.admin, quantity=story.quantity,
+                                     parallelism=story.parallelism, source=story.source, at=when)
+        life.run = result.run
+        if story.work:
+            self.at(self._working_time(when + timedelta(minutes=self.rng.randint(15, 90))), self._plan_tick, life)
+
+    def _plan_tick(self, when: datetime, life: _PlanRunLife, retry: bool = False) -> None:
+        """Start every job of the plan run that can start now; try again later for the ones that wait
+        for a workstation or a spool (those waiting for deeper jobs start when these end)."""
+        if retry:
+            life.retry_pending = False
+        story = life.story
+        jobs = list(life.run.jobs.select_related("recipe", "workstation").order_by("-sort_order", "pk"))
+        transports = list(life.run.transport_jobs.all())
+        waiting = False
+        for job in jobs:
+            if job.status != JobQueueEntry.Status.PLANNED or not self._job_ready(job, jobs, transports):
+                continue
+            if job.depth == 0 and story.root_jobs is not None and life.roots_started >= story.root_jobs:
+                continue
+            if not self._start_job(when, life, job):
+                waiting = True
+            elif job.depth == 0:
+                life.roots_started += 1
+                if story.cancel_rest and life.roots_started == story.root_jobs:
+                    plans.plan_run_cancel(plan_run=life.run)
+        if waiting and not life.retry_pending:
+            life.retry_pending = True
+            self.at(self._working_time(when + timedelta(minutes=self.rng.randint(60, 180))), self._plan_tick, life,
+                    True)
+
+    @staticmethod
+    def _job_ready(job: JobQueueEntry, jobs: list[JobQueueEntry], transports: list[TransportJob]) -> bool:
+        """Every deeper job is done and every transport into this level delivered."""
+        done = (JobQueueEntry.Status.COMPLETED, JobQueueEntry.Status.CANCELLED)
+        return (all(other.status in done for other in jobs if other.depth > job.depth)
+                and all(t.status in (TransportJob.Status.DELIVERED, TransportJob.Status.CANCELLED)
+                        for t in transports if t.sort_order > job.sort_order))
+
+    def _start_job(self, when: datetime, life: _PlanRunLife, job: JobQueueEntry) -> bool:
+        """Start ``job`` on its workstation, or another idle one of the same kind and place, with
+        spools of its filaments that hold its grams with a margin; False when one is missing."""
+        planned = job.workstation
+        if planned is None:
+            return False
+        able = [planned] + [w for w in self.workstations if w.pk != planned.pk and w.kind == planned.kind
+                            and w.location_id == planned.location_id and job.activity in (w.activities or [])]
+        workstation = next((w for w in able if w.pk not in self.printing), None)
+        if workstation is None:
+            return False
+        share = Decimal(job.runs) * (100 - job.material_efficiency) / 100
+        picked: list[tuple[Spool, Decimal]] = []
+        for line in job.recipe.inputs.select_related("item_type").order_by("pk"):
+            if line.item_type.kind != ItemType.Kind.MATERIAL:
+                continue
+            keep = line.quantity * share * MARGIN
+            spool = self._spool_with(line.item_type, keep, taken=[s.pk for s, _ in picked])
+            if spool is None:
+                return False
+            picked.append((spool, keep))
+        run = services.job_start(job=job, by=self.operator, workstation=workstation, spools=[s for s, _ in picked],
+                                 started_at=when)
+        if workstation.pk in self.slicers:
+            nozzle, bed = TEMPERATURES.get(picked[0][0].item_type.material, (None, None)) if picked else (None, None)
+            run = services.production_run_update(run=run, data={
+                "slicer": self.slicers[workstation.pk], "nozzle_temp_c": nozzle, "bed_temp_c": bed})
+        self.printing.add(workstation.pk)
+        self.reserved.update({spool.pk: keep for spool, keep in picked})
+        factor = float(_clip(self.rng.gauss(1.03, 0.04), (0.93, 1.2)))
+        ends = _seconds(when + timedelta(seconds=(run.estimated_duration_s or 0) * factor))
+        self.at(ends, self._complete_job, life, run, [spool.pk for spool, _ in picked])
+        return True
+
+    def _complete_job(self, when: datetime, life: _PlanRunLife, run: ProductionRun, spools: list[int]) -> None:
+        actuals = [services.MaterialActual(
+            material_id=m.pk, actual_weight_g=_grams(m.estimated_weight_g * _clip(
+                self.rng.gauss(1, WEIGHT_NOISE), WEIGHT_FACTOR_RANGE)), actual_purge_g=ZERO)
+            for m in run.materials.all()]
+        rating, notes = self._rating(0)
+        services.production_run_complete(run=run, by=self.operator, materials=actuals, quality_rating=rating,
+                                         quality_notes=notes, completed_at=when)
+        for pk in spools:
+            self.reserved.pop(pk, None)
+            self.touched[pk] = when
+        self.printing.discard(run.workstation_id)
+        self.printer_free[run.workstation_id] = when
+        self._carry(when, life)
+        self.at(self._working_time(when + timedelta(minutes=self.rng.randint(10, 40))), self._plan_tick, life)
+
+    def _carry(self, when: datetime, life: _PlanRunLife) -> None:
+        """Load each planned transport whose jobs are all done; it arrives within two working hours."""
+        for transport in life.run.transport_jobs.filter(status=TransportJob.Status.PLANNED).order_by("pk"):
+            if not transport.jobs.exclude(status=JobQueueEntry.Status.COMPLETED).exists():
+                plans.transport_job_set_status(transport_job=transport, status=TransportJob.Status.IN_TRANSIT)
+                arrives = self._working_time(when) + timedelta(minutes=self.rng.randint(30, 120))
+                self.at(arrives, self._deliver_transport, life, transport)
+
+    def _deliver_transport(self, when: datetime, life: _PlanRunLife, transport: TransportJob) -> None:
+        plans.transport_job_set_status(transport_job=transport, status=TransportJob.Status.DELIVERED)
+        self.at(self._working_time(when + timedelta(minutes=self.rng.randint(10, 40))), self._plan_tick, life)
+
     def void_runs(self) -> None:
-        """Void two completed runs (from the middle of the history) whose spools are still in use."""
+        """Void two completed runs (from the middle of the history, not a job's) whose spools are still in use."""
         done = (ProductionRun.objects.for_tenant(self.tenant)
                 .filter(status=ProductionRun.Status.COMPLETED, original_run__isnull=True, reprints__isnull=True,
-                        started_at__gte=self.start + timedelta(days=10), started_at__lt=self.now - timedelta(days=5))
+                        job__isnull=True, started_at__gte=self.start + timedelta(days=10),
+                        started_at__lt=self.now - timedelta(days=5))
                 .exclude(items__failed_quantity__gt=0)
                 .exclude(materials__spool__status__in=[Spool.Status.ARCHIVED, Spool.Status.EMPTY])
                 .distinct().order_by("started_at", "pk"))
@@ -581,17 +730,20 @@ class _FarmLife:
 
 def replay_history(*, tenant: Tenant, admin: User, operator: User, rng: random.Random, now: datetime,
                    start: datetime, room: Location, plates: list[Plate], printers: list[Printer],
-                   deliveries: list[Delivery], receive: Receive) -> HistorySummary:
+                   deliveries: list[Delivery], receive: Receive, benches: Sequence[Workstation] = (),
+                   plan_runs: Sequence[PlanRunStory] = ()) -> HistorySummary:
     """Replay the farm's life from ``start`` (midnight of the first production day) to ``now``.
 
     ``deliveries`` are received at their time (those before ``start`` first); runs draw on the
-    spools in ``room``. Call inside the seed's transaction: nothing here commits on its own.
+    spools in ``room``; ``plan_runs`` are generated and worked on the printers and ``benches``.
+    Call inside the seed's transaction: nothing here commits on its own.
     """
     farm = _FarmLife(tenant=tenant, admin=admin, operator=operator, rng=rng, now=now, start=start, room=room,
-                     plates=plates, printers=printers, receive=receive)
+                     plates=plates, printers=printers, receive=receive, benches=benches)
     for delivery in deliveries:
         farm.at(delivery.at, farm._deliver, delivery)
     farm.schedule_days()
+    farm.schedule_plan_runs(plan_runs)
     farm.play()
     farm.printing_now()
     farm.void_runs()

@@ -703,14 +703,15 @@ def _suggest_spools(tenant: Tenant, grams: dict[int, Decimal], location_id: int 
 @traced("job.start")
 @transaction.atomic
 def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None = None,
-              spools: Sequence[Spool] | None = None) -> ProductionRun:
+              spools: Sequence[Spool] | None = None, started_at: datetime | None = None) -> ProductionRun:
     """Start a planned job: create its production run, prefilled from the job's recipe, and make
     the job ``active``.
 
     The run prints the job's pieces (runs × output) on ``workstation`` (default: the job's) with
     ``spools`` (default: one suggested per material of the recipe — at the job's location first,
     then the fullest). Estimates are the recipe's grams × runs × (100 − ME) / 100, the job's
-    duration and cost. Raises JobStateError (409) unless the job is planned.
+    duration and cost; ``started_at`` (default now) dates the run and its number. Raises
+    JobStateError (409) unless the job is planned.
     """
     job = JobQueueEntry.objects.select_for_update(of=("self",)).select_related(
         "recipe", "product", "workstation", "location").get(pk=job.pk)
@@ -727,7 +728,7 @@ def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None =
     run = production_run_create(
         tenant=tenant, by=by, workstation=workstation, location=job.location,
         items=[ItemSpec(product=job.product, quantity=job.quantity, estimated_cost=job.estimated_cost)],
-        materials=materials, estimated_duration_s=job.estimated_duration_s,
+        materials=materials, estimated_duration_s=job.estimated_duration_s, started_at=started_at,
         notes=f"Job {job.pk}" + (f" of plan run {job.plan_run_id}" if job.plan_run_id else ""))
     ProductionRun.objects.filter(pk=run.pk).update(job=job)
     run.job = job

@@ -1,5 +1,6 @@
 """``seed_demo``: the demo print farm is complete, its books reconcile, its production history is
-believable, and ``--once`` is a no-op."""
+believable, its production plans are multi-level with plan runs in every status, and ``--once`` is
+a no-op."""
 from __future__ import annotations
 
 import re
@@ -17,8 +18,8 @@ from django.utils import timezone
 
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
 from inventory.selectors import spool_drift, stock_drift
-from plans.models import Recipe
-from plans.selectors import recipes_for_products
+from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun, Recipe, TransportJob
+from plans.selectors import plan_run_list, recipes_for_products
 from prodtrack.models import Membership, Tenant, User
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 from runs.selectors import variance_report
@@ -60,20 +61,32 @@ class TestDemoFarm:
     def test_prints_what_it_made(self, seeded_demo, demo):
         output = seeded_demo[1]
 
-        assert "12 products, 12 recipes." in output
+        assert "8 printers, 1 assembly bench" in output and "19 products, 19 recipes." in output
         summary = re.search(r"Runs over 60 days: (\d+) \((\d+) completed, (\d+) failed, (\d+) cancelled, "
                             r"(\d+) in progress; (\d+) reprints\)", output)
         runs, *by_status, reprints = map(int, summary.groups())
         assert runs == sum(by_status) == ProductionRun.objects.for_tenant(demo).count()
         assert reprints >= 3
+        assert ("Plans: 2 (Desk organiser set: 4 steps, 3 levels; Headphone stand: 3 steps, 3 levels, 2 locations, "
+                "transport).") in output
+        plans = re.search(r"Plan runs: (\d+) \((\d+) pending, (\d+) in progress, (\d+) completed\) with (\d+) "
+                          r"jobs \((\d+) planned, (\d+) active, (\d+) completed, (\d+) cancelled\) and (\d+) "
+                          r"transport jobs\.", output)
+        plan_runs, pending, in_progress, completed, jobs, *by_job_status, transports = map(int, plans.groups())
+        assert plan_runs == pending + in_progress + completed == ProductionPlanRun.objects.for_tenant(demo).count()
+        assert jobs == sum(by_job_status) == JobQueueEntry.objects.for_tenant(demo).count()
+        assert transports == TransportJob.objects.for_tenant(demo).count() >= 1
 
     def test_builds_a_print_farm(self, demo):
         assert demo.name == "Demo Print Farm"
-        assert Recipe.objects.for_tenant(demo).count() == 12
+        assert Recipe.objects.for_tenant(demo).count() == 19
         assert Location.objects.for_tenant(demo).count() == 3
         printers = Workstation.objects.for_tenant(demo).filter(kind=Workstation.Kind.PRINTER)
         assert printers.count() == 8 and all(p.model_name for p in printers)
-        assert ItemType.objects.for_tenant(demo).filter(kind=ItemType.Kind.PRODUCT).count() == 12
+        bench = Workstation.objects.for_tenant(demo).get(kind=Workstation.Kind.ASSEMBLY)
+        assert (bench.location.name, bench.activities) == ("Main warehouse", ["assembly"])
+        assert ItemType.objects.for_tenant(demo).filter(kind=ItemType.Kind.PRODUCT).count() == 19
+        assert ItemType.objects.for_tenant(demo).filter(kind=ItemType.Kind.COMPONENT).count() == 1
         assert ItemType.objects.for_tenant(demo).filter(kind=ItemType.Kind.MATERIAL).count() == 2978
         spools = Spool.objects.for_tenant(demo).select_related("item_type", "location")
         assert spools.count() > 30   # the 30 bought up front and the reorders
@@ -125,12 +138,19 @@ class TestDemoFarm:
         assert set(recipes) == set(products.values_list("pk", flat=True))
         for recipe in recipes.values():
             inputs = list(recipe.inputs.all())
-            assert recipe.output_quantity >= 1 and 3 * 3600 <= recipe.duration_s <= 20 * 3600
-            assert inputs and all(i.item_type.kind == ItemType.Kind.MATERIAL and i.item_type.spools.exists()
-                                  for i in inputs)
-            grams_per_hour = sum(i.quantity for i in inputs) / Decimal(recipe.duration_s) * 3600
-            assert 10 <= grams_per_hour <= 15
-        assert any(len(recipe.inputs.all()) == 2 for recipe in recipes.values())
+            filaments = [i for i in inputs if i.item_type.kind == ItemType.Kind.MATERIAL]
+            assert recipe.output_quantity >= 1 and inputs
+            assert all(i.item_type.spools.exists() for i in filaments)
+            if recipe.activity == "printing":     # a plate: 3–20 h at 10–15 g of filament an hour
+                assert filaments and 3 * 3600 <= recipe.duration_s <= 20 * 3600
+                grams_per_hour = sum(i.quantity for i in filaments) / Decimal(recipe.duration_s) * 3600
+                assert 10 <= grams_per_hour <= 15, recipe.name
+            else:                                 # assembly from parts and components
+                assert not filaments and recipe.activity == "assembly" and recipe.duration_s <= 2 * 3600
+        assert any(len(recipe.inputs.all()) == 2 and all(i.item_type.kind == ItemType.Kind.MATERIAL
+                                                         for i in recipe.inputs.all()) for recipe in recipes.values())
+        assert sum(any(i.item_type.kind == ItemType.Kind.PRODUCT for i in recipe.inputs.all())
+                   for recipe in recipes.values()) == 4   # drawer, set, weighted base, stand
 
 
     def test_has_weeks_of_production_history(self, demo):
@@ -184,7 +204,10 @@ class TestDemoFarm:
             materials[run_id] += (actual or 0) + (purge or 0)
         runs = ProductionRun.objects.for_tenant(demo)
 
-        for run in runs.filter(status__in=[ProductionRun.Status.COMPLETED, ProductionRun.Status.FAILED]):
+        ended = runs.filter(status__in=[ProductionRun.Status.COMPLETED, ProductionRun.Status.FAILED])
+        assert set(ended.filter(materials__isnull=True).values_list("workstation__kind", flat=True)) == {
+            Workstation.Kind.ASSEMBLY}                    # only assembly uses no filament
+        for run in ended.filter(materials__isnull=False).distinct():
             assert ledger[(run.pk, "usage")] == -materials[run.pk] < 0, run.run_number
             assert usage_times[run.pk] == {run.completed_at}, run.run_number
         for run in runs.filter(status=ProductionRun.Status.COMPLETED):
@@ -195,6 +218,95 @@ class TestDemoFarm:
             assert ledger[(run.pk, "usage")] + ledger[(run.pk, "production")] + ledger[(run.pk, "reversal")] == 0
         for run in runs.filter(status=ProductionRun.Status.IN_PROGRESS):
             assert (run.pk, "usage") not in ledger
+
+
+    def test_has_multi_level_production_plans(self, demo):
+        plans = {plan.name: plan for plan in ProductionPlan.objects.for_tenant(demo).prefetch_related("steps")}
+
+        def levels(plan: ProductionPlan) -> int:
+            parents = {step.pk: step.parent_id for step in plan.steps.all()}
+
+            def depth(pk: int | None) -> int:
+                return 0 if pk is None else 1 + depth(parents[pk])
+
+            return max(depth(pk) for pk in parents)
+
+        assert len([plan for plan in plans.values() if levels(plan) >= 2]) >= 2
+        assert levels(plans["Desk organiser set"]) == 3
+        desk = {step.product.name: step for step in plans["Desk organiser set"].steps.select_related("product",
+                                                                                                     "parent")}
+        assert desk["Drawer handle"].parent == desk["Organiser drawer"]
+        assert desk["Organiser drawer"].parent == desk["Organiser frame"].parent == desk["Desk organiser set"]
+        assert desk["Drawer handle"].recipe.output_quantity == 10
+        assert {line.item_type.name: line.quantity for line in desk["Desk organiser set"].recipe.inputs.all()
+                if line.item_type.kind == ItemType.Kind.PRODUCT} == {"Organiser drawer": 2, "Organiser frame": 1}
+
+        stand = plans["Headphone stand"]
+        steps = {step.product.name: step for step in stand.steps.select_related("product", "location")}
+        assert stand.transport_enabled and stand.transport_cost_per_item > 0
+        assert steps["Headphone stand"].location.name == "Print room"
+        assert steps["Weighted base"].location.name == "Main warehouse"
+        assert steps["Weighted base"].workstation_kind == Workstation.Kind.ASSEMBLY
+        transports = TransportJob.objects.filter(plan_run__plan=stand).select_related("origin", "destination")
+        assert transports.exists()
+        for transport in transports:
+            assert (transport.origin.name, transport.destination.name) == ("Main warehouse", "Print room")
+            assert [item["name"] for item in transport.items] == ["Weighted base"]
+            assert transport.estimated_cost == stand.transport_cost_per_item * transport.items[0]["quantity"]
+            assert transport.jobs.get().product.name == "Weighted base"
+
+    def test_has_plan_runs_in_every_derived_status(self, demo):
+        runs = list(plan_run_list(tenant=demo))
+        now = timezone.now()
+
+        assert {run.status for run in runs} == {"pending", "in_progress", "completed"}
+        assert all(now - timedelta(days=30) <= run.created_at < now for run in runs)
+        assert max(run.created_at for run in runs) - min(run.created_at for run in runs) >= timedelta(days=14)
+        assert {run.source for run in runs} == {"manual", "auto"}
+        assert any(run.parallelism == 2 for run in runs) and any(run.parallelism == 0 for run in runs)
+        assert any(run.status == "completed" and run.job_cancelled and run.job_completed for run in runs)
+        assert any(run.status == "completed" and run.job_completed == run.job_total for run in runs)
+        pending = [run for run in runs if run.status == "pending"]
+        assert pending and all(run.job_planned == run.job_total > 0 for run in pending)
+        split = JobQueueEntry.objects.for_tenant(demo).filter(plan_run__parallelism=2)
+        assert any(len(set(split.filter(plan_run=run, plan_step_id=step).values_list("workstation", flat=True))) == 2
+                   for run, step in split.values_list("plan_run", "plan_step_id").order_by().distinct())
+
+    def test_started_jobs_follow_their_production_runs(self, demo):
+        """Every active or completed job has one run (in progress or completed, like the job) making its
+        pieces at its place; a job starts only once its deeper jobs are done and their bases delivered."""
+        jobs = (JobQueueEntry.objects.for_tenant(demo).select_related("plan_run", "product")
+                .prefetch_related("production_runs__items"))
+        now = timezone.now()
+        run_status = {JobQueueEntry.Status.ACTIVE: ProductionRun.Status.IN_PROGRESS,
+                      JobQueueEntry.Status.COMPLETED: ProductionRun.Status.COMPLETED}
+        started: dict[int, ProductionRun] = {}
+
+        for job in jobs:
+            runs = list(job.production_runs.all())
+            if job.status in run_status:
+                assert len(runs) == 1, job
+                (run,) = runs
+                assert run.status == run_status[job.status] and run.workstation_id == job.workstation_id
+                assert [(item.product_id, item.quantity) for item in run.items.all()] == [(job.product_id,
+                                                                                           job.quantity)]
+                assert run.location_id == job.location_id
+                assert job.plan_run.created_at < run.started_at < now
+                started[job.pk] = run
+            else:
+                assert runs == [], job
+        assert {job.status for job in jobs} >= {JobQueueEntry.Status.PLANNED, JobQueueEntry.Status.COMPLETED,
+                                                JobQueueEntry.Status.CANCELLED}
+        assert len(started) >= 10
+        for job in jobs:
+            if job.pk not in started:
+                continue
+            deeper = [other for other in jobs if other.plan_run_id == job.plan_run_id and other.depth > job.depth]
+            assert all(other.pk in started and started[other.pk].completed_at <= started[job.pk].started_at
+                       for other in deeper if other.status != JobQueueEntry.Status.CANCELLED)
+        assert not TransportJob.objects.for_tenant(demo).filter(
+            plan_run__jobs__depth=0, plan_run__jobs__status__in=list(run_status)).exclude(
+            status=TransportJob.Status.DELIVERED).exists()
 
 
     def test_creates_admin_and_operator_with_the_demo_password(self, demo):

@@ -64,7 +64,7 @@ def test_deleting_a_plan_run_keeps_its_jobs_unlinked(plan_run):
 def test_cancel_touches_only_planned_jobs_and_reports_how_many(plan_run, django_assert_num_queries):
     set_statuses(plan_run, [S.ACTIVE, S.COMPLETED, S.PLANNED])
 
-    with django_assert_num_queries(3):                   # savepoint, one UPDATE, release
+    with django_assert_num_queries(4):                   # savepoint, transports, jobs (one UPDATE each), release
         cancelled = services.plan_run_cancel(plan_run=plan_run)
 
     assert cancelled == 1

@@ -15,7 +15,15 @@ What it builds (deterministic: a seeded ``random.Random``; dates relative to now
   believable actual grams (the desk organiser consistently ~15 % over its recipe, the small plant
   pot ~13 % under), some with failed pieces, a few failed mid-print, reprints, two voided, a
   handful still printing — and weigh-ins (remnants thrown away, a tangled spool archived, a
-  mis-weighing reversed, a spool that ran out mid-print).
+  mis-weighing reversed, a spool that ran out mid-print);
+* 7 more products made through two production plans (``PARTS``, ``PLANS``): a desk organiser set
+  three levels deep (set ← 2 drawers + a frame; drawer ← a handle, printed 10 per plate) and a
+  headphone stand whose weighted base is assembled on a bench in the warehouse from shells printed
+  there, then carried to the print room (transport on); an assembly bench in the warehouse;
+* 4 plan runs played in the same weeks (``PLAN_RUNS``): generated with ``plans.services``, their
+  jobs started deepest first with ``runs.services.job_start`` on idle workstations and spools of
+  the history, their runs completed — one plan run done, one done after its last jobs were
+  cancelled, one (auto-production) part-way, one generated hours ago and not started.
 
 Every ledger row and run goes through ``inventory.services`` / ``runs.services``, in time order,
 so spool weights and stock balances agree with the ledger. Everything is one transaction: a
@@ -25,7 +33,7 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -38,11 +46,14 @@ from inventory import services
 from inventory.catalog import CatalogEntry, read_catalog
 from inventory.management.commands.import_filament_catalog import import_catalog
 from inventory.models import ItemType, Location, Spool, Workstation
-from plans.services import InputSpec, recipe_create
+from plans.models import ProductionPlan, ProductionPlanRun, ProductionPlanStep, TransportJob
+from plans.selectors import plan_run_list
+from plans.services import InputSpec, production_plan_create, production_plan_step_add, recipe_create
 from prodtrack.exceptions import ApplicationError, NotFoundError
 from prodtrack.models import Role, Tenant, User
 from prodtrack.services import membership_set, tenant_create, user_ensure
-from runs.demo import Delivery, Filament, HistorySummary, Plate, Printer, Receive, replay_history
+from runs.demo import (Delivery, Filament, HistorySummary, Plate, PlanRunStory, Printer, Receive,
+                       replay_history)
 
 SEED = 20251025
 DEMO_NAME = "Demo Print Farm"
@@ -121,6 +132,7 @@ ESUN_BLACK = "esun_pla+_pla+black_1000_175"
 ESUN_WHITE = "esun_pla+_pla+white_1000_175"
 ESUN_PETG_BLACK = "esun_petg_solidblack_1000_175"
 IVORY_WHITE = "bambulab_pla_matteivorywhite_1000_175"
+POLYMAX_PETG_BLACK = "polymaker_petg_polymaxpetgblack_750_175"
 
 
 @dataclass(frozen=True)
@@ -161,6 +173,99 @@ PLATES = (
 )
 
 
+#: workstations that are not printers: (name, model, location, kind, activities)
+BENCHES = (("Assembly bench", "Workbench with arbor press and scale", WAREHOUSE, Workstation.Kind.ASSEMBLY,
+            ["assembly"]),)
+
+#: bought components: (name, SKU, cost per piece, pieces counted in the warehouse)
+COMPONENTS = (("Steel shot, 250 g bag", "CMP-STEEL-SHOT-250", Decimal("0.85"), 40),)
+
+
+@dataclass(frozen=True)
+class PartRecipe:
+    """A product made through a production plan and its recipe: ``pieces`` per run in ``minutes``
+    from ``inputs`` per run — (filament catalog id, grams) or (SKU of a product or component, pieces)."""
+
+    name: str
+    sku: str
+    cost: Decimal
+    pieces: int
+    minutes: int
+    inputs: tuple[tuple[str, int], ...]
+    activity: str = "printing"
+    notes: str = ""
+
+
+PARTS = (
+    PartRecipe("Drawer handle", "PRD-DRAWER-HANDLE", Decimal("0.15"), 10, 3 * 60 + 15, ((PRUSA_ORANGE, 40),),
+               notes="Ten per plate, printed on their backs."),
+    PartRecipe("Organiser drawer", "PRD-ORGANISER-DRAWER", Decimal("1.45"), 2, 10 * 60 + 20,
+               (("PRD-DRAWER-HANDLE", 2), (PETG_SIGNAL_WHITE, 128)), notes="The handle is pressed in after printing."),
+    PartRecipe("Organiser frame", "PRD-ORGANISER-FRAME", Decimal("2.10"), 1, 13 * 60 + 10, ((ESUN_PETG_BLACK, 165),)),
+    PartRecipe("Desk organiser set", "PRD-DESK-SET", Decimal("7.90"), 1, 4 * 60 + 40,
+               (("PRD-ORGANISER-DRAWER", 2), ("PRD-ORGANISER-FRAME", 1), (ESUN_PETG_BLACK, 60)),
+               notes="Prints the pen tray; the drawers slide into the frame."),
+    PartRecipe("Base shell", "PRD-BASE-SHELL", Decimal("0.90"), 2, 11 * 60, ((POLYMAX_PETG_BLACK, 150),),
+               notes="Hollow, with a lid; printed in the warehouse."),
+    PartRecipe("Weighted base", "PRD-WEIGHTED-BASE", Decimal("2.40"), 4, 50,
+               (("PRD-BASE-SHELL", 4), ("CMP-STEEL-SHOT-250", 4)), activity="assembly",
+               notes="Fill each shell with a bag of steel shot, glue the lid on, stick on the felt pads."),
+    PartRecipe("Headphone stand", "PRD-HEADPHONE-STAND", Decimal("3.20"), 1, 8 * 60 + 50,
+               (("PRD-WEIGHTED-BASE", 1), (POLYLITE_BLACK, 112)),
+               notes="Upright and hook in one piece, pressed onto a weighted base."),
+)
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A plan step: make ``sku`` at ``location`` on a workstation of ``kind``; ``children`` make its inputs."""
+
+    sku: str
+    location: str
+    kind: str = Workstation.Kind.PRINTER
+    children: tuple[StepSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    name: str
+    root: StepSpec
+    notes: str = ""
+    transport_cost_per_item: Decimal | None = None   # None: transport off
+
+
+DESK_SET, HEADPHONE_STAND = "Desk organiser set", "Headphone stand"
+PLANS = (
+    PlanSpec(DESK_SET, StepSpec("PRD-DESK-SET", PRINT_ROOM, children=(
+        StepSpec("PRD-ORGANISER-DRAWER", PRINT_ROOM, children=(StepSpec("PRD-DRAWER-HANDLE", PRINT_ROOM),)),
+        StepSpec("PRD-ORGANISER-FRAME", PRINT_ROOM))),
+        notes="Handles first (ten per plate), then drawers and frames, then the tray; all in the print room."),
+    PlanSpec(HEADPHONE_STAND, StepSpec("PRD-HEADPHONE-STAND", PRINT_ROOM, children=(
+        StepSpec("PRD-WEIGHTED-BASE", WAREHOUSE, Workstation.Kind.ASSEMBLY, children=(
+            StepSpec("PRD-BASE-SHELL", WAREHOUSE),)),)),
+        notes="Bases are printed and filled in the warehouse workshop, then carried to the print room.",
+        transport_cost_per_item=Decimal("0.40")),
+)
+
+#: (plan, pieces, parallelism, days ago, source, how far it got: "done" | "cancelled after N" | "parts" | "new")
+PLAN_RUNS = (
+    (DESK_SET, 2, 2, 24, ProductionPlanRun.Source.MANUAL, "done"),
+    (HEADPHONE_STAND, 4, 0, 15, ProductionPlanRun.Source.MANUAL, "cancelled after 2"),
+    (DESK_SET, 3, 2, 1.5, ProductionPlanRun.Source.AUTO, "parts"),
+    (HEADPHONE_STAND, 2, 0, 0.15, ProductionPlanRun.Source.MANUAL, "new"),
+)
+
+
+@dataclass(frozen=True)
+class PlansSummary:
+    """The plans (name → steps, levels, locations, transport) and the plan runs at the end."""
+
+    plans: list[tuple[str, int, int, int, bool]]
+    plan_runs: dict[str, int]
+    jobs: dict[str, int]
+    transport_jobs: int
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     """What ``build_demo_farm`` created; ``new_users`` lists usernames whose password was set."""
@@ -170,10 +275,12 @@ class DemoSummary:
     materials: int
     locations: int
     printers: int
+    benches: int
     spools: int
     products: int
     recipes: int
     history: HistorySummary
+    plans: PlansSummary
 
 
 def _users(*, password: str) -> tuple[dict[str, User], list[str]]:
@@ -275,6 +382,89 @@ def _plates(*, tenant: Tenant, products: list[ItemType], materials: dict[str, It
     return plates
 
 
+def _parts(*, tenant: Tenant, by: User, locations: dict[str, Location], materials: dict[str, ItemType],
+           now: datetime) -> dict[str, ItemType]:
+    """Create the components (counted in the warehouse) and ``PARTS`` with their recipes; by SKU."""
+    items: dict[str, ItemType] = {}
+    for name, sku, cost, count in COMPONENTS:
+        items[sku] = services.item_type_create(tenant=tenant, name=name, sku=sku, kind=ItemType.Kind.COMPONENT,
+                                               unit_cost=cost)
+        services.stock_adjust(tenant=tenant, by=by, item_type=items[sku], location=locations[WAREHOUSE],
+                              quantity=Decimal(count), note="Opening count", at=now - timedelta(days=HISTORY_DAYS))
+    for part in PARTS:
+        items[part.sku] = services.item_type_create(tenant=tenant, name=part.name, sku=part.sku,
+                                                    kind=ItemType.Kind.PRODUCT, unit_cost=part.cost)
+    for part in PARTS:
+        what = "per run" if part.activity != "printing" else "per plate"
+        recipe_create(
+            tenant=tenant, name=f"{part.name}, {part.pieces} {what}", product=items[part.sku],
+            inputs=[InputSpec(item_type=materials[key] if key in materials else items[key], quantity=Decimal(qty))
+                    for key, qty in part.inputs],
+            output_quantity=part.pieces, duration_s=part.minutes * 60, activity=part.activity, notes=part.notes)
+    return items
+
+
+def _plans(*, tenant: Tenant, items: dict[str, ItemType], locations: dict[str, Location]) -> dict[str, ProductionPlan]:
+    """Create ``PLANS`` through ``plans.services``: the root step, then each child under its parent."""
+
+    def add_children(parent: ProductionPlanStep, spec: StepSpec) -> None:
+        for child in spec.children:
+            step = production_plan_step_add(parent=parent, product=items[child.sku], data={
+                "location": locations[child.location], "workstation_kind": child.kind})
+            add_children(step, child)
+
+    plans = {}
+    for spec in PLANS:
+        plan = production_plan_create(
+            tenant=tenant, name=spec.name, product=items[spec.root.sku], notes=spec.notes,
+            transport_enabled=spec.transport_cost_per_item is not None,
+            transport_cost_per_item=spec.transport_cost_per_item or Decimal("0"),
+            root={"location": locations[spec.root.location], "workstation_kind": spec.root.kind})
+        add_children(plan.steps.get(parent__isnull=True), spec.root)
+        plans[spec.name] = plan
+    return plans
+
+
+def _plan_run_stories(plans: dict[str, ProductionPlan]) -> list[PlanRunStory]:
+    stories = []
+    for name, pieces, parallelism, days_ago, source, progress in PLAN_RUNS:
+        story = PlanRunStory(plan=plans[name], quantity=pieces, parallelism=parallelism, days_ago=days_ago,
+                             source=source)
+        if progress == "parts":
+            story = replace(story, root_jobs=0)
+        elif progress == "new":
+            story = replace(story, work=False)
+        elif progress.startswith("cancelled after "):
+            story = replace(story, root_jobs=int(progress.rsplit(" ", 1)[1]), cancel_rest=True)
+        stories.append(story)
+    return stories
+
+
+def _levels(steps: list[ProductionPlanStep]) -> int:
+    """Levels of a step tree (a root alone: 1)."""
+    parents = {step.pk: step.parent_id for step in steps}
+
+    def depth(pk: int | None) -> int:
+        return 0 if pk is None else 1 + depth(parents[pk])
+
+    return max(depth(pk) for pk in parents)
+
+
+def _plans_summary(*, tenant: Tenant, plans: dict[str, ProductionPlan]) -> PlansSummary:
+    described = []
+    for name, plan in plans.items():
+        steps = list(plan.steps.all())
+        described.append((name, len(steps), _levels(steps), len({step.location_id for step in steps}),
+                          plan.transport_enabled))
+    runs = list(plan_run_list(tenant=tenant))
+    statuses = {status: sum(run.status == status for run in runs) for status in ("pending", "in_progress",
+                                                                                 "completed")}
+    jobs = {status: sum(getattr(run, f"job_{status}") for run in runs)
+            for status in ("planned", "active", "completed", "cancelled")}
+    return PlansSummary(plans=described, plan_runs=statuses, jobs=jobs,
+                        transport_jobs=TransportJob.objects.for_tenant(tenant).count())
+
+
 def _printers(workstations: list[Workstation]) -> list[Printer]:
     """The working printers with what they can print (the one being rebuilt is left out)."""
     return [Printer(workstation=w, slicer=SLICERS[w.model_name.split()[0]], multi_material=w.name in MULTI_MATERIAL,
@@ -302,23 +492,33 @@ def build_demo_farm(*, entries: list[CatalogEntry], password: str, now: datetime
         services.workstation_create(tenant=tenant, name=name, model_name=model, location=locations[where],
                                     is_active=active, kind=Workstation.Kind.PRINTER, activities=["printing"])
         for name, model, where, active in PRINTERS]
+    benches = [services.workstation_create(tenant=tenant, name=name, model_name=model, location=locations[where],
+                                           kind=kind, activities=activities)
+               for name, model, where, kind, activities in BENCHES]
     materials = _priced_materials(tenant=tenant)
     products = _stock_products(tenant=tenant, by=users["admin"], rng=rng, locations=locations, now=now)
     plates = _plates(tenant=tenant, products=products, materials=materials)
+    parts = _parts(tenant=tenant, by=users["admin"], locations=locations, materials=materials, now=now)
+    plans = _plans(tenant=tenant, items=parts, locations=locations)
     first_day = (now - timedelta(days=HISTORY_DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     history = replay_history(
         tenant=tenant, admin=users["admin"], operator=users["operator"], rng=rng, now=now, start=first_day,
         room=locations[PRINT_ROOM], plates=plates, printers=_printers(printers),
         deliveries=_deliveries(rng=rng, now=now, materials=materials, locations=locations),
-        receive=_spool_receiver(tenant=tenant, by=users["admin"], rng=rng))
+        receive=_spool_receiver(tenant=tenant, by=users["admin"], rng=rng),
+        benches=benches, plan_runs=_plan_run_stories(plans))
+    made = [item for item in parts.values() if item.kind == ItemType.Kind.PRODUCT]
     return DemoSummary(tenant=tenant, new_users=new_users, materials=len(entries), locations=len(locations),
-                       printers=len(printers), spools=Spool.objects.for_tenant(tenant).count(),
-                       products=len(products), recipes=len(plates), history=history)
+                       printers=len(printers), benches=len(benches),
+                       spools=Spool.objects.for_tenant(tenant).count(),
+                       products=len(products) + len(made), recipes=len(plates) + len(PARTS), history=history,
+                       plans=_plans_summary(tenant=tenant, plans=plans))
 
 
 class Command(BaseCommand):
     help = (f"Create the demo tenant {DEMO_SHORT_CODE} ({DEMO_NAME}) with users, the filament catalog, "
-            f"printers, products with recipes, and {HISTORY_DAYS} days of spool and production history.")
+            f"printers, products with recipes, production plans, and {HISTORY_DAYS} days of spool, production "
+            f"and plan-run history.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true",
@@ -339,13 +539,24 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
         self.stdout.write(self.style.SUCCESS(
             f"Created {summary.tenant}: {summary.materials} catalog materials, {summary.locations} locations, "
-            f"{summary.printers} printers, {summary.spools} spools, {summary.products} products, "
-            f"{summary.recipes} recipes."))
+            f"{summary.printers} printers, {summary.benches} assembly bench, {summary.spools} spools, "
+            f"{summary.products} products, {summary.recipes} recipes."))
         runs = summary.history
         self.stdout.write(
             f"Runs over {HISTORY_DAYS} days: {runs.runs} ({runs.completed} completed, {runs.failed} failed, "
             f"{runs.cancelled} cancelled, {runs.in_progress} in progress; {runs.reprints} reprints); "
             f"{runs.deliveries} spool deliveries and {runs.reorders} reorders.")
+        plans = summary.plans
+        described = "; ".join(
+            f"{name}: {steps} steps, {levels} levels" + (f", {places} locations" if places > 1 else "")
+            + (", transport" if transport else "") for name, steps, levels, places, transport in plans.plans)
+        statuses, jobs = plans.plan_runs, plans.jobs
+        self.stdout.write(
+            f"Plans: {len(plans.plans)} ({described}). Plan runs: {sum(statuses.values())} "
+            f"({statuses['pending']} pending, {statuses['in_progress']} in progress, {statuses['completed']} "
+            f"completed) with {sum(jobs.values())} jobs ({jobs['planned']} planned, {jobs['active']} active, "
+            f"{jobs['completed']} completed, {jobs['cancelled']} cancelled) and {plans.transport_jobs} "
+            f"transport jobs.")
         for name, role in USERS:
             if name not in summary.new_users:
                 self.stdout.write(f"  {name} ({role}): existing user, password unchanged")
