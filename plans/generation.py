@@ -31,6 +31,8 @@ from prodtrack.exceptions import ValidationError
 
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
+MAX_QUANTITY = 1_000_000          # pieces per generation
+MAX_JOB_PIECES = 2_147_483_647    # a job's runs and pieces are 32-bit integers in the database
 
 
 def ceil(value: Decimal) -> int:
@@ -119,7 +121,7 @@ class Generation:
 
 
 def load_plan_tree(plan: ProductionPlan) -> list[ProductionPlanStep]:
-    """The plan's steps with product, location and recipe (inputs and their items): 3 queries."""
+    """The plan's steps with product, location and recipe (inputs and their items): 2 queries."""
     inputs = Prefetch("recipe__inputs", queryset=RecipeInput.objects.select_related("item_type"))
     return list(ProductionPlanStep.objects.filter(plan=plan)
                 .select_related("product", "location", "recipe").prefetch_related(inputs).order_by("id"))
@@ -254,18 +256,25 @@ def _split(job: PlannedJob, workstations: list[Workstation], load: dict[int, int
 def plan_generation_compute(*, plan: ProductionPlan, quantity: int, parallelism: int = 0) -> Generation:
     """Compute (not write) the generation of ``quantity`` pieces of ``plan``.
 
-    Raises ValidationError (400) for a quantity < 1, a parallelism < 0, a plan without a root
+    Raises ValidationError (400) for a quantity < 1 or > 1,000,000 (or one whose jobs would not
+    fit the database), a parallelism < 0, a plan without a root
     step, a child step whose product is not an input of its parent's recipe, or a cycle.
     A fixed number of queries (steps with recipes and inputs, workstations and their load).
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise ValidationError.for_field("quantity", "must be a whole number of at least 1.")
+    if quantity > MAX_QUANTITY:
+        raise ValidationError.for_field("quantity", f"must be at most {MAX_QUANTITY:,}.")
     if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 0:
         raise ValidationError.for_field("parallelism", "must be a whole number, 0 or more (0 = all workstations).")
     walk = _Walk(plan, load_plan_tree(plan))
     walk.walk(walk.root(), quantity, 0, ())
     workstations, load = _able_workstations(plan.tenant_id)
     merged = sorted(walk.jobs.values(), key=lambda job: (-job.depth, job.step.pk))
+    too_big = next((job for job in merged if job.quantity > MAX_JOB_PIECES), None)
+    if too_big is not None:
+        raise ValidationError.for_field(
+            "quantity", f"is too large: {too_big.recipe.product.name} would need {too_big.quantity:,} pieces.")
     jobs = [share for job in merged for share in _split(job, workstations, load, parallelism)]
     materials = []
     for need in walk.materials.values():

@@ -153,8 +153,9 @@ class StepInput:
 
     @property
     def makeable(self) -> bool:
-        """Only products and components can be made in the plan; materials are always bought."""
-        return self.line.item_type.kind != ItemType.Kind.MATERIAL
+        """Only products are made in a plan; materials and components are bought (as
+        ``production_plan_step_add`` rules)."""
+        return self.line.item_type.kind == ItemType.Kind.PRODUCT
 
 
 @dataclass

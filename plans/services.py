@@ -147,6 +147,7 @@ def production_plan_update(*, plan: ProductionPlan, data: dict[str, Any]) -> Pro
         raise ValidationError.for_field(sorted(unknown)[0], "cannot be changed.")
     if data.get("transport_cost_per_item", Decimal("0")) < 0:
         raise ValidationError.for_field("transport_cost_per_item", "must be 0 or more.")
+    plan = ProductionPlan.objects.select_for_update().get(pk=plan.pk)   # the caller's object stays as it was
     for name, value in data.items():
         setattr(plan, name, value)
     return model_save_validated(plan, unique_fields=["name"] if "name" in data else [], update_fields=list(data))

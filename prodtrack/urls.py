@@ -13,6 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tenant/switch/", views.tenant_switch, name="tenant-switch"),
     path("inventory/", include("inventory.urls")),
+    path("", include("plans.urls")),
+    path("", include("runs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("prodtrack.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

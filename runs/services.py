@@ -711,12 +711,16 @@ def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None =
     ``spools`` (default: one suggested per material of the recipe — at the job's location first,
     then the fullest). Estimates are the recipe's grams × runs × (100 − ME) / 100, the job's
     duration and cost; ``started_at`` (default now) dates the run and its number. Raises
-    JobStateError (409) unless the job is planned.
+    JobStateError (409) unless the job is planned, ValidationError (400) when neither the job nor
+    the workstation gives the output a location.
     """
     job = JobQueueEntry.objects.select_for_update(of=("self",)).select_related(
         "recipe", "product", "workstation", "location").get(pk=job.pk)
     if job.status != JobQueueEntry.Status.PLANNED:
         raise JobStateError(job=job, action="start")
+    workstation = workstation or job.workstation
+    if job.location is None and (workstation is None or workstation.location_id is None):
+        raise ValidationError.for_field("workstation", "choose a workstation: the job has no location for its output.")
     tenant = job.tenant
     share = Decimal(job.runs) * (Decimal("100") - job.material_efficiency) / Decimal("100")
     grams = {line.item_type_id: _grams(line.quantity * share)
@@ -724,7 +728,6 @@ def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None =
              if line.item_type.kind == ItemType.Kind.MATERIAL}
     chosen = list(spools) if spools is not None else list(_suggest_spools(tenant, grams, job.location_id).values())
     materials = [MaterialSpec(spool=spool, estimated_weight_g=grams.get(spool.item_type_id, ZERO)) for spool in chosen]
-    workstation = workstation or job.workstation
     run = production_run_create(
         tenant=tenant, by=by, workstation=workstation, location=job.location,
         items=[ItemSpec(product=job.product, quantity=job.quantity, estimated_cost=job.estimated_cost)],

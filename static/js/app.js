@@ -11,6 +11,18 @@
 
   /* --- HTMX ---------------------------------------------------------------------------------- */
 
+  // A form that comes back with errors is answered 400 (or the service's 409/422): swap it in
+  // anyway, so the errors show next to the fields. Other errors are not swapped (htmx default).
+  if (window.htmx) {
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "^(400|409|422)$", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+      { code: "...", swap: false },
+    ];
+  }
+
   // Filter forms send every field; keep pushed URLs short by dropping the empty ones.
   document.addEventListener("htmx:configRequest", (e) => {
     if (e.detail.verb !== "get") return;
@@ -34,32 +46,68 @@
 
   on("change", "[data-autosubmit]", (e, el) => el.form && el.form.requestSubmit());
 
+  // Ask el.dataset.confirm in the Bootstrap modal (window.confirm without it); proceed() on OK.
+  function askConfirm(el, proceed) {
+    const modalEl = document.getElementById("confirm-modal");
+    if (!modalEl || !window.bootstrap) {
+      if (window.confirm(el.dataset.confirm)) proceed();
+      return;
+    }
+    modalEl.querySelector("[data-confirm-message]").textContent = el.dataset.confirm;
+    const ok = modalEl.querySelector("[data-confirm-ok]");
+    ok.textContent = el.dataset.confirmLabel || "Confirm";
+    ok.className = "btn " + (el.dataset.confirmClass || "btn-primary");
+    const modal = bootstrap.Modal.getOrCreateInstance(modalEl);
+    ok.onclick = () => {
+      modal.hide();
+      proceed();
+    };
+    modal.show();
+  }
+
+  const HTMX_FORM = "[hx-post], [hx-put], [hx-patch], [hx-delete]";
+
   // <form data-confirm="Archive spool #3?"> asks in a Bootstrap modal before it submits.
   let confirmed = null;
   document.addEventListener("submit", (e) => {
     const form = e.target;
-    if (!form.matches("form[data-confirm]") || confirmed === form) {
+    if (!form.matches("form[data-confirm]") || form.matches(HTMX_FORM) || confirmed === form) {
       confirmed = null;
       return;
     }
-    const modalEl = document.getElementById("confirm-modal");
-    if (!modalEl || !window.bootstrap) {
-      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
-      return;
-    }
     e.preventDefault();
-    modalEl.querySelector("[data-confirm-message]").textContent = form.dataset.confirm;
-    const ok = modalEl.querySelector("[data-confirm-ok]");
-    ok.textContent = form.dataset.confirmLabel || "Confirm";
-    ok.className = "btn " + (form.dataset.confirmClass || "btn-primary");
-    const modal = bootstrap.Modal.getOrCreateInstance(modalEl);
-    ok.onclick = () => {
-      modal.hide();
+    askConfirm(form, () => {
       confirmed = form;
       form.requestSubmit();
-    };
-    modal.show();
+    });
   }, true);
+
+  // The same for an HTMX form: htmx waits for the answer (issueRequest) before it sends.
+  document.addEventListener("htmx:confirm", (e) => {
+    const el = e.detail.elt.closest("[data-confirm]");
+    if (!el) return;
+    e.preventDefault();
+    askConfirm(el, () => e.detail.issueRequest(true));
+  });
+
+  // <form data-submit-once>: a second click while the first submit loads does nothing (no
+  // duplicate plan run or job start). The button is disabled after the submit has collected it.
+  on("submit", "form[data-submit-once]", (e, form) => {
+    if (e.defaultPrevented) return;
+    if (form.dataset.submitted) {
+      e.preventDefault();
+      return;
+    }
+    form.dataset.submitted = "1";
+    setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }), 0);
+  });
+  // Coming back through the browser's cache (back button) re-enables it.
+  window.addEventListener("pageshow", () => {
+    document.querySelectorAll("form[data-submit-once]").forEach((form) => {
+      delete form.dataset.submitted;
+      form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
+    });
+  });
 
   /* --- receive spool: pick a material from the catalog search ---------------------------------- */
 

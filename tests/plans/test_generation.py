@@ -200,3 +200,10 @@ def test_materials_are_bought_never_made(plan, shop):
         services.production_plan_step_add(parent=root, product=shop["petg"])
 
     assert "product" in error.value.fields and plan.steps.count() == 3
+
+
+def test_quantities_beyond_the_limit_are_refused(plan, admin_user):
+    with pytest.raises(ValidationError) as error:
+        services.plan_generate(plan=plan, by=admin_user, quantity=1_000_001)
+
+    assert "quantity" in error.value.fields and ProductionPlanRun.objects.count() == 0

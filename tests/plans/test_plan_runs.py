@@ -125,3 +125,18 @@ def test_plan_run_list_runs_one_query_per_page(tenant, plan, admin_user, django_
 
     assert len(rows) == 5 and all(row.status == "pending" and row.job_total == 3 for row in rows)
     assert rows[0].plan.product.name == "Desk organiser"
+
+
+def test_a_job_without_a_location_needs_a_workstation_to_start(tenant, plan, admin_user, shop):
+    from prodtrack.exceptions import ValidationError
+    from tests.factories import WorkstationFactory
+
+    plan.steps.update(location=None)
+    job = services.plan_generate(plan=plan, by=admin_user, quantity=1).jobs[0]
+
+    with pytest.raises(ValidationError) as error:
+        run_services.job_start(job=job, by=admin_user, spools=[])
+    run = run_services.job_start(job=job, by=admin_user, spools=[],
+                                 workstation=WorkstationFactory(tenant=tenant, location=shop["annex"]))
+
+    assert "workstation" in error.value.fields and run.location == shop["annex"]

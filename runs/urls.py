@@ -1,0 +1,10 @@
+"""Production pages of the runs app (names in the ``runs`` namespace)."""
+from django.urls import path
+
+from runs import views
+
+app_name = "runs"
+
+urlpatterns = [
+    path("jobs/<int:pk>/start/", views.job_start, name="job-start"),
+]
