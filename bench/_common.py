@@ -150,27 +150,35 @@ def skip_fk_triggers(cursor) -> int:
 
 # --- measurements -----------------------------------------------------------------------------
 
-def explain(sql: str, *, plan_text: bool = False) -> dict:
-    """EXPLAIN (ANALYZE, BUFFERS) of ``sql``: execution and planning time in ms (and the text plan)."""
+def explain(sql: str, *, plan_text: bool = False, timing: bool = True) -> dict:
+    """EXPLAIN (ANALYZE, BUFFERS) of ``sql``: execution and planning time in ms, the JIT time
+    included in the execution (0 without JIT), and the text plan when asked. ``timing=False``
+    runs ``EXPLAIN (ANALYZE, TIMING OFF)``: no per-node clock reads, which matter for plans that
+    pass many rows through many nodes (the total execution time is still measured)."""
     from django.db import connection
+    options = "ANALYZE, BUFFERS" + ("" if timing else ", TIMING OFF")
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+        cursor.execute(f"EXPLAIN ({options}, FORMAT JSON) " + sql)
         data = cursor.fetchone()[0]
         if isinstance(data, str):
             data = json.loads(data)
-        result = {"execution_ms": data[0]["Execution Time"], "planning_ms": data[0]["Planning Time"]}
+        result = {"execution_ms": data[0]["Execution Time"], "planning_ms": data[0]["Planning Time"],
+                  "jit_ms": data[0].get("JIT", {}).get("Timing", {}).get("Total", 0)}
+        if isinstance(result["jit_ms"], dict):  # PostgreSQL 16+ splits JIT timings further
+            result["jit_ms"] = result["jit_ms"].get("Total", 0)
         if plan_text:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            cursor.execute(f"EXPLAIN ({options}) " + sql)
             result["plan"] = "\n".join(row[0] for row in cursor.fetchall())
     return result
 
 
-def explain_series(sql: str, repeat: int, warmup: int) -> dict:
+def explain_series(sql: str, repeat: int, warmup: int, *, timing: bool = True) -> dict:
     for _ in range(warmup):
-        explain(sql)
-    runs = [explain(sql) for _ in range(repeat)]
+        explain(sql, timing=timing)
+    runs = [explain(sql, timing=timing) for _ in range(repeat)]
     return {"execution": summarize([r["execution_ms"] for r in runs]),
-            "planning": summarize([r["planning_ms"] for r in runs])}
+            "planning": summarize([r["planning_ms"] for r in runs]),
+            "jit": summarize([r["jit_ms"] for r in runs])}
 
 
 def wall_series(sql: str, repeat: int, warmup: int) -> dict:
@@ -184,4 +192,74 @@ def wall_series(sql: str, repeat: int, warmup: int) -> dict:
             cursor.fetchall()
             if i >= warmup:
                 times.append((time.perf_counter() - t0) * 1000)
+    return summarize(times)
+
+
+# --- captured SQL: classification, per-query profile, request timing ---------------------------
+
+def classify_sql(sql: str) -> str:
+    """A short label for a captured statement: ``select <table>``, ``count <table>``,
+    ``insert <table>``, ``transaction``, ``tenant_lookup`` … (the first table after FROM)."""
+    import re
+    s = sql.lower().strip()
+    if s.startswith(("savepoint", "release savepoint", "rollback to savepoint")) or s in ("begin", "commit"):
+        return "transaction"
+    words = s.split()
+    if s.startswith("insert into"):
+        return "insert " + words[2].strip('"')
+    if s.startswith("update"):
+        return "update " + words[1].strip('"')
+    if s.startswith("delete from"):
+        return "delete " + words[2].strip('"')
+    depth, top = 0, []  # the statement without its parenthesised parts: the FROM of the outer query
+    for ch in s:
+        depth += ch == "("
+        if depth == 0:
+            top.append(ch)
+        depth -= ch == ")" and depth > 0
+    match = re.search(r' from "?(\w+)"?', "".join(top)) or re.search(r' from "?(\w+)"?', s)
+    table = match.group(1) if match else "?"
+    if table in ("prodtrack_membership", "prodtrack_tenant"):
+        return "tenant_lookup"
+    if s.startswith("select count("):
+        return f"count {table}" + (" (of a select distinct)" if "select distinct" in s else "")
+    return ("select distinct " if s.startswith("select distinct") else "select ") + table + (
+        " for update" if " for update" in s else "")
+
+
+def kind_counts(queries: list[str]) -> dict[str, int]:
+    kinds = [classify_sql(s) for s in queries]
+    return {k: kinds.count(k) for k in sorted(set(kinds))}
+
+
+def sql_profile(queries: list[str], repeat: int, warmup: int) -> dict:
+    """``EXPLAIN (ANALYZE)`` execution and planning time (p50 over ``repeat``) and client wall time
+    of each read query in ``queries``; transaction statements are listed but not run."""
+    rows = []
+    for sql in queries:
+        kind = classify_sql(sql)
+        if kind == "transaction" or not sql.lstrip().lower().startswith(("select", "with")):
+            rows.append({"kind": kind, "sql": sql})
+            continue
+        rows.append({"kind": kind, "sql": sql, **explain_series(sql, repeat, warmup),
+                     "wall": wall_series(sql, repeat, warmup)})
+    timed = [r for r in rows if "execution" in r]
+    return {"queries": rows,
+            "exec_p50_sum": round(sum(r["execution"]["p50"] for r in timed), 3),
+            "planning_p50_sum": round(sum(r["planning"]["p50"] for r in timed), 3),
+            "wall_p50_sum": round(sum(r["wall"]["p50"] for r in timed), 3)}
+
+
+def time_calls(call, repeat: int, warmup: int, *, after=None) -> dict:
+    """p50 / p95 / min in ms of ``call()`` over ``repeat`` runs after ``warmup``; ``after(result)``,
+    when given, runs after each call outside the timing (e.g. to clean up what the call wrote)."""
+    times = []
+    for i in range(warmup + repeat):
+        t0 = time.perf_counter()
+        value = call()
+        elapsed = (time.perf_counter() - t0) * 1000
+        if after is not None:
+            after(value)
+        if i >= warmup:
+            times.append(elapsed)
     return summarize(times)

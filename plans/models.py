@@ -212,7 +212,10 @@ class JobQueueEntry(TenantOwned):
         verbose_name_plural = "job queue entries"
         constraints = [models.CheckConstraint(condition=Q(runs__gte=1), name="job_runs_positive")]
         indexes = [models.Index(fields=["plan_run", "status"]),
-                   models.Index(fields=["tenant", "status", "-sort_order"])]
+                   models.Index(fields=["tenant", "status", "-sort_order"]),
+                   # the open runs queued per workstation, read by every generation
+                   models.Index(fields=["tenant", "workstation"], include=["runs"], name="job_open_load",
+                                condition=Q(status__in=["planned", "active"]))]
 
     def __str__(self) -> str:
         return f"job {self.pk}: {self.runs} × {self.recipe_id}"

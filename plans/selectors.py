@@ -44,12 +44,12 @@ def recipes_for_products(*, tenant: Tenant, product_ids: Iterable[int]) -> dict[
 # --- plans, plan runs and jobs ------------------------------------------------------------------
 
 def _job_count(status: str | None = None) -> Coalesce:
-    """A correlated count of the plan run's jobs (of ``status``): an index-only scan per row, run
-    only for the rows of the page (``count()`` drops unused annotations)."""
+    """A correlated count of the plan run's jobs (of ``status``): ``COUNT(*)`` so the
+    (plan_run, status) index answers it alone."""
     jobs = JobQueueEntry.objects.filter(plan_run=OuterRef("pk"))
     if status:
         jobs = jobs.filter(status=status)
-    return Coalesce(Subquery(jobs.order_by().values("plan_run").annotate(n=Count("pk")).values("n")), 0)
+    return Coalesce(Subquery(jobs.order_by().values("plan_run").annotate(n=Count("*")).values("n")), 0)
 
 
 PLAN_RUN_STATUS = Case(
@@ -101,13 +101,44 @@ def plan_by_product(*, tenant: Tenant, product: ItemType) -> QuerySet[Production
     return plan_list(tenant=tenant).filter(product=product)
 
 
-def plan_run_list(*, tenant: Tenant, plan: ProductionPlan | None = None, filters: Any = None) -> QuerySet:
-    """Plan runs newest first (of one plan, or all), each with plan and product names, job
-    summary and derived status; one query per page plus the paginator's count."""
-    qs = ProductionPlanRun.objects.for_tenant(tenant).select_related("plan__product", "created_by")
+class SummarizedPlanRuns:
+    """Plan runs for a paginator: it counts and slices the plain, filtered runs, and only the
+    rows of the page get their job summary and status.
+
+    Annotating before slicing would make PostgreSQL compute the summary for every row an
+    ``OFFSET`` skips (seconds on page 2,000 of 100,000 runs); this way any page is the count,
+    one query for the page's ids and one for those rows.
+    """
+
+    def __init__(self, runs: QuerySet[ProductionPlanRun]) -> None:
+        self.runs = runs
+
+    def count(self) -> int:
+        return self.runs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index: slice) -> list[ProductionPlanRun]:
+        if not isinstance(index, slice):
+            raise TypeError("plan runs are read a page (a slice) at a time")
+        ids = list(self.runs.values_list("pk", flat=True)[index])
+        rows = with_job_summary(ProductionPlanRun.objects.filter(pk__in=ids).select_related("plan__product"))
+        by_id = {row.pk: row for row in rows}
+        return [by_id[pk] for pk in ids]
+
+
+def plan_run_list(*, tenant: Tenant, plan: ProductionPlan | None = None, filters: Any = None) -> SummarizedPlanRuns:
+    """Plan runs newest first (of one plan, or all; filters plan, source, date_from, date_to),
+    each with plan and product names, job summary and derived status. A page costs the count
+    plus two queries, however deep (see ``SummarizedPlanRuns``)."""
+    qs = ProductionPlanRun.objects.for_tenant(tenant)
     if plan is not None:
         qs = qs.filter(plan=plan)
-    return with_job_summary(apply_filters(PlanRunFilter, filters, qs, tenant=tenant))
+    return SummarizedPlanRuns(apply_filters(PlanRunFilter, filters, qs, tenant=tenant))
 
 
 def plan_run_get(*, tenant: Tenant, pk: Any, plan: ProductionPlan | None = None) -> ProductionPlanRun:

@@ -273,10 +273,10 @@ def test_operators_cancel_plan_runs_but_do_not_delete_them(api_as, operator_user
 
 # --- query counts ------------------------------------------------------------------------------------
 
-# Tenant resolution (1) + the paginator's count (1) + runs with plan, product, creator, job
-# counts and derived status (1); per plan: + the plan (1).
-ALL_RUNS_QUERIES = 3
-PLAN_RUNS_QUERIES = 4
+# Tenant resolution (1) + the paginator's count (1) + the page's run ids (1) + those runs with
+# plan, product, job counts and derived status (1); per plan: + the plan (1).
+ALL_RUNS_QUERIES = 4
+PLAN_RUNS_QUERIES = 5
 # Tenant resolution (1) + the plan (1) + the run with its summary (1) + its jobs with recipe,
 # product, location and workstation (1).
 RUN_DETAIL_QUERIES = 4

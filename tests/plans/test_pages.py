@@ -166,7 +166,7 @@ def _jobs(tenant, shop, user, n):
 # the session, which stores the active tenant, is made by the fixture).
 LIST_QUERIES = [
     ("/plans/", _plans, 3 + 3),        # new-plan products, count, rows (last run + its status, steps)
-    ("/plan-runs/", _plan_runs, 3 + 3),  # plan filter choices, count, rows (job summary, status)
+    ("/plan-runs/", _plan_runs, 3 + 4),  # plan filter choices, count, page ids, rows (summary, status)
     ("/jobs/", _jobs, 3 + 3),          # location filter choices, count, rows
 ]
 
@@ -199,7 +199,8 @@ def _kit_plan(tenant, shop, parts):
     return services.production_plan_create(tenant=tenant, name="Kits", product=kit), products
 
 
-EDITOR_QUERIES = 3 + 6  # plan, steps (with recipes), inputs (with items), recipe pickers, locations, recent runs
+EDITOR_QUERIES = 3 + 7  # plan, steps (with recipes), inputs (with items), recipe pickers, locations,
+#                        recent runs (ids, then rows with summaries)
 
 
 def test_the_editor_runs_the_same_queries_for_one_step_and_for_a_tree_of_13(admin_client, tenant, shop,
