@@ -6,5 +6,7 @@ from runs import views
 app_name = "runs"
 
 urlpatterns = [
+    path("runs/", views.run_list, name="run-list"),
+    path("runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("jobs/<int:pk>/start/", views.job_start, name="job-start"),
 ]

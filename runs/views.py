@@ -1,16 +1,23 @@
-"""Production pages of the runs app. For now: starting a queued job (the job queue and plan-run
-pages of ``plans`` post here, since a job's production run belongs to ``runs``)."""
+"""Production pages of the runs app: the run list and a run's detail, and starting a queued job
+(the job queue and plan-run pages of ``plans`` post here, since a job's production run belongs
+to ``runs``)."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from plans import selectors as plan_selectors
 from plans.views import job_action
 from prodtrack.models import Role
-from prodtrack.pages import found
+from prodtrack.pages import filtered, found, paginate, render_page
 from prodtrack.tenancy import role_required
-from runs import services
+from runs import selectors, services
+from runs.forms import ProductionRunFilterForm
+from runs.models import ProductionRun
+from runs.variance import material_variance, run_variance
 
 
 @require_POST
@@ -25,3 +32,61 @@ def job_start(request: HttpRequest, pk: int) -> HttpResponse:
         return f"Job #{job.pk} started: production run {run.run_number}{where} ({job.quantity} × {job.product.name})."
 
     return job_action(request, job, lambda: services.job_start(job=job, by=request.user), done=started)
+
+
+# --- production runs -------------------------------------------------------------------------------
+
+def _products(run: ProductionRun) -> list[dict[str, Any]]:
+    """The run's products with their planned pieces summed (from the prefetched items)."""
+    products: dict[int, dict[str, Any]] = {}
+    for item in run.items.all():
+        row = products.setdefault(item.product_id, {"name": item.product.name, "quantity": 0})
+        row["quantity"] += item.quantity
+    return list(products.values())
+
+
+@role_required(Role.VIEWER)
+def run_list(request: HttpRequest) -> HttpResponse:
+    """Production runs newest first: products, printer, status and filament variance."""
+    form = ProductionRunFilterForm(request.GET, tenant=request.tenant)
+
+    def select():
+        data = {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
+        for key in ("product", "workstation"):
+            if key in data:
+                data[key] = data[key].pk
+        data["status"] = [data["status"]] if "status" in data else []
+        if request.GET.get("ordering"):
+            data["ordering"] = request.GET["ordering"]
+        return selectors.production_run_list(tenant=request.tenant, filters=data)
+
+    page = paginate(request, filtered(form, select))
+    for run in page.object_list:
+        run.product_rows = _products(run)
+    return render_page(request, "runs/run_list.html", {"form": form, "page": page})
+
+
+@role_required(Role.VIEWER)
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One run: overview, items with outcomes, materials with their variance, the run's variance."""
+    run = found(selectors.production_run_get, tenant=request.tenant, pk=pk)
+    items = list(run.items.all())
+    for item in items:
+        done = item.successful_quantity or item.failed_quantity
+        item.success_rate = item.successful_quantity * 100 / item.quantity if done else None
+    materials = list(run.materials.all())
+    chart = []
+    for material in materials:
+        material.variance = material_variance(material)
+        grams = material.actual_total_g if material.actual_total_g is not None else material.estimated_total_g
+        material.cost = grams * material.spool.cost_per_gram
+        chart.append({"name": f"#{material.spool_id} {material.spool.item_type.name}",
+                      "estimated": str(material.estimated_total_g),
+                      "actual": None if material.actual_total_g is None else str(material.actual_total_g),
+                      "color": material.spool.item_type.color_hex or ""})
+    variance = run_variance(run)
+    difference = variance["duration"].difference
+    return render(request, "runs/run_detail.html", {
+        "run": run, "items": items, "materials": materials, "variance": variance,
+        "duration_difference": difference, "duration_difference_abs": abs(difference or 0),
+        "reprints": list(run.reprints.all()), "chart": chart, "stars": range(1, 6)})
