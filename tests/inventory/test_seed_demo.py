@@ -118,7 +118,8 @@ class TestDemoFarm:
         assert spool_drift(tenant=demo) == []
         assert stock_drift(tenant=demo) == []
         products = StockBalance.objects.for_tenant(demo).filter(item_type__kind=ItemType.Kind.PRODUCT)
-        assert products.count() >= 12 and all(b.quantity > 0 for b in products)
+        # A voided or failed plate can leave a pair at exactly 0; stock is never negative.
+        assert products.count() >= 12 and all(b.quantity >= 0 for b in products)
 
 
     def test_spools_never_go_below_zero_in_time_order(self, demo):
