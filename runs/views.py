@@ -11,13 +11,14 @@ from django.views.decorators.http import require_POST
 
 from plans import selectors as plan_selectors
 from plans.views import job_action
+from prodtrack.exceptions import ApplicationError
 from prodtrack.models import Role
 from prodtrack.pages import filtered, found, paginate, render_page
 from prodtrack.tenancy import role_required
 from runs import selectors, services
-from runs.forms import ProductionRunFilterForm
+from runs.forms import ProductionRunFilterForm, VarianceFilterForm
 from runs.models import ProductionRun
-from runs.variance import material_variance, run_variance
+from runs.variance import material_variance, run_variance, variance_band
 
 
 @require_POST
@@ -90,3 +91,36 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run, "items": items, "materials": materials, "variance": variance,
         "duration_difference": difference, "duration_difference_abs": abs(difference or 0),
         "reprints": list(run.reprints.all()), "chart": chart, "stars": range(1, 6)})
+
+
+# --- variance dashboard ----------------------------------------------------------------------------
+
+@role_required(Role.VIEWER)
+def variance_dashboard(request: HttpRequest) -> HttpResponse:
+    """Filament variance across completed runs: summary, grams per day, variance per product,
+    recommendations (one ``variance_report`` call; filters date_from, date_to, product)."""
+    form = VarianceFilterForm(request.GET, tenant=request.tenant)
+    report = None
+    if form.is_valid():
+        data = {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
+        if "product" in data:
+            data["product"] = data["product"].pk
+        try:
+            report = selectors.variance_report(tenant=request.tenant, filters=data)
+        except ApplicationError as error:
+            form.add_application_error(error)
+    products = [{**row, "band": variance_band(row["average_variance_pct"]) or "none"}
+                for row in (report or {}).get("products", [])]
+    products.sort(key=lambda row: (row["average_variance_pct"] is None, -(row["average_variance_pct"] or 0),
+                                   row["product_name"]))
+    chart = {
+        "days": [{"day": row["day"].isoformat(), "estimated": str(row["estimated_g"]), "actual": str(row["actual_g"]),
+                  "runs": row["runs"]} for row in (report or {}).get("by_day", [])],
+        "products": [{"name": row["product_name"], "pct": None if row["average_variance_pct"] is None
+                      else str(row["average_variance_pct"]), "band": row["band"]} for row in products],
+    }
+    summary = (report or {}).get("summary") or {}
+    return render(request, "runs/variance.html", {
+        "form": form, "report": report, "summary": summary, "products": products,
+        "recommendations": (report or {}).get("recommendations", []), "chart": chart,
+        "has_runs": bool(summary.get("runs"))})
