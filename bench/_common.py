@@ -263,3 +263,15 @@ def time_calls(call, repeat: int, warmup: int, *, after=None) -> dict:
         if i >= warmup:
             times.append(elapsed)
     return summarize(times)
+
+
+def run_on_bench_database(args, run) -> dict:
+    """Create (or, with ``--keep``, reuse) the bench database named by ``args.database_url``, point
+    Django at it, return ``run(args)``, and drop the database afterwards unless ``--keep``."""
+    check_bench_name(admin_url(args.database_url)[1])
+    prepare_database(args.database_url, keep=args.keep)
+    configure_environment(args.database_url)
+    try:
+        return run(args)
+    finally:
+        finish_database(args.database_url, keep=args.keep)

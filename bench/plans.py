@@ -53,9 +53,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import (admin_url, check_bench_name, classify_sql, configure_environment,  # noqa: E402
-                           create_indexes, drop_secondary_indexes, explain, explain_series, finish_database,
-                           kind_counts, loadavg, log, prepare_database, skip_fk_triggers, sql_profile,
+from bench._common import (classify_sql, create_indexes, drop_secondary_indexes, explain, explain_series,  # noqa: E402
+                           kind_counts, loadavg, log, run_on_bench_database, skip_fk_triggers, sql_profile,
                            time_calls)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/prodtrack_bench_plans"
@@ -1168,13 +1167,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.plan_count < 2:
         parser.error("--plan-count must be at least 2")
 
-    check_bench_name(admin_url(args.database_url)[1])
-    prepare_database(args.database_url, keep=args.keep)
-    configure_environment(args.database_url)
-    try:
-        result = run(args)
-    finally:
-        finish_database(args.database_url, keep=args.keep)
+    result = run_on_bench_database(args, run)
     if args.save_json:
         Path(args.save_json).write_text(json.dumps(result, indent=2, default=str))
     if args.json:

@@ -31,7 +31,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -43,9 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import (admin_url, check_bench_name, configure_environment, create_indexes,  # noqa: E402
-                           drop_secondary_indexes, explain, explain_series, finish_database, loadavg, log,
-                           prepare_database, skip_fk_triggers, summarize, wall_series)
+from bench._common import (classify_sql, create_indexes, drop_secondary_indexes, explain, kind_counts,  # noqa: E402
+                           loadavg, log, run_on_bench_database, skip_fk_triggers, sql_profile, summarize,
+                           time_calls)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/prodtrack_bench_runs"
 TENANT_SLUG = "bench-runs"
@@ -426,58 +425,9 @@ def check_totals(tenant_id: int, sample: int = 300) -> dict:
 
 # --- measurement helpers ---------------------------------------------------------------------
 
-def classify(sql: str) -> str:
-    """A short label for a captured statement: ``select <table>``, ``count <table>``, ``update <table>`` …"""
-    s = sql.lower().strip()
-    if s.startswith(("savepoint", "release savepoint", "rollback to savepoint")) or s in ("begin", "commit"):
-        return "transaction"
-    words = s.split()
-    if s.startswith("insert into"):
-        return "insert " + words[2].strip('"')
-    if s.startswith("update"):
-        return "update " + words[1].strip('"')
-    if s.startswith("delete from"):
-        return "delete " + words[2].strip('"')
-    match = re.search(r' from "?(\w+)"?', s)
-    table = match.group(1) if match else "?"
-    if table in ("prodtrack_membership", "prodtrack_tenant"):
-        return "tenant_lookup"
-    if s.startswith("select count("):
-        return f"count {table}" + (" (of a select distinct)" if "select distinct" in s else "")
-    return ("select distinct " if s.startswith("select distinct") else "select ") + table + (
-        " for update" if " for update" in s else "")
-
 
 def _is_savepoint(sql: str) -> bool:
     return sql.lower().lstrip().startswith(("savepoint", "release savepoint", "rollback to savepoint"))
-
-
-def sql_profile(queries: list[str], repeat: int, warmup: int) -> dict:
-    """EXPLAIN ANALYZE execution (p50 over ``repeat``) and client wall time of each read query."""
-    rows = []
-    for sql in queries:
-        kind = classify(sql)
-        if kind == "transaction":
-            rows.append({"kind": kind, "sql": sql})
-            continue
-        rows.append({"kind": kind, "sql": sql, **explain_series(sql, repeat, warmup),
-                     "wall": wall_series(sql, repeat, warmup)})
-    timed = [r for r in rows if "execution" in r]
-    return {"queries": rows,
-            "exec_p50_sum": round(sum(r["execution"]["p50"] for r in timed), 3),
-            "planning_p50_sum": round(sum(r["planning"]["p50"] for r in timed), 3),
-            "wall_p50_sum": round(sum(r["wall"]["p50"] for r in timed), 3)}
-
-
-def time_requests(call, repeat: int, warmup: int) -> dict:
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - t0) * 1000)
-    return summarize(times)
 
 
 def explain_in_rollback(queries: list[str]) -> list[dict]:
@@ -487,7 +437,7 @@ def explain_in_rollback(queries: list[str]) -> list[dict]:
     out = []
     with transaction.atomic(), connection.cursor() as cursor:
         for sql in queries:
-            kind = classify(sql)
+            kind = classify_sql(sql)
             if kind == "transaction":
                 if _is_savepoint(sql):
                     cursor.execute(sql)  # the request's savepoints, so a later RELEASE finds them
@@ -510,7 +460,7 @@ def plan_in_rollback(queries: list[str], wanted: set[int]) -> dict[int, str]:
     plans = {}
     with transaction.atomic(), connection.cursor() as cursor:
         for index, sql in enumerate(queries):
-            if classify(sql) == "transaction":
+            if classify_sql(sql) == "transaction":
                 if _is_savepoint(sql):
                     cursor.execute(sql)
                 continue
@@ -528,7 +478,7 @@ def replay_commit(queries: list[str]) -> float:
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         for sql in queries:
-            if classify(sql) == "transaction" and not _is_savepoint(sql):
+            if classify_sql(sql) == "transaction" and not _is_savepoint(sql):
                 continue  # BEGIN/COMMIT: the atomic block does its own
             cursor.execute(sql)
             if cursor.description is not None:
@@ -653,7 +603,7 @@ def run(args) -> dict:
     measurements: dict = {}
 
     # --- 0. framework floor ------------------------------------------------------------------
-    floor = time_requests(lambda: get(FLOOR_PATH, {"page_size": 1}), args.repeat, args.warmup)
+    floor = time_calls(lambda: get(FLOOR_PATH, {"page_size": 1}), args.repeat, args.warmup)
     _, floor_sql = captured(lambda: get(FLOOR_PATH, {"page_size": 1}))
     measurements["floor"] = {"label": f"GET {FLOOR_PATH}?page_size=1 (framework floor, 5 locations)",
                              "endpoint_ms": floor, "query_count": len(floor_sql), "sql": floor_sql}
@@ -682,7 +632,7 @@ def run(args) -> dict:
             top = body["results"][0].get("variance_pct")
             assert top is not None and Decimal(str(top)) == expected_top, (top, expected_top)
         log(args, f"timing GET {API}{'?' + '&'.join(f'{k}={v}' for k, v in params.items()) if params else ''} …")
-        timing = time_requests(lambda p=params: get(API, p), args.repeat, args.warmup)
+        timing = time_calls(lambda p=params: get(API, p), args.repeat, args.warmup)
         _, sql = captured(lambda p=params: get(API, p))
         profile = sql_profile(sql, sql_repeat, 2)
         page_count = [q for q in profile["queries"] if q["kind"].startswith(
@@ -705,7 +655,7 @@ def run(args) -> dict:
     body = get(f"{API}/{detail_id}").json()
     assert len(body["items"]) == 3 and len(body["materials"]) == 2, body
     log(args, f"timing GET {API}/{detail_id} …")
-    timing = time_requests(lambda: get(f"{API}/{detail_id}"), args.repeat, args.warmup)
+    timing = time_calls(lambda: get(f"{API}/{detail_id}"), args.repeat, args.warmup)
     _, sql = captured(lambda: get(f"{API}/{detail_id}"))
     measurements["detail"] = {"label": f"GET {API}/{{id}} (3 items, 2 materials)", "run_id": detail_id,
                               "endpoint_ms": timing, "query_count": len(sql), "sql": sql,
@@ -780,7 +730,7 @@ def run(args) -> dict:
         "profile": {"exec_p50_sum": summarize(replay_exec)["p50"], "exec_sum": summarize(replay_exec),
                     "replay_commit_wall": summarize(replay_wall),
                     "by_statement_p50": [{"statement": k, "execution_p50": round(v, 3)} for v, k in slowest]},
-        "kinds": _kind_counts(sql)}
+        "kinds": kind_counts(sql)}
     sample_sql = sql  # for plans below
 
     # --- ratios, plans ------------------------------------------------------------------------
@@ -788,10 +738,10 @@ def run(args) -> dict:
         m = measurements[name]
         m["ratio_endpoint_over_page_count_sql"] = _ratio(m["endpoint_ms"]["p50"], m["page_count_exec_p50"])
         m["ratio_endpoint_over_all_sql"] = _ratio(m["endpoint_ms"]["p50"], m["profile"]["exec_p50_sum"])
-        m["kinds"] = _kind_counts(m["sql"])
+        m["kinds"] = kind_counts(m["sql"])
     measurements["detail"]["ratio_endpoint_over_all_sql"] = _ratio(
         measurements["detail"]["endpoint_ms"]["p50"], measurements["detail"]["profile"]["exec_p50_sum"])
-    measurements["detail"]["kinds"] = _kind_counts(measurements["detail"]["sql"])
+    measurements["detail"]["kinds"] = kind_counts(measurements["detail"]["sql"])
     c = measurements["complete"]
     c["ratio_endpoint_over_all_sql"] = _ratio(c["endpoint_ms"]["p50"], c["profile"]["exec_p50_sum"])
     c["ratio_endpoint_over_replay_wall"] = _ratio(c["endpoint_ms"]["p50"], c["profile"]["replay_commit_wall"]["p50"])
@@ -817,11 +767,11 @@ def run(args) -> dict:
         with transaction.atomic():
             _, extra_sql = captured(complete(extra))
             transaction.set_rollback(True)
-        statements = [i for i, s in enumerate(extra_sql) if classify(s) != "transaction"]
+        statements = [i for i, s in enumerate(extra_sql) if classify_sql(s) != "transaction"]
         wanted_positions = {int(k.split()[0]) for _, k in slowest[:3]}
         wanted = {statements[p] for p in wanted_positions if p < len(statements)}
         for index, text in plan_in_rollback(extra_sql, wanted).items():
-            plans[f"complete: statement {statements.index(index):02d} {classify(extra_sql[index])}"] = text
+            plans[f"complete: statement {statements.index(index):02d} {classify_sql(extra_sql[index])}"] = text
     result["plans"] = plans
     result["measurements"] = measurements
     result["config"]["complete_sample_sql_count"] = len(sample_sql)
@@ -838,11 +788,6 @@ def complete_body(material_ids: list[int]) -> dict:
 
 def _ratio(a: float, b: float) -> float | None:
     return round(a / b, 1) if b else None
-
-
-def _kind_counts(sql: list[str]) -> dict[str, int]:
-    kinds = [classify(s) for s in sql]
-    return {k: kinds.count(k) for k in sorted(set(kinds))}
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -945,13 +890,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1 or args.warmup < 0:
         parser.error("--repeat must be >= 1 and --warmup >= 0")
 
-    check_bench_name(admin_url(args.database_url)[1])
-    prepare_database(args.database_url, keep=args.keep)
-    configure_environment(args.database_url)
-    try:
-        result = run(args)
-    finally:
-        finish_database(args.database_url, keep=args.keep)
+    result = run_on_bench_database(args, run)
     if args.save_json:
         Path(args.save_json).write_text(json.dumps(result, indent=2, default=str))
     if args.json or args.fill_only:

@@ -37,9 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import (admin_url, check_bench_name, configure_environment, create_indexes,  # noqa: E402
-                           drop_secondary_indexes, explain, explain_series, finish_database, log,
-                           prepare_database, skip_fk_triggers, summarize, wall_series)
+from bench._common import (create_indexes, drop_secondary_indexes, explain, explain_series, log,  # noqa: E402
+                           run_on_bench_database, skip_fk_triggers, summarize, wall_series)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/prodtrack_bench"
 N_LOCATIONS = 5
@@ -477,13 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
 
-    check_bench_name(admin_url(args.database_url)[1])
-    prepare_database(args.database_url, keep=args.keep)
-    configure_environment(args.database_url)
-    try:
-        result = run(args)
-    finally:
-        finish_database(args.database_url, keep=args.keep)
+    result = run_on_bench_database(args, run)
     if args.json:
         print(json.dumps(result, indent=2, default=str))
     else:
