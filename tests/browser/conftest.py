@@ -16,7 +16,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 820, "height": 1180}}
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "tablet": {"width": 820, "height": 1180}}
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +34,7 @@ def browser():
 
 @pytest.fixture(params=list(VIEWPORTS))
 def viewport(request) -> str:
-    """Run a test once per screen size: ``desktop`` (1366×900) and ``tablet`` (820×1180)."""
+    """Run a test once per screen size: ``desktop`` (1280×900) and ``tablet`` (820×1180)."""
     return request.param
 
 

@@ -1,4 +1,4 @@
-"""Production pages of the runs app: the run list and a run's detail, and starting a queued job
+"""Production run pages to browse: the run list and a run's detail, and starting a queued job
 (the job queue and plan-run pages of ``plans`` post here, since a job's production run belongs
 to ``runs``)."""
 from __future__ import annotations
