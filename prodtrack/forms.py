@@ -6,6 +6,7 @@ passes ``cleaned_data`` to a service and puts the service's errors back on the f
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -81,6 +82,56 @@ def add_application_error(form: forms.BaseForm, error: ApplicationError) -> None
                 form.add_error(None, message)
             else:
                 form.add_error(None, f"{name.replace('_', ' ').capitalize()}: {message}")
+
+
+class DurationField(forms.CharField):
+    """A duration typed the way people say it, cleaned to whole **seconds** (int, or None when blank).
+
+    Accepts ``1d 2h 3m 4s`` (any of the parts, any order-preserving subset: ``2h 30m``, ``45m``,
+    ``90s``), clock style ``1:30`` (h:mm) or ``1:30:15`` (h:mm:ss), and a bare number, read as
+    **minutes**. Shows a stored value back as ``2h 30m``.
+    """
+
+    UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    PARTS = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?$")
+    CLOCK = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "e.g. 2h 30m", "autocomplete": "off"}))
+        kwargs.setdefault("help_text", "Like 2h 30m, 1:45 or 90 (minutes).")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return format_duration(value)
+        return value
+
+    def to_python(self, value: Any) -> int | None:
+        text = (super().to_python(value) or "").strip().lower()
+        if not text:
+            return None
+        if text.isdigit():
+            return int(text) * 60
+        clock = self.CLOCK.match(text)
+        if clock:
+            hours, minutes, seconds = (int(part or 0) for part in clock.groups())
+            return hours * 3600 + minutes * 60 + seconds
+        parts = self.PARTS.match(text)
+        if parts and any(parts.groups()):
+            return sum(int(part) * unit for part, unit in zip(parts.groups(), self.UNITS.values()) if part)
+        raise forms.ValidationError("Enter a duration like 2h 30m, 1:45 or 90 (minutes).", code="invalid")
+
+
+def format_duration(seconds: int) -> str:
+    """``9000`` → ``2h 30m`` (days past 48 h, seconds only when there are any); what ``DurationField`` reads."""
+    parts = []
+    days, rest = divmod(seconds, 86400) if seconds >= 48 * 3600 else (0, seconds)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    for amount, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")):
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return " ".join(parts) or "0m"
 
 
 # --- list filters ------------------------------------------------------------------------------
