@@ -47,6 +47,25 @@ def spool_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Spool]:
     return apply_filters(SpoolFilter, filters, qs, tenant=tenant)
 
 
+def spools_for_materials(*, tenant: Tenant, grams: dict[int, Decimal],
+                         location_id: int | None = None) -> dict[int, list[Spool]]:
+    """Active spools of each material in ``grams`` (item type id → grams needed), best first.
+
+    Best: at ``location_id`` (the printer's location) first, then ones holding at least the
+    grams needed, then the fullest, then the oldest. Materials without a spool map to ``[]``.
+    One query whatever the number of materials.
+    """
+    found: dict[int, list[Spool]] = {material_id: [] for material_id in grams}
+    for spool in (Spool.objects.for_tenant(tenant).filter(item_type_id__in=grams, status=Spool.Status.ACTIVE)
+                  .select_related("item_type", "location")):
+        found[spool.item_type_id].append(spool)
+    for material_id, spools in found.items():
+        spools.sort(key=lambda spool: (spool.location_id != location_id or location_id is None,
+                                       spool.current_weight_g < grams[material_id], -spool.current_weight_g,
+                                       spool.pk))
+    return found
+
+
 def spool_get(*, tenant: Tenant, pk: Any) -> Spool:
     """One spool of the tenant with material and location, or NotFoundError (404)."""
     return get_for_tenant(Spool.objects.select_related("item_type", "location"), tenant, pk)

@@ -10,12 +10,14 @@ the API reads the ``X-Tenant`` header (a short code) and falls back to the user'
 from __future__ import annotations
 
 from functools import wraps
+from zoneinfo import ZoneInfo
 from typing import Any, Callable, TypeVar
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.db import models
 from django.http import HttpRequest
 from django.shortcuts import render
+from django.utils import timezone
 
 from prodtrack.exceptions import NotFoundError, PermissionDeniedError, ValidationError
 from prodtrack.models import Membership, Role, Tenant
@@ -99,7 +101,9 @@ def require_role(membership: Membership | None, role: str) -> None:
 
 
 class TenantMiddleware:
-    """Sets ``request.tenant`` and ``request.membership`` for session-authenticated requests.
+    """Sets ``request.tenant`` and ``request.membership`` for session-authenticated requests, and
+    makes the tenant's time zone the current one, so pages show and forms read times the way
+    the shop's clock says them.
 
     Token-authenticated API requests are resolved later, by ``prodtrack.api.TenantApiView``,
     because DRF authenticates inside the view.
@@ -126,7 +130,10 @@ class TenantMiddleware:
                 if not request.headers.get(TENANT_HEADER) and (
                         request.session.get(SESSION_TENANT_KEY) != membership.tenant_id):
                     request.session[SESSION_TENANT_KEY] = membership.tenant_id
-        return self.get_response(request)
+        if request.tenant is None or not request.tenant.time_zone:
+            return self.get_response(request)
+        with timezone.override(ZoneInfo(request.tenant.time_zone)):
+            return self.get_response(request)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):

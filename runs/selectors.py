@@ -2,12 +2,14 @@
 spool usage). Aggregates run in the database; lists run a fixed number of queries."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Case, Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
+from sequences import get_last_value
 
 from inventory.models import InventoryTransaction, ItemType, Spool
 from prodtrack.exceptions import NotFoundError
@@ -16,7 +18,7 @@ from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
 from runs.filters import ProductionRunFilter
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
-from runs.services import REFERENCE_RUN
+from runs.services import REFERENCE_RUN, run_number_format, run_number_sequence
 from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL
 
 ITEMS = Prefetch("items", queryset=ProductionRunItem.objects.select_related("product"))
@@ -47,6 +49,13 @@ def production_run_get(*, tenant: Tenant, pk: Any) -> ProductionRun:
           .select_related("workstation", "location", "original_run", "created_by")
           .prefetch_related(ITEMS, MATERIALS, REPRINTS))
     return get_for_tenant(qs, tenant, pk, label="production run")
+
+
+def run_number_preview(*, tenant: Tenant, started_at: datetime) -> str:
+    """The run number a run started at ``started_at`` would get now (the day's last number + 1;
+    one query). Only a preview: the number is allocated when the run is created."""
+    name, day = run_number_sequence(tenant, started_at)
+    return run_number_format(tenant, day, (get_last_value(name) or 0) + 1)
 
 
 def run_item_get(*, run: ProductionRun, pk: Any) -> ProductionRunItem:

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from sequences import get_next_value
 
+from inventory import selectors as inventory_selectors
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
 from inventory.services import LedgerEntry, inventory_transactions_post, inventory_transactions_reverse_reference
 from plans.models import JobQueueEntry, Recipe
@@ -128,14 +129,24 @@ def _lock_in_progress(run: ProductionRun, action: str) -> ProductionRun:
     return run
 
 
+def run_number_sequence(tenant: Tenant, started_at: datetime) -> tuple[str, str]:
+    """``(sequence name, YYYYMMDD)`` of the run numbers of ``started_at``'s day in the tenant's time zone."""
+    day = timezone.localtime(started_at, ZoneInfo(tenant.time_zone or "UTC")).strftime("%Y%m%d")
+    return f"production_run:{tenant.pk}:{day}", day
+
+
+def run_number_format(tenant: Tenant, day: str, number: int) -> str:
+    """``{short_code}-YYYYMMDD-NNN`` (NNN widens past 999)."""
+    code = tenant.short_code or tenant.slug[:4].upper()
+    return f"{code}-{day}-{number:03d}"
+
+
 def _run_number(tenant: Tenant, started_at: datetime) -> str:
     """``{short_code}-YYYYMMDD-NNN``: the day in the tenant's time zone, NNN from a per-tenant,
     per-day counter row locked until the transaction ends (django-sequences), so concurrent
     creates get consecutive numbers and a rolled-back create gives its number back."""
-    day = timezone.localtime(started_at, ZoneInfo(tenant.time_zone or "UTC")).strftime("%Y%m%d")
-    number = get_next_value(f"production_run:{tenant.pk}:{day}")
-    code = tenant.short_code or tenant.slug[:4].upper()
-    return f"{code}-{day}-{number:03d}"
+    name, day = run_number_sequence(tenant, started_at)
+    return run_number_format(tenant, day, get_next_value(name))
 
 
 @dataclass
@@ -686,33 +697,34 @@ def _job_follows(run: ProductionRun, status: str) -> None:
         JobQueueEntry.objects.filter(pk=run.job_id).update(status=status)
 
 
-def _suggest_spools(tenant: Tenant, grams: dict[int, Decimal], location_id: int | None) -> dict[int, Spool]:
-    """For each material, the active spool to print with: at the job's location first, then one
-    that holds enough for the job, then the fullest (one query)."""
-    best: dict[int, tuple[tuple, Spool]] = {}
-    for spool in (Spool.objects.filter(tenant=tenant, item_type_id__in=grams, status=Spool.Status.ACTIVE)
-                  .select_related("item_type", "location")):
-        rank = (spool.location_id == location_id, spool.current_weight_g >= grams[spool.item_type_id],
-                spool.current_weight_g, -spool.pk)
-        current = best.get(spool.item_type_id)
-        if current is None or rank > current[0]:
-            best[spool.item_type_id] = (rank, spool)
-    return {material_id: spool for material_id, (_, spool) in best.items()}
+def job_material_grams(job: JobQueueEntry) -> dict[int, Decimal]:
+    """Grams of each material (item type id → g) a job's run needs: recipe grams × runs ×
+    (100 − material efficiency %) / 100 (DESIGN §5). One query."""
+    share = Decimal(job.runs) * (Decimal("100") - job.material_efficiency) / Decimal("100")
+    return {line.item_type_id: _grams(line.quantity * share)
+            for line in job.recipe.inputs.select_related("item_type")
+            if line.item_type.kind == ItemType.Kind.MATERIAL}
 
 
 @traced("job.start")
 @transaction.atomic
 def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None = None,
-              spools: Sequence[Spool] | None = None, started_at: datetime | None = None) -> ProductionRun:
+              spools: Sequence[Spool] | None = None, materials: Sequence[MaterialSpec] | None = None,
+              started_at: datetime | None = None, printer_name: str = "", slicer: str = "",
+              estimated_duration_s: int | None = None, bed_temp_c: int | None = None,
+              nozzle_temp_c: int | None = None, notes: str = "") -> ProductionRun:
     """Start a planned job: create its production run, prefilled from the job's recipe, and make
     the job ``active``.
 
-    The run prints the job's pieces (runs × output) on ``workstation`` (default: the job's) with
-    ``spools`` (default: one suggested per material of the recipe — at the job's location first,
-    then the fullest). Estimates are the recipe's grams × runs × (100 − ME) / 100, the job's
-    duration and cost; ``started_at`` (default now) dates the run and its number. Raises
-    JobStateError (409) unless the job is planned, ValidationError (400) when neither the job nor
-    the workstation gives the output a location.
+    The run prints the job's pieces (runs × output) on ``workstation`` (default: the job's).
+    Its materials are ``materials`` as given (the run wizard: spools, grams and purge the
+    operator chose; grams None → the job's grams of that spool's material), else ``spools``
+    with the job's grams, else one suggested spool per material of the recipe (at the job's
+    location first, then the fullest). The job's grams are ``job_material_grams``; duration
+    (unless ``estimated_duration_s``) and cost are the job's; ``started_at`` (default now)
+    dates the run and its number. Raises JobStateError (409) unless the job is planned,
+    ValidationError (400) when neither the job nor the workstation gives the output a location,
+    and the create errors of ``production_run_create``.
     """
     job = JobQueueEntry.objects.select_for_update(of=("self",)).select_related(
         "recipe", "product", "workstation", "location").get(pk=job.pk)
@@ -721,18 +733,24 @@ def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None =
     workstation = workstation or job.workstation
     if job.location is None and (workstation is None or workstation.location_id is None):
         raise ValidationError.for_field("workstation", "choose a workstation: the job has no location for its output.")
-    tenant = job.tenant
-    share = Decimal(job.runs) * (Decimal("100") - job.material_efficiency) / Decimal("100")
-    grams = {line.item_type_id: _grams(line.quantity * share)
-             for line in job.recipe.inputs.select_related("item_type")
-             if line.item_type.kind == ItemType.Kind.MATERIAL}
-    chosen = list(spools) if spools is not None else list(_suggest_spools(tenant, grams, job.location_id).values())
-    materials = [MaterialSpec(spool=spool, estimated_weight_g=grams.get(spool.item_type_id, ZERO)) for spool in chosen]
+    grams = job_material_grams(job)
+    if materials is None:
+        if spools is None:
+            spools = [found[0] for found in inventory_selectors.spools_for_materials(
+                tenant=job.tenant, grams=grams, location_id=job.location_id).values() if found]
+        materials = [MaterialSpec(spool=spool) for spool in spools]
+    materials = [spec if spec.estimated_weight_g is not None else
+                 MaterialSpec(spool=spec.spool, estimated_weight_g=grams.get(spec.spool.item_type_id, ZERO),
+                              estimated_purge_g=spec.estimated_purge_g)
+                 for spec in materials]
     run = production_run_create(
-        tenant=tenant, by=by, workstation=workstation, location=job.location,
+        tenant=job.tenant, by=by, workstation=workstation, location=job.location,
         items=[ItemSpec(product=job.product, quantity=job.quantity, estimated_cost=job.estimated_cost)],
-        materials=materials, estimated_duration_s=job.estimated_duration_s, started_at=started_at,
-        notes=f"Job {job.pk}" + (f" of plan run {job.plan_run_id}" if job.plan_run_id else ""))
+        materials=materials, started_at=started_at, printer_name=printer_name, slicer=slicer,
+        estimated_duration_s=estimated_duration_s if estimated_duration_s is not None else job.estimated_duration_s,
+        bed_temp_c=bed_temp_c, nozzle_temp_c=nozzle_temp_c,
+        notes="\n".join(filter(None, [f"Job {job.pk}" + (f" of plan run {job.plan_run_id}" if job.plan_run_id else ""),
+                                      notes])))
     ProductionRun.objects.filter(pk=run.pk).update(job=job)
     run.job = job
     job.status = JobQueueEntry.Status.ACTIVE

@@ -110,9 +110,16 @@ def test_a_manager_builds_a_plan_generates_it_and_starts_a_job(
 
     # Start the drawers (the deepest job) from the run page.
     drawers = JobQueueEntry.objects.get(plan_run=plan_run, product=farm["drawer"])
-    page.locator(f"#job-{drawers.pk}").get_by_role("button", name=re.compile("Start")).click()
+    # Start opens the run wizard prefilled from the job: Next, Next, Next, Create.
+    page.locator(f"#job-{drawers.pk}").get_by_role("link", name=re.compile("Start")).click()
+    expect(page.locator("h1")).to_contain_text(f"job #{drawers.pk}")
+    for step in ("Items", "Materials", "Review"):
+        page.get_by_role("button", name="Next").click()
+        expect(page.locator('[aria-current="step"]')).to_contain_text(step)
+    page.get_by_role("button", name="Create run").click()
     run = ProductionRun.objects.get(job=drawers)
-    expect(page.get_by_role("alert")).to_contain_text(f"production run {run.run_number}")
+    expect(page.get_by_role("alert")).to_contain_text(f"Production run {run.run_number} started for job #{drawers.pk}")
+    page.goto(f"/plan-runs/{plan_run.pk}/")
     expect(page.locator(f"#job-{drawers.pk}")).to_contain_text("Active")
     expect(page.locator("h1")).to_contain_text("In progress")
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from plans import services
 from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep
+from runs import services as run_services
 from runs.models import ProductionRun
 from tests.factories import LocationFactory, ProductFactory, WorkstationFactory, make_recipe, receive_spool
 
@@ -85,7 +86,7 @@ def test_every_page_renders_for_a_viewer_without_write_buttons(client_as, viewer
     ("operator_user", "/plans/{plan}/steps/{drawer}/remove/", {}),
     ("operator_user", "/plan-runs/{run}/delete/", {}),
     ("viewer_user", "/plan-runs/{run}/cancel/", {}),
-    ("viewer_user", "/jobs/{job}/start/", {}),
+    ("viewer_user", "/runs/new/?job={job}", {}),
     ("viewer_user", "/jobs/{job}/cancel/", {}),
 ])
 def test_writes_need_their_role_and_change_nothing(request, client_as, plan, plan_run, shop, role_fixture, url,
@@ -119,7 +120,7 @@ def test_another_tenants_plan_run_job_and_step_are_404_pages(client_as, other_ad
     for url in (f"/plans/{plan.pk}/settings/", f"/plans/{plan.pk}/delete/", f"/plans/{plan.pk}/generate/",
                 f"/plans/{plan.pk}/steps/{root.pk}/", f"/plans/{plan.pk}/steps/{root.pk}/make/",
                 f"/plan-runs/{plan_run.pk}/cancel/", f"/plan-runs/{plan_run.pk}/delete/",
-                f"/jobs/{job.pk}/start/", f"/jobs/{job.pk}/cancel/"):
+                f"/runs/new/?job={job.pk}", f"/jobs/{job.pk}/cancel/"):
         assert client.post(url, {"quantity": "1", "product": shop["petg"].pk}).status_code == 404, url
 
     assert ProductionPlan.objects.filter(pk=plan.pk).exists() and ProductionPlanRun.objects.count() == 1
@@ -540,30 +541,66 @@ def test_deleting_a_plan_run_keeps_its_jobs(admin_client, plan_run):
     assert set(JobQueueEntry.objects.filter(plan_run__isnull=True).values_list("pk", flat=True)) == jobs
 
 
-def test_an_operator_starts_a_job_and_sees_its_production_run_number(client_as, operator_user, tenant, admin_user,
-                                                                      plan_run, shop):
-    receive_spool(tenant=tenant, by=admin_user, material=shop["pla"], location=shop["room"])
-    job = plan_run.jobs.order_by("-sort_order", "id").first()
-    back = f"/plan-runs/{plan_run.pk}/"
+def _wizard_through(client, job, workstation):
+    """Start ``job`` through the run wizard's four steps with what it prefills; the final response."""
+    query = f"?job={job.pk}"
+    first = client.get(f"/runs/new/{query}")
+    started = first.context["wizard"].basics["started_at"].value()
+    client.post(f"/runs/new/{query}", {"started_at": started.strftime("%Y-%m-%dT%H:%M"),
+                                        "workstation": workstation.pk, "action": "next"})
+    assert client.post(f"/runs/new/items/{query}", {"action": "next"})["Location"] == f"/runs/new/materials/{query}"
+    materials = client.get(f"/runs/new/materials/{query}").context["wizard"].materials
+    data = {"materials-TOTAL_FORMS": str(len(materials.forms)), "materials-INITIAL_FORMS": "0", "action": "next"}
+    for form in materials.forms:
+        data.update({f"{form.prefix}-{name}": form[name].value() or "" for name in form.fields})
+    client.post(f"/runs/new/materials/{query}", data)
+    return client.post(f"/runs/new/review/{query}", {"action": "create"}, follow=True)
 
-    response = client_as(operator_user).post(f"/jobs/{job.pk}/start/", {"next": back}, follow=True)
+
+def test_start_on_the_job_queue_opens_the_run_wizard_prefilled(client_as, operator_user, tenant, admin_user,
+                                                                plan_run, shop, printers):
+    spool = receive_spool(tenant=tenant, by=admin_user, material=shop["pla"], location=shop["room"])
+    job = plan_run.jobs.order_by("-sort_order", "id").first()                  # the handles: PLA only
+    client = client_as(operator_user)
+    assert f'href="/runs/new/?job={job.pk}"' in _html(client.get("/jobs/"))
+
+    wizard = client.get(f"/runs/new/items/?job={job.pk}").context["wizard"]
+    assert [(form.cleaned_data["product"], form.cleaned_data["quantity"]) for form in wizard.items.forms] == [
+        (shop["handle"], job.quantity)]
+    materials = client.get(f"/runs/new/materials/?job={job.pk}").context["wizard"].material_rows()
+    assert [(row["spool"], row["form"]["estimated_weight_g"].value()) for row in materials] == [
+        (spool, str(run_services.job_material_grams(job)[shop["pla"].pk]))]
+
+    response = _wizard_through(client, job, printers[1])
 
     run = ProductionRun.objects.get(job=job)
     job.refresh_from_db()
-    assert response.redirect_chain == [(back, 302)]
-    assert job.status == "active"
-    assert f"Job #{job.pk} started: production run {run.run_number}" in _html(response)
+    assert response.redirect_chain == [(f"/runs/{run.pk}/", 302)]
+    assert f"Production run {run.run_number} started for job #{job.pk}" in _html(response)
+    assert (job.status, job.workstation, run.workstation) == ("active", printers[1], printers[1])
+    assert [item.quantity for item in run.items.all()] == [job.quantity]
 
 
-def test_starting_a_job_that_is_no_longer_planned_shows_the_refusal(client_as, operator_user, plan_run):
+def test_a_job_that_is_no_longer_planned_does_not_open_the_wizard(client_as, operator_user, plan_run):
     job = plan_run.jobs.first()
     services.job_cancel(job=job)
 
-    response = client_as(operator_user).post(f"/jobs/{job.pk}/start/", follow=True)
+    response = client_as(operator_user).get(f"/runs/new/?job={job.pk}", follow=True)
 
     assert response.redirect_chain == [("/jobs/", 302)]
-    assert f"Job {job.pk} is cancelled; cannot start." in _html(response)
-    assert not ProductionRun.objects.exists()
+    assert f"Job #{job.pk} is cancelled; only planned jobs start." in _html(response)
+
+
+def test_a_job_cancelled_while_its_wizard_is_open_is_refused_on_create(client_as, operator_user, plan_run,
+                                                                        printers):
+    job = plan_run.jobs.order_by("-sort_order", "id").first()
+    client = client_as(operator_user)
+    client.get(f"/runs/new/?job={job.pk}")
+    JobQueueEntry.objects.filter(pk=job.pk).update(status="active")             # someone else started it
+
+    response = client.post(f"/runs/new/review/?job={job.pk}", {"action": "create"}, follow=True)
+
+    assert response.redirect_chain == [("/jobs/", 302)] and not ProductionRun.objects.exists()
 
 
 def test_an_operator_cancels_a_job(client_as, operator_user, plan_run):

@@ -1,0 +1,438 @@
+"""The create-run wizard's draft: what an operator entered in its four steps, kept in the session.
+
+Steps: ``basics`` (when, which printer, slicer, time, temperatures), ``items`` (products and
+pieces), ``materials`` (one spool per material the recipes need, grams, purge) and ``review``.
+Each step's raw input is saved as the user leaves it, valid or not, so Back and Forward keep
+what was typed; only Create turns the draft into a run, through the same services as the API
+(``production_run_create``, or ``job_start`` when the wizard starts a queued job).
+
+A draft is keyed by the job it starts (or ``new``), so two tabs starting two jobs keep two drafts.
+Rows are stored as lists of ``{field: value}`` strings and turned into Django formsets to
+validate and render.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from inventory import selectors as inventory_selectors
+from inventory.models import ItemType, Location, Spool, Workstation
+from plans.models import JobQueueEntry
+from prodtrack.forms import DurationField, PageForm, style_widgets
+from prodtrack.models import Tenant
+from runs import services
+from runs.selectors import run_number_preview
+from runs.services import ItemSpec, MaterialSpec
+
+STEPS = ("basics", "items", "materials", "review")
+STEP_TITLES = {"basics": "Basics", "items": "Items", "materials": "Materials", "review": "Review"}
+ZERO = Decimal("0")
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+class ObjectChoiceField(forms.ChoiceField):
+    """A dropdown over objects already loaded (``objects``), cleaned to the chosen object: unlike
+    ModelChoiceField it runs no query per row to render or validate."""
+
+    def __init__(self, *, objects: list[Any] = (), label_from: Any = str, empty_label: str = "", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.empty_label, self.label_from = empty_label, label_from
+        self.objects = objects
+
+    @property
+    def objects(self) -> list[Any]:
+        return self._objects
+
+    @objects.setter
+    def objects(self, objects: list[Any]) -> None:
+        self._objects = list(objects)
+        self._by_pk = {str(obj.pk): obj for obj in self._objects}
+        self.choices = [("", self.empty_label), *((obj.pk, self.label_from(obj)) for obj in self._objects)]
+
+    def clean(self, value: Any) -> Any:
+        key = super().clean(value)
+        return self._by_pk.get(str(key)) if key not in (None, "") else None
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in self._by_pk
+
+
+class BasicsForm(PageForm):
+    """Step 1: when the print started (tenant time), on which printer, slicer settings.
+
+    ``workstation`` or a free-text ``printer_name``; ``location`` (where output goes) defaults
+    to the workstation's. Durations are typed like ``2h 30m`` and cleaned to seconds.
+    """
+
+    started_at = forms.DateTimeField(label="Started", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local", "step": 60}, format="%Y-%m-%dT%H:%M"))
+    workstation = forms.ModelChoiceField(required=False, queryset=Workstation.objects.none(), label="Printer",
+                                         empty_label="Other printer (type its name)…")
+    printer_name = forms.CharField(required=False, max_length=100, label="Printer name",
+                                   help_text="Only for a printer that is not in the list.")
+    location = forms.ModelChoiceField(required=False, queryset=Location.objects.none(), label="Output to",
+                                      empty_label="The printer's location",
+                                      help_text="Where the finished pieces go.")
+    slicer = forms.CharField(required=False, max_length=100, widget=forms.TextInput(
+        attrs={"placeholder": "e.g. PrusaSlicer 2.8", "list": "slicers"}))
+    estimated_duration_s = DurationField(required=False, label="Estimated print time",
+                                         help_text="Like 2h 30m; blank: from the recipes.")
+    nozzle_temp_c = forms.IntegerField(required=False, min_value=0, max_value=500, label="Nozzle °C")
+    bed_temp_c = forms.IntegerField(required=False, min_value=0, max_value=200, label="Bed °C")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, tenant: Tenant, job: JobQueueEntry | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workstation"].queryset = inventory_selectors.workstation_list(tenant=tenant).select_related(
+            "location")
+        self.fields["location"].queryset = inventory_selectors.location_list(tenant=tenant)
+        if job is not None:
+            del self.fields["location"]  # a job's output goes where the job says
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("workstation") and data.get("printer_name"):
+            data["printer_name"] = ""  # a listed printer names itself
+        if self.fields.get("location") and not data.get("workstation") and not data.get("location"):
+            self.add_error("location", "Choose where the output goes (or pick a printer from the list).")
+        return data
+
+
+class ItemForm(PageForm):
+    """Step 2, one row: a product, how many pieces, where on the bed."""
+
+    product = ObjectChoiceField(empty_label="Choose a product…")
+    quantity = forms.IntegerField(min_value=1, max_value=100_000, initial=1, label="Pieces",
+                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    bed_position = forms.CharField(required=False, max_length=50, label="Bed position",
+                                   widget=forms.TextInput(attrs={"placeholder": "e.g. left"}))
+
+    def __init__(self, *args: Any, products: list[ItemType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].objects = products
+
+
+class MaterialForm(PageForm):
+    """Step 3, one row: the spool for one material (``material`` = its item type id; blank for
+    an extra spool), its estimated grams and purge. ``estimate`` is the recipe grams shown when
+    the row was rendered: grams equal to it follow the recipes when the items change."""
+
+    material = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    estimate = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    spool = ObjectChoiceField(required=False, label_from=lambda spool: spool_label(spool), empty_label="No spool",
+                              error_messages={"invalid_choice": "Spool #%(value)s is not an active spool of this "
+                                                                "material any more; choose another."})
+    estimated_weight_g = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2,
+                                            label="Estimated g", widget=forms.NumberInput(
+                                                attrs={"step": "0.01", "inputmode": "decimal"}))
+    estimated_purge_g = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2,
+                                           label="Purge g", widget=forms.NumberInput(
+                                               attrs={"step": "0.01", "inputmode": "decimal"}))
+
+    def __init__(self, *args: Any, spools: list[Spool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["spool"].objects = spools
+        self.spools = spools
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("spool") is None and data.get("material") is None and (
+                data.get("estimated_weight_g") or data.get("estimated_purge_g")):
+            self.add_error("spool", "Choose the spool these grams come from.")
+        return data
+
+
+def spool_label(spool: Spool) -> str:
+    """``#12 Galaxy Black PLA · 842 g left · Shelf A`` (a spool in a dropdown)."""
+    where = f" · {spool.location.name}" if spool.location_id else ""
+    return f"#{spool.pk} {spool.item_type.name} · {spool.current_weight_g.normalize():f} g left{where}"
+
+
+class RowFormSet(forms.BaseFormSet):
+    """A formset whose rows each get their own keyword arguments (``row_kwargs[index]``)."""
+
+    def __init__(self, *args: Any, row_kwargs: list[dict[str, Any]], **kwargs: Any) -> None:
+        self.row_kwargs = row_kwargs
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        extra = self.row_kwargs[index] if index is not None and index < len(self.row_kwargs) else {}
+        return {**super().get_form_kwargs(index), **extra}
+
+
+ItemFormSet = forms.formset_factory(ItemForm, formset=RowFormSet, extra=0)
+MaterialFormSet = forms.formset_factory(MaterialForm, formset=RowFormSet, extra=0)
+
+
+# --- the draft -------------------------------------------------------------------------------
+
+def rows_from_post(data: Any, prefix: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows a formset posted (``prefix-N-field``) as a list of ``{field: value}``."""
+    try:
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), 200)
+    except ValueError:
+        total = 0
+    return [{name: data.get(f"{prefix}-{index}-{name}", "") for name in fields} for index in range(total)]
+
+
+def formset_data(rows: list[dict[str, str]], prefix: str) -> dict[str, str]:
+    """Rows back into a formset's POST shape (management form included)."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+ITEM_FIELDS = ("product", "quantity", "bed_position")
+MATERIAL_FIELDS = ("material", "estimate", "spool", "estimated_weight_g", "estimated_purge_g")
+
+
+@dataclass
+class Draft:
+    """The wizard's saved input (JSON-safe, in the session): basics as ``{field: value}``,
+    items and materials as row lists; ``None`` for a step never saved."""
+
+    job_id: int | None = None
+    basics: dict[str, str] | None = None
+    items: list[dict[str, str]] | None = None
+    materials: list[dict[str, str]] | None = None
+
+    @staticmethod
+    def key(job_id: int | None) -> str:
+        return f"run_wizard:{job_id or 'new'}"
+
+    @classmethod
+    def load(cls, session: Any, job_id: int | None) -> Draft:
+        saved = session.get(cls.key(job_id)) or {}
+        return cls(job_id=job_id, basics=saved.get("basics"), items=saved.get("items"),
+                   materials=saved.get("materials"))
+
+    def save(self, session: Any) -> None:
+        session[self.key(self.job_id)] = {"basics": self.basics, "items": self.items, "materials": self.materials}
+
+    def discard(self, session: Any) -> None:
+        session.pop(self.key(self.job_id), None)
+
+
+@dataclass
+class Wizard:
+    """Everything a step needs, built from a draft in a fixed number of queries.
+
+    ``basics``, ``items`` and ``materials`` are the bound (or initial) form and formsets;
+    ``estimate`` the recipe estimate of the items entered; ``needs`` the grams per material;
+    ``errors`` per step, filled by ``validate``.
+    """
+
+    tenant: Tenant
+    draft: Draft
+    job: JobQueueEntry | None
+    basics: BasicsForm = field(init=False)
+    items: Any = field(init=False)
+    materials: Any = field(init=False)
+    item_specs: list[tuple[ItemType, int]] = field(init=False)
+    estimate: services.RecipeEstimate | None = field(init=False)
+    needs: dict[int, Decimal] = field(init=False)
+    material_types: dict[int, ItemType] = field(init=False)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.basics = self._basics_form()
+        self.items = self._item_formset()
+        self.item_specs = self._valid_items()
+        if self.job is not None:
+            self.needs = services.job_material_grams(self.job)
+            self.estimate = None
+        else:
+            self.estimate = (services.recipe_estimate(tenant=self.tenant, items=self.item_specs)
+                             if self.item_specs else None)
+            self.needs = dict(self.estimate.material_grams) if self.estimate else {}
+        self.material_types = {material.pk: material for material in
+                               ItemType.objects.for_tenant(self.tenant).filter(pk__in=self.needs)} if self.needs else {}
+        self.materials = self._material_formset()
+
+    # -- the three forms --
+
+    def _basics_form(self) -> BasicsForm:
+        if self.draft.basics is not None:
+            return BasicsForm(self.draft.basics, tenant=self.tenant, job=self.job)
+        initial: dict[str, Any] = {"started_at": timezone.localtime().replace(second=0, microsecond=0)}
+        if self.job is not None:
+            initial.update(workstation=self.job.workstation_id, estimated_duration_s=self.job.estimated_duration_s)
+        return BasicsForm(tenant=self.tenant, job=self.job, initial=initial)
+
+    def _item_formset(self) -> Any:
+        if self.job is not None:  # a job prints its own pieces: shown, not edited
+            rows = [{"product": str(self.job.product_id), "quantity": str(self.job.quantity), "bed_position": ""}]
+        else:
+            rows = self.draft.items if self.draft.items is not None else [
+                {"product": "", "quantity": "1", "bed_position": ""}]
+        products = list(ItemType.objects.for_tenant(self.tenant).filter(kind=ItemType.Kind.PRODUCT, is_active=True)
+                        .order_by("name", "id"))
+        formset = ItemFormSet(formset_data(rows, "items"), prefix="items",
+                              row_kwargs=[{"products": products}] * len(rows))
+        formset.is_valid()
+        return formset
+
+    def _valid_items(self) -> list[tuple[ItemType, int]]:
+        return [(form.cleaned_data["product"], form.cleaned_data["quantity"])
+                for form in self.items.forms if form.is_valid() and form.cleaned_data.get("product")]
+
+    def _location_id(self) -> int | None:
+        if self.job is not None and self.job.location_id:
+            return self.job.location_id
+        if self.basics.is_bound and self.basics.is_valid():
+            data = self.basics.cleaned_data
+            place = data.get("location") or (data["workstation"].location if data.get("workstation") else None)
+            return place.pk if place else None
+        return None
+
+    def _material_formset(self) -> Any:
+        """One row per material the items need (their saved input, else the best spool and the
+        recipe grams), then the extra spools the user added. One query for all candidate spools,
+        one for the extra rows' spools."""
+        saved = {row.get("material"): row for row in (self.draft.materials or []) if row.get("material")}
+        extra = [row for row in (self.draft.materials or []) if not row.get("material")]
+        candidates = inventory_selectors.spools_for_materials(
+            tenant=self.tenant, grams=self.needs, location_id=self._location_id())
+        rows, spools = [], []
+        for material_id, grams in self.needs.items():
+            row = dict(saved.get(str(material_id)) or {})
+            if not row:
+                best = candidates[material_id][0].pk if candidates[material_id] else ""
+                row = {"spool": str(best), "estimated_weight_g": "", "estimated_purge_g": "0"}
+            if row.get("estimated_weight_g", "") in ("", row.get("estimate")):
+                row["estimated_weight_g"] = str(grams)  # untouched: follow the recipes
+            row.update(material=str(material_id), estimate=str(grams))
+            rows.append(row)
+            spools.append(candidates[material_id])
+        if extra:
+            active = list(inventory_selectors.spool_list(tenant=self.tenant, filters={"status": "active"})
+                          .order_by("item_type__name", "pk"))
+            for row in extra:
+                rows.append({**row, "material": "", "estimate": ""})
+                spools.append(active)
+        formset = MaterialFormSet(formset_data(rows, "materials"), prefix="materials",
+                                  row_kwargs=[{"spools": choices} for choices in spools])
+        formset.is_valid()
+        return formset
+
+    # -- what the steps show --
+
+    def material_rows(self) -> list[dict[str, Any]]:
+        """Each material form with its material, the needed grams, and (when valid) the spool's cost."""
+        rows = []
+        for form in self.materials.forms:
+            data = form.cleaned_data if form.is_valid() else {}
+            spool, grams = data.get("spool"), data.get("estimated_weight_g") or ZERO
+            purge = data.get("estimated_purge_g") or ZERO
+            material_id = data.get("material")
+            chosen = next((candidate for candidate in form.spools if spool and candidate.pk == spool.pk), None)
+            rows.append({"form": form, "material": self.material_types.get(material_id), "material_id": material_id,
+                         "needed": self.needs.get(material_id), "spool": chosen,
+                         "cost": (grams + purge) * chosen.cost_per_gram if chosen else None,
+                         "short": chosen is not None and chosen.current_weight_g < grams + purge})
+        return rows
+
+    def material_totals(self) -> dict[str, Decimal]:
+        """Grams, purge and cost of the chosen spools (rows without a spool left out)."""
+        rows = [row for row in self.material_rows() if row["spool"] is not None]
+        grams = sum((row["form"].cleaned_data.get("estimated_weight_g") or ZERO for row in rows), ZERO)
+        purge = sum((row["form"].cleaned_data.get("estimated_purge_g") or ZERO for row in rows), ZERO)
+        return {"grams": grams, "purge": purge, "total": grams + purge,
+                "cost": sum((row["cost"] for row in rows), ZERO)}
+
+    def need_rows(self) -> list[dict[str, Any]]:
+        """``{"material": ItemType, "grams": Decimal}`` per material the items need."""
+        return [{"material": self.material_types.get(material_id), "grams": grams}
+                for material_id, grams in self.needs.items()]
+
+    def items_cost(self) -> Decimal:
+        """The items' estimated cost (the job's, else the recipes'; products without a recipe add 0)."""
+        if self.job is not None:
+            return self.job.estimated_cost
+        return sum((cost for cost in (self.estimate.item_costs if self.estimate else []) if cost is not None), ZERO)
+
+    def item_rows(self) -> list[dict[str, Any]]:
+        """Each item form with its recipe cost (None without a recipe or while invalid)."""
+        costs = iter([self.job.estimated_cost] if self.job is not None else
+                     self.estimate.item_costs if self.estimate else [])
+        rows = []
+        for form in self.items.forms:
+            valid = form.is_valid() and form.cleaned_data.get("product")
+            rows.append({"form": form, "cost": next(costs, None) if valid else None})
+        return rows
+
+    def duration_s(self) -> int | None:
+        """The print time typed in step 1, else the recipes' (or the job's)."""
+        if self.basics.is_bound and self.basics.is_valid() and self.basics.cleaned_data["estimated_duration_s"]:
+            return self.basics.cleaned_data["estimated_duration_s"]
+        if self.job is not None:
+            return self.job.estimated_duration_s
+        return self.estimate.duration_s if self.estimate else None
+
+    def run_number_preview(self) -> str:
+        """The number the run would get now (it is allocated on create)."""
+        started = self.basics.cleaned_data.get("started_at") if self.basics.is_bound and self.basics.is_valid() \
+            else None
+        return run_number_preview(tenant=self.tenant, started_at=started or timezone.now())
+
+    # -- validation and the specs for the services --
+
+    def validate(self) -> dict[str, list[str]]:
+        """Every step's errors (``{step: [message]}``); empty when the run can be created."""
+        errors: dict[str, list[str]] = {}
+        if self.draft.basics is None:
+            errors["basics"] = ["Fill in the basics."]
+        elif not self.basics.is_valid():
+            errors["basics"] = _form_messages(self.basics)
+        item_errors = [f"Row {index}: {message}" for index, form in enumerate(self.items.forms, 1)
+                       for message in _form_messages(form)]
+        if not self.items.forms:
+            item_errors.append("Add at least one product.")
+        if item_errors:
+            errors["items"] = item_errors
+        material_errors = [f"Row {index}: {message}" for index, form in enumerate(self.materials.forms, 1)
+                           for message in _form_messages(form)]
+        chosen = [form.cleaned_data["spool"].pk for form in self.materials.forms
+                  if form.is_valid() and form.cleaned_data.get("spool")]
+        for spool_id in sorted({pk for pk in chosen if chosen.count(pk) > 1}):
+            material_errors.append(f"Spool #{spool_id} is chosen twice; a spool is listed once per run.")
+        if material_errors:
+            errors["materials"] = material_errors
+        self.errors = errors
+        return errors
+
+    def run_arguments(self) -> dict[str, Any]:
+        """Keyword arguments for ``production_run_create`` / ``job_start`` (call ``validate`` first)."""
+        basics = self.basics.cleaned_data
+        arguments: dict[str, Any] = {
+            "started_at": basics.get("started_at"), "workstation": basics.get("workstation"),
+            "printer_name": basics.get("printer_name") or "", "slicer": basics.get("slicer") or "",
+            "estimated_duration_s": basics.get("estimated_duration_s"), "bed_temp_c": basics.get("bed_temp_c"),
+            "nozzle_temp_c": basics.get("nozzle_temp_c"), "notes": basics.get("notes") or "",
+            "materials": [MaterialSpec(spool=form.cleaned_data["spool"],
+                                       estimated_weight_g=form.cleaned_data.get("estimated_weight_g"),
+                                       estimated_purge_g=form.cleaned_data.get("estimated_purge_g") or ZERO)
+                          for form in self.materials.forms if form.cleaned_data.get("spool")],
+        }
+        if self.job is None:
+            arguments["location"] = basics.get("location")
+            arguments["items"] = [ItemSpec(product=form.cleaned_data["product"],
+                                           quantity=form.cleaned_data["quantity"],
+                                           bed_position=form.cleaned_data.get("bed_position") or "")
+                                  for form in self.items.forms]
+        return arguments
+
+
+def _form_messages(form: forms.BaseForm) -> list[str]:
+    """A form's errors as sentences naming their field."""
+    messages = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label or name.replace("_", " ").capitalize() if name in form.fields else ""
+        messages.extend(f"{label}: {error}" if label else error for error in errors)
+    return messages

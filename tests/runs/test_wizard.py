@@ -1,0 +1,264 @@
+"""The create-run wizard (/runs/new/): four steps kept server-side, recipe estimates, Back and
+Forward keep input, every error shown on review, nothing written until Create; roles, tenants
+and query counts."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from inventory.models import InventoryTransaction
+from runs.models import ProductionRun
+from tests.factories import ProductFactory, receive_spool
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def client_as():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        client.get("/")
+        return client
+    return make
+
+
+@pytest.fixture
+def operator(client_as, operator_user):
+    return client_as(operator_user)
+
+
+def _html(response) -> str:
+    return response.content.decode()
+
+
+def basics(farm, **overrides):
+    return {"started_at": "2026-11-21T09:30", "workstation": farm["printer"].pk, "printer_name": "",
+            "slicer": "PrusaSlicer 2.8", "estimated_duration_s": "", "nozzle_temp_c": "215", "bed_temp_c": "60",
+            "notes": "", "action": "next", **overrides}
+
+
+def items(*rows, action="next"):
+    data = {"items-TOTAL_FORMS": str(len(rows)), "items-INITIAL_FORMS": "0", "action": action}
+    for index, (product, quantity) in enumerate(rows):
+        data.update({f"items-{index}-product": str(product.pk), f"items-{index}-quantity": str(quantity),
+                     f"items-{index}-bed_position": ""})
+    return data
+
+
+def materials_from(response, action="next", **changes):
+    """The materials step's form as the page rendered it (hidden and prefilled values), plus changes."""
+    form = response.context["wizard"].materials
+    data = {"materials-TOTAL_FORMS": str(len(form.forms)), "materials-INITIAL_FORMS": "0", "action": action}
+    for sub in form.forms:
+        for name in ("material", "estimate", "spool", "estimated_weight_g", "estimated_purge_g"):
+            value = sub[name].value()
+            data[f"{sub.prefix}-{name}"] = "" if value is None else str(value)
+    data.update(changes)
+    return data
+
+
+def test_a_run_goes_through_the_four_steps_with_recipe_estimates(operator, farm, operator_user):
+    first = operator.get("/runs/new/")
+    assert first.status_code == 200
+    assert "ACME-" in _html(first) and 'aria-current="step"' in _html(first)
+
+    response = operator.post("/runs/new/", basics(farm))
+    assert response.status_code == 302 and response["Location"] == "/runs/new/items/"
+    assert operator.post("/runs/new/items/", items((farm["stand"], 8)))["Location"] == "/runs/new/materials/"
+
+    page = operator.get("/runs/new/materials/")
+    rows = page.context["wizard"].material_rows()
+    assert [(row["material"], row["spool"], row["form"]["estimated_weight_g"].value()) for row in rows] == [
+        (farm["pla"], farm["pla_spool"], "240.00"), (farm["petg"], farm["petg_spool"], "40.00")]   # 8/4 plates
+    assert operator.post("/runs/new/materials/", materials_from(page))["Location"] == "/runs/new/review/"
+
+    review = operator.get("/runs/new/review/")
+    assert review.status_code == 200 and not review.context["wizard"].errors
+    assert ProductionRun.objects.count() == 0                                  # nothing written before Create
+
+    created = operator.post("/runs/new/review/", {"action": "create"}, follow=True)
+
+    run = ProductionRun.objects.get()
+    assert created.redirect_chain == [(f"/runs/{run.pk}/", 302)]
+    assert f"Production run {run.run_number} started" in _html(created)
+    assert (run.workstation, run.location, run.slicer, run.nozzle_temp_c, run.bed_temp_c) == (
+        farm["printer"], farm["room"], "PrusaSlicer 2.8", 215, 60)
+    assert run.estimated_duration_s == 4 * 3600 and run.created_by == operator_user     # 2 plates × 2 h
+    assert run.items.get().estimated_cost == D("7.20")                         # 2 × (120 × .025 + 20 × .03)
+    assert sorted(run.materials.values_list("spool_id", "estimated_weight_g")) == sorted(
+        [(farm["pla_spool"].pk, D("240.00")), (farm["petg_spool"].pk, D("40.00"))])
+    assert "run_wizard:new" not in operator.session                             # the draft is gone
+
+
+def test_started_at_is_read_in_the_tenants_time_zone(operator, farm, tenant):
+    tenant.time_zone = "Europe/Berlin"
+    tenant.save()
+    operator.post("/runs/new/", basics(farm, started_at="2026-11-21T00:30"))
+    operator.post("/runs/new/items/", items((farm["stand"], 4)))
+    operator.post("/runs/new/materials/", materials_from(operator.get("/runs/new/materials/")))
+
+    operator.post("/runs/new/review/", {"action": "create"})
+
+    run = ProductionRun.objects.get()
+    assert run.started_at == datetime(2026, 11, 20, 23, 30, tzinfo=ZoneInfo("UTC"))
+    assert run.run_number.startswith("ACME-20261121-")                          # the shop's day, not UTC's
+
+
+def test_back_and_forward_keep_what_was_typed_even_when_invalid(operator, farm):
+    operator.post("/runs/new/", basics(farm, slicer="OrcaSlicer", estimated_duration_s="2h 30m"))
+    bad = operator.post("/runs/new/items/", items((farm["stand"], 0)))
+    assert bad.status_code == 400
+    assert "Ensure this value is greater than or equal to 1." in _html(bad)
+
+    back = operator.post("/runs/new/items/", items((farm["stand"], 0), action="back"))
+    assert back["Location"] == "/runs/new/"
+    page = _html(operator.get("/runs/new/"))
+    assert 'value="OrcaSlicer"' in page and 'value="2h 30m"' in page
+    assert 'value="0"' in _html(operator.get("/runs/new/items/"))               # the invalid row is kept
+
+
+def test_changed_grams_stick_and_untouched_grams_follow_the_items(operator, farm):
+    operator.post("/runs/new/", basics(farm))
+    operator.post("/runs/new/items/", items((farm["stand"], 8)))
+    page = operator.get("/runs/new/materials/")
+    operator.post("/runs/new/materials/", materials_from(page, **{"materials-1-estimated_weight_g": "55"}))
+
+    operator.post("/runs/new/items/", items((farm["stand"], 4)))                # fewer pieces
+
+    rows = operator.get("/runs/new/materials/").context["wizard"].material_rows()
+    assert [row["form"]["estimated_weight_g"].value() for row in rows] == ["120.00", "55"]
+
+
+def test_rows_are_added_and_removed_server_side(operator, farm, tenant):
+    lid = ProductFactory(tenant=tenant, name="Lid")
+    operator.post("/runs/new/", basics(farm))
+
+    added = operator.post("/runs/new/items/", items((farm["stand"], 2), action="add_item"))
+    assert added["Location"] == "/runs/new/items/"
+    assert len(operator.get("/runs/new/items/").context["wizard"].items.forms) == 2
+
+    data = items((farm["stand"], 2), (lid, 3), action="remove_item:0")
+    operator.post("/runs/new/items/", data)
+    kept = operator.get("/runs/new/items/").context["wizard"].items.forms
+    assert [(form.cleaned_data["product"], form.cleaned_data["quantity"]) for form in kept] == [(lid, 3)]
+
+
+def test_review_lists_every_error_and_create_writes_nothing(operator, farm, tenant):
+    lid = ProductFactory(tenant=tenant, name="Lid")
+    operator.post("/runs/new/items/", items((farm["stand"], 4), (lid, 0), action="goto:review"))
+    page = operator.get("/runs/new/materials/")
+    spool = str(farm["pla_spool"].pk)
+    operator.post("/runs/new/materials/", materials_from(page, action="add_spool"))
+    page = operator.get("/runs/new/materials/")                                 # an extra row, any spool
+    operator.post("/runs/new/materials/", materials_from(page, **{"materials-2-spool": spool,
+                                                                 "materials-1-estimated_purge_g": "-1",
+                                                                 "action": "goto:review"}))
+
+    review = operator.get("/runs/new/review/")
+    html = _html(review)
+    errors = review.context["wizard"].errors
+
+    assert set(errors) == {"basics", "items", "materials"}
+    assert "Fill in the basics." in html
+    assert "Row 2: Pieces: Ensure this value is greater than or equal to 1." in errors["items"]
+    assert f"Spool #{spool} is chosen twice; a spool is listed once per run." in errors["materials"]
+    assert "Row 2: Purge g: Ensure this value is greater than or equal to 0." in errors["materials"]
+    assert 'value="create" disabled' in html
+    response = operator.post("/runs/new/review/", {"action": "create"})
+    assert response.status_code == 400 and ProductionRun.objects.count() == 0
+
+
+def test_a_spool_archived_meanwhile_shows_on_review(operator, farm, admin_user):
+    from inventory import services as inventory_services
+
+    operator.post("/runs/new/", basics(farm))
+    operator.post("/runs/new/items/", items((farm["stand"], 4)))
+    operator.post("/runs/new/materials/", materials_from(operator.get("/runs/new/materials/")))
+    inventory_services.spool_archive(spool=farm["pla_spool"], by=admin_user)                  # archived meanwhile
+
+    response = operator.post("/runs/new/review/", {"action": "create"})
+
+    assert response.status_code == 400
+    assert f"Row 1: Spool: Spool #{farm['pla_spool'].pk} is not an active spool of this material any more" in (
+        _html(response))
+    assert ProductionRun.objects.count() == 0
+
+
+def test_a_printer_from_the_list_or_a_free_text_printer_with_an_output_location(operator, farm):
+    missing = operator.post("/runs/new/", basics(farm, workstation="", printer_name="Friend's Ender"))
+    assert missing.status_code == 400
+    assert "Choose where the output goes" in _html(missing)
+    assert 'value="Friend&#x27;s Ender"' in _html(missing)
+
+    ok = operator.post("/runs/new/", basics(farm, workstation="", printer_name="Friend's Ender",
+                                            location=farm["room"].pk))
+    assert ok.status_code == 302
+
+
+def test_the_estimates_refresh_as_a_partial_without_writing(operator, farm):
+    operator.post("/runs/new/", basics(farm))
+
+    response = operator.post("/runs/new/items/", items((farm["stand"], 8), action="refresh"), headers=HTMX)
+
+    html = _html(response)
+    assert response.status_code == 200 and html.lstrip().startswith('<div class="card" id="items-estimate">')
+    assert "Galaxy Black PLA" in html and "240.0 g" in html and "7.20" in html
+    assert ProductionRun.objects.count() == 0 and InventoryTransaction.objects.count() == 2   # the two receipts
+
+
+def test_a_material_without_spools_says_so(operator, farm, tenant, admin_user):
+    from inventory import services as inventory_services
+
+    inventory_services.spool_archive(spool=farm["petg_spool"], by=admin_user)
+    operator.post("/runs/new/", basics(farm))
+    operator.post("/runs/new/items/", items((farm["stand"], 4)))
+
+    html = _html(operator.get("/runs/new/materials/"))
+
+    assert "No active spool of this material." in html
+
+
+def test_spools_at_the_printers_location_come_first(operator, farm, tenant, admin_user):
+    from tests.factories import LocationFactory
+
+    shelf = LocationFactory(tenant=tenant, name="Shelf")
+    fuller = receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], location=shelf, grams="3000")
+    operator.post("/runs/new/", basics(farm))
+    operator.post("/runs/new/items/", items((farm["stand"], 4)))
+
+    pla = operator.get("/runs/new/materials/").context["wizard"].material_rows()[0]
+
+    assert pla["spool"] == farm["pla_spool"]                                     # in the print room
+    assert [spool.pk for spool in pla["form"].spools] == [farm["pla_spool"].pk, fuller.pk]
+
+
+def test_a_viewer_is_refused_and_another_tenants_job_is_404(client_as, viewer_user, other_admin, farm):
+    viewer = client_as(viewer_user)
+    assert viewer.get("/runs/new/").status_code == 403
+    assert viewer.post("/runs/new/", basics(farm)).status_code == 403
+    assert "run_wizard:new" not in viewer.session
+    assert client_as(other_admin).get("/runs/new/?job=999999").status_code == 404
+
+
+@pytest.mark.parametrize("step, queries", [("", 13), ("items/", 10), ("materials/", 10), ("review/", 11)])
+def test_each_step_runs_a_fixed_number_of_queries(operator, farm, tenant, admin_user, step, queries,
+                                                  django_assert_num_queries):
+    """Session, user, memberships; products, recipes, their inputs, materials; the printer of the
+    basics; spools for the recipe materials and for extra rows; basics also lists printers and
+    locations and, like review, reads the run-number counter. Same for 1 item row or 6."""
+    def fill(n):
+        products = [farm["stand"], *(ProductFactory(tenant=tenant, name=f"P{i}") for i in range(n - 1))]
+        operator.post("/runs/new/", basics(farm))
+        operator.post("/runs/new/items/", items(*((product, 1) for product in products)))
+        operator.post("/runs/new/materials/", materials_from(operator.get("/runs/new/materials/"),
+                                                             action="add_spool"))
+
+    for rows in (1, 6):
+        fill(rows)
+        with django_assert_num_queries(queries):
+            assert operator.get(f"/runs/new/{step}").status_code == 200
