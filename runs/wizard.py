@@ -392,7 +392,7 @@ class Wizard:
             errors["basics"] = _form_messages(self.basics)
         item_errors = [f"Row {index}: {message}" for index, form in enumerate(self.items.forms, 1)
                        for message in _form_messages(form)]
-        if not self.items.forms:
+        if not item_errors and not self.item_specs:
             item_errors.append("Add at least one product.")
         if item_errors:
             errors["items"] = item_errors
@@ -425,7 +425,7 @@ class Wizard:
             arguments["items"] = [ItemSpec(product=form.cleaned_data["product"],
                                            quantity=form.cleaned_data["quantity"],
                                            bed_position=form.cleaned_data.get("bed_position") or "")
-                                  for form in self.items.forms]
+                                  for form in self.items.forms if form.cleaned_data.get("product")]
         return arguments
 
 

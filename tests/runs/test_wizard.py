@@ -237,6 +237,25 @@ def test_spools_at_the_printers_location_come_first(operator, farm, tenant, admi
     assert [spool.pk for spool in pla["form"].spools] == [farm["pla_spool"].pk, fuller.pk]
 
 
+def test_an_untouched_empty_row_is_not_a_product(operator, farm):
+    operator.post("/runs/new/", basics(farm))
+    operator.post("/runs/new/items/", items((farm["stand"], 2), action="add_item"))     # a blank second row
+    operator.post("/runs/new/materials/", materials_from(operator.get("/runs/new/materials/")))
+
+    operator.post("/runs/new/review/", {"action": "create"})
+
+    assert [item.quantity for item in ProductionRun.objects.get().items.all()] == [2]
+
+
+def test_review_asks_for_a_product_when_every_row_is_blank(operator, farm):
+    operator.post("/runs/new/", basics(farm))
+    blank = {"items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-0-product": "", "items-0-quantity": "1",
+             "items-0-bed_position": "", "action": "next"}
+
+    assert operator.post("/runs/new/items/", blank).status_code == 400
+    assert operator.get("/runs/new/review/").context["wizard"].errors["items"] == ["Add at least one product."]
+
+
 def test_a_viewer_is_refused_and_another_tenants_job_is_404(client_as, viewer_user, other_admin, farm):
     viewer = client_as(viewer_user)
     assert viewer.get("/runs/new/").status_code == 403
