@@ -19,7 +19,12 @@ measures in process (DRF ``APIClient`` + ``force_authenticate``), p50 / p95 / mi
    (last ~3 months, page 1 of 20) and ``GET /api/v1/production-runs`` without filters;
 2. ``GET /api/v1/production-runs/{id}`` of a completed run with 3 items and 2 materials;
 3. ``POST /api/v1/production-runs/{id}/complete`` of fresh in-progress runs with 20 materials
-   (made with ``runs.services.production_run_create`` before timing, one per repetition).
+   (made with ``runs.services.production_run_create`` before timing, one per repetition);
+4. the pages, as a logged-in operator through Django's test ``Client`` (session, CSRF off): the
+   run list ``GET /runs/`` unfiltered and filtered like 1., and the complete form's live variance
+   preview ``POST /runs/{id}/complete/preview/`` (HTMX) for an in-progress run with 4 materials,
+   posted as the browser posts the whole form (one material at its estimate, two weighed, one
+   in grams; one of them more than 10 % off).
 
 Beside each: the SQL the request ran (``CaptureQueriesContext``), its number of queries, and the
 summed ``EXPLAIN (ANALYZE)`` execution time of those queries; the writes of ``complete`` are
@@ -53,6 +58,9 @@ API = "/api/v1/production-runs"
 FLOOR_PATH = "/api/v1/locations"
 N_USERS, N_LOCATIONS, N_PRINTERS, N_MATERIALS, SPOOLS_PER_MATERIAL, N_PRODUCTS = 3, 5, 20, 40, 10, 30
 COMPLETE_MATERIALS = 20
+PAGE_LIST = "/runs/"
+PREVIEW_MATERIALS = 4
+PAGE_MEASUREMENTS = ("page_list_all", "page_list_filtered", "page_preview")
 # Runs made by the complete measurement carry this note, so --keep can tell them from the fill.
 MEASURE_NOTE = "bench: complete measurement"
 MEASURE_LOT = "bench-complete"
@@ -489,6 +497,9 @@ def replay_commit(queries: list[str]) -> float:
 # --- the run ----------------------------------------------------------------------------------
 
 def run(args) -> dict:
+    # The pages render {% static %}; without a collectstatic run there is no manifest to hash
+    # from, so use plain static URLs (as the tests do; the lookup costs the same).
+    os.environ.setdefault("STATIC_MANIFEST", "false")
     import django
     django.setup()
     from django.core.management import call_command
@@ -661,6 +672,10 @@ def run(args) -> dict:
                               "endpoint_ms": timing, "query_count": len(sql), "sql": sql,
                               "profile": sql_profile(sql, sql_repeat, 2)}
 
+    # --- 2b. the pages: the run list and the complete form's live variance preview -------------
+    measurements.update(measure_pages(args, tenant, user, filtered, expected_filtered, expected_all, captured,
+                                      sql_repeat))
+
     # --- 3. complete -------------------------------------------------------------------------
     log(args, f"making in-progress runs with {COMPLETE_MATERIALS} materials each …")
     printer = Workstation.objects.filter(tenant=tenant).order_by("id").first()
@@ -781,6 +796,104 @@ def run(args) -> dict:
     return result
 
 
+def preview_form(run_obj) -> dict:
+    """The complete form as the browser posts it to the live preview: the first material at its
+    estimate, the second and fourth weighed before and after printing (the second 25 % over), the
+    third in grams; every piece successful, four stars."""
+    materials = list(run_obj.materials.order_by("id"))
+    cent = Decimal("0.01")
+    ways = [{"mode": "estimate"},
+            {"mode": "weigh", "weight_before_g": "1180.00",
+             "weight_after_g": str((Decimal("1180.00") - materials[1].estimated_total_g * Decimal("1.25")).quantize(cent))},
+            {"mode": "grams", "actual_weight_g": str(materials[2].estimated_weight_g + Decimal("1.20"))},
+            {"mode": "weigh", "weight_before_g": "842.50",
+             "weight_after_g": str(Decimal("842.50") - materials[3].estimated_total_g)}]
+    form = {"quality_rating": "4", "quality_notes": "", "completion_notes": ""}
+    for material, way in zip(materials, ways):
+        row = {"weight_before_g": "", "weight_after_g": "", "actual_weight_g": "",
+               "actual_purge_g": str(material.estimated_purge_g), **way}
+        form.update({f"material-{material.pk}-{name}": value for name, value in row.items()})
+    for item in run_obj.items.order_by("id"):
+        form.update({f"item-{item.pk}-successful_quantity": str(item.quantity),
+                     f"item-{item.pk}-failed_quantity": "0", f"item-{item.pk}-waste_reason": ""})
+    return form
+
+
+def measure_pages(args, tenant, user, filtered: dict, expected_filtered: int, expected_all: int, captured,
+                  sql_repeat: int) -> dict:
+    """The run list page (unfiltered and filtered) and the complete form's live variance preview,
+    through Django's test ``Client`` logged in as ``user`` (an operator): p50 / p95 / min, the
+    queries of one request and their ``EXPLAIN (ANALYZE)`` profile. The preview must write nothing."""
+    from django.test import Client
+
+    from inventory.models import InventoryTransaction, ItemType, Spool, Workstation
+    from runs import services
+
+    client = Client()
+    client.force_login(user)
+
+    def page(path: str, params: dict | None = None):
+        response = client.get(path, params or {})
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} {params}: {response.status_code} {response.content[:400]!r}")
+        return response
+
+    page(PAGE_LIST)  # the first page of a session stores the active tenant in it
+    out: dict = {}
+    for name, params, expected in (("page_list_all", {}, expected_all),
+                                   ("page_list_filtered", filtered, expected_filtered)):
+        response = page(PAGE_LIST, params)
+        assert response.context["page"].paginator.count == expected, (name, expected)
+        label = f"GET {PAGE_LIST}" + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+        log(args, f"timing {label} (HTML page) …")
+        timing = time_calls(lambda p=params: page(PAGE_LIST, p), args.repeat, args.warmup)
+        _, sql = captured(lambda p=params: page(PAGE_LIST, p))
+        out[name] = {"label": f"{label} (page, 25 rows)", "endpoint_ms": timing, "query_count": len(sql),
+                     "sql": sql, "kinds": kind_counts(sql), "profile": sql_profile(sql, sql_repeat, 2)}
+
+    # An in-progress run with 4 materials on spools of 4 materials, 2 products.
+    printer = Workstation.objects.filter(tenant=tenant).order_by("id").first()
+    spools, seen = [], set()
+    for spool in Spool.objects.filter(tenant=tenant, status=Spool.Status.ACTIVE).exclude(
+            lot_number=MEASURE_LOT).order_by("id"):
+        if spool.item_type_id not in seen:
+            seen.add(spool.item_type_id)
+            spools.append(spool)
+        if len(spools) == PREVIEW_MATERIALS:
+            break
+    products = list(ItemType.objects.filter(tenant=tenant, kind=ItemType.Kind.PRODUCT).order_by("id"))[:2]
+    run_obj = services.production_run_create(
+        tenant=tenant, by=user, workstation=printer, slicer="PrusaSlicer 2.8.1", notes=MEASURE_NOTE,
+        items=[services.ItemSpec(product=p, quantity=4) for p in products],
+        materials=[services.MaterialSpec(spool=s, estimated_weight_g=grams, estimated_purge_g=purge)
+                   for s, grams, purge in zip(spools, (Decimal("118.40"), Decimal("36.20"), Decimal("22.00"),
+                                                       Decimal("9.50")), (Decimal("4.50"), Decimal("2.00"),
+                                                                          Decimal("0"), Decimal("1.00")))])
+    url = f"/runs/{run_obj.pk}/complete/preview/"
+    body = preview_form(run_obj)
+    ledger_before = InventoryTransaction.objects.filter(tenant=tenant).count()
+
+    def preview():
+        response = client.post(url, body, headers={"HX-Request": "true"})
+        if response.status_code != 200:
+            raise SystemExit(f"POST {url}: {response.status_code} {response.content[:400]!r}")
+        return response
+
+    html = preview().content.decode()
+    assert 'id="preview-total"' in html and 'id="variance-warning"' in html and "<html" not in html, html[:400]
+    log(args, f"timing POST {url} (live variance preview, {PREVIEW_MATERIALS} materials) …")
+    timing = time_calls(preview, args.repeat, args.warmup)
+    _, sql = captured(preview)
+    run_obj.refresh_from_db()
+    assert run_obj.status == run_obj.Status.IN_PROGRESS and run_obj.actual_weight_g is None, "the preview wrote"
+    assert InventoryTransaction.objects.filter(tenant=tenant).count() == ledger_before, "the preview wrote"
+    out["page_preview"] = {
+        "label": f"POST /runs/{{id}}/complete/preview/ (HTMX, {PREVIEW_MATERIALS} materials, whole form)",
+        "run_id": run_obj.pk, "endpoint_ms": timing, "query_count": len(sql), "sql": sql, "kinds": kind_counts(sql),
+        "profile": sql_profile(sql, sql_repeat, 2)}
+    return out
+
+
 def complete_body(material_ids: list[int]) -> dict:
     """The complete request: every material at its estimate (items default to all successful)."""
     return {"materials": [{"material_id": pk, "use_estimate": True} for pk in material_ids]}
@@ -812,7 +925,7 @@ def print_table(result: dict, show_plans: bool) -> None:
     print(f"  load average 1/5/15 min: start {cfg['loadavg_start']}, end {cfg['loadavg_end']}")
     print()
     rows = []
-    for name in ("floor", "list_filtered", "list_all", "detail", "complete"):
+    for name in ("floor", "list_filtered", "list_all", "detail", "complete", *PAGE_MEASUREMENTS):
         m = ms[name]
         rows.append((m["label"], m["endpoint_ms"], m["query_count"]))
     width = min(110, max(len(r[0]) for r in rows))
@@ -837,6 +950,13 @@ def print_table(result: dict, show_plans: bool) -> None:
                   f"{m['ratio_endpoint_over_all_sql']}×; count = {m['count']:,} runs")
         else:
             print(f"    endpoint p50 / SQL exec = {m['ratio_endpoint_over_all_sql']}×")
+    for name in PAGE_MEASUREMENTS:
+        m = ms[name]
+        p = m["profile"]
+        print(f"{name}: {m['query_count']} queries ({', '.join(f'{k} {v}' for k, v in m['kinds'].items())}); "
+              f"EXPLAIN ANALYZE exec p50 sum {p['exec_p50_sum']:.3f} ms (+ planning {p['planning_p50_sum']:.3f} ms; "
+              f"client wall {p['wall_p50_sum']:.3f} ms); endpoint p50 / SQL exec = "
+              f"{_ratio(m['endpoint_ms']['p50'], p['exec_p50_sum'])}×")
     c = ms["complete"]
     p = c["profile"]
     print(f"complete: {c['query_count']} queries ({', '.join(f'{k} {v}' for k, v in c['kinds'].items())})")
@@ -860,7 +980,7 @@ def print_table(result: dict, show_plans: bool) -> None:
     print(f"  complete p95 under 100 ms: {'met' if t['complete_p95_under_100ms'] else 'MISSED'} — p50 "
           f"{c['endpoint_ms']['p50']:.1f}, p95 {c['endpoint_ms']['p95']:.1f} ms")
     if show_plans:
-        for name in ("floor", "list_filtered", "list_all", "detail", "complete"):
+        for name in ("floor", "list_filtered", "list_all", "detail", "complete", *PAGE_MEASUREMENTS):
             print(f"\n--- SQL of one request: {ms[name]['label']}")
             for sql in ms[name]["sql"]:
                 print("  " + sql)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Iterable
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from inventory.filters import (InventoryTransactionFilter, ItemTypeFilter, LocationFilter, SpoolFilter,
                                StockBalanceFilter, WorkstationFilter)
@@ -17,6 +17,18 @@ from prodtrack.tenancy import get_for_tenant
 def item_type_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[ItemType]:
     """Item types by name; filters: q, kind, material, is_active, ordering."""
     return apply_filters(ItemTypeFilter, filters, ItemType.objects.for_tenant(tenant), tenant=tenant)
+
+
+def item_type_get(*, tenant: Tenant, pk: Any) -> ItemType:
+    """One item type of the tenant, or NotFoundError (404)."""
+    return get_for_tenant(ItemType, tenant, pk, label="item")
+
+
+def item_stock(*, tenant: Tenant, item_type: ItemType) -> list[StockBalance]:
+    """Stock on hand of one item per location (``StockBalance`` rows with their location, by
+    location name; quantities in the item's unit, zero rows included). One query."""
+    return list(StockBalance.objects.for_tenant(tenant).filter(item_type=item_type).select_related("location")
+                .order_by("location__name", "location_id"))
 
 
 def material_search(*, tenant: Tenant, query: str, limit: int = 12) -> list[ItemType]:
@@ -126,16 +138,20 @@ def spool_drift(*, tenant: Tenant) -> list[dict[str, Any]]:
 
 
 def dashboard_summary(*, tenant: Tenant) -> dict[str, Any]:
-    """Counts for the dashboard: active spools, grams of filament on hand, low spools, recent rows."""
+    """The inventory side of the dashboard: ``active_spools`` and ``low_spool_count`` (active spools
+    under 15 % of their received weight), ``filament_on_hand_g`` (grams on active spools, Decimal),
+    ``low_spools`` (the 8 lowest of those, with material and location) and the 8 newest ledger rows
+    (``recent_transactions``). Three queries: the counts and grams in one aggregate, the low spools,
+    the ledger rows.
+    """
     spools = Spool.objects.for_tenant(tenant).filter(status=Spool.Status.ACTIVE)
-    totals = spools.aggregate(grams=Sum("current_weight_g"))
+    low = Q(current_weight_g__lt=F("initial_weight_g") * Decimal("0.15"))
+    totals = spools.aggregate(active=Count("pk"), low=Count("pk", filter=low), grams=Sum("current_weight_g"))
     return {
-        "active_spools": spools.count(),
-        "low_spool_count": spools.filter(current_weight_g__lt=F("initial_weight_g") * Decimal("0.15")).count(),
+        "active_spools": totals["active"],
+        "low_spool_count": totals["low"],
         "filament_on_hand_g": totals["grams"] or Decimal("0"),
-        "low_spools": list(spools.select_related("item_type", "location")
-                           .filter(current_weight_g__lt=F("initial_weight_g") * Decimal("0.15"))
-                           .order_by("current_weight_g")[:8]),
+        "low_spools": list(spools.select_related("item_type", "location").filter(low).order_by("current_weight_g")[:8]),
         "recent_transactions": list(transaction_list(tenant=tenant)[:8]),
     }
 

@@ -8,6 +8,7 @@ app_name = "inventory"
 urlpatterns = [
     path("items/", views.item_list, name="item-list"),
     path("items/new/", views.item_create, name="item-create"),
+    path("items/<int:pk>/", views.item_detail, name="item-detail"),
     path("items/<int:pk>/edit/", views.item_edit, name="item-edit"),
     path("spools/", views.spool_list, name="spool-list"),
     path("spools/receive/", views.spool_receive, name="spool-receive"),

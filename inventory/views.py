@@ -5,6 +5,7 @@ in ``prodtrack.pages``.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable, TypeVar
 
 from django.contrib import messages
@@ -13,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from inventory import selectors, services
+from inventory import selectors, services, tabs
 from inventory.forms import (ItemTypeFilterForm, ItemTypeForm, LedgerFilterForm, LocationFilterForm, LocationForm,
                              NoteForm, SpoolFilterForm, SpoolReceiveForm, SpoolWeighForm, StockFilterForm,
                              WorkstationFilterForm, WorkstationForm)
 from inventory.models import ItemType, Location, Spool, Workstation
+from inventory.tabs import DetailTab
 from prodtrack.models import Role
 from prodtrack.forms import PageForm
 from prodtrack.pages import filtered, form_page, found, next_url, paginate, render_page, submit, wants_partial
@@ -42,6 +44,37 @@ def item_list(request: HttpRequest) -> HttpResponse:
     form = ItemTypeFilterForm(request.GET, tenant=request.tenant)
     rows = filtered(form, lambda: selectors.item_type_list(tenant=request.tenant, filters=request.GET))
     return render_page(request, "inventory/item_list.html", {"form": form, "page": paginate(request, rows)})
+
+
+def _tabbed_page(request: HttpRequest, template: str, page: str, obj: Any, own: list[DetailTab],
+                 context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """A detail page with tabs (``inventory.tabs``): ``?tab=`` picks the tab, whose context is the
+    only one computed; an HTMX request (switching tabs, paging a tab) gets the ``results`` partial:
+    the tab bar and the chosen panel. The tab links go to the page's own URL (not the URL of a
+    refused POST that re-renders the page)."""
+    tab_list = tabs.detail_tabs(page, obj, own=own)
+    tab = tabs.choose_tab(tab_list, request.GET.get("tab"))
+    return render_page(request, template, {
+        **context, "tabs": tab_list, "tab": tab, "tab_url": reverse(f"inventory:{page}-detail", args=[obj.pk]),
+        **tab.context(request, obj)}, status=status)
+
+
+def _item_overview(request: HttpRequest, item_type: ItemType) -> dict[str, Any]:
+    balances = selectors.item_stock(tenant=request.tenant, item_type=item_type)
+    return {"balances": balances, "on_hand": sum((balance.quantity for balance in balances), Decimal("0"))}
+
+
+ITEM_OVERVIEW = DetailTab(key="overview", label="Overview", template="inventory/_item_overview.html",
+                          context=_item_overview)
+
+
+@role_required(Role.VIEWER)
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One item: its facts and stock on hand per location, plus the tabs other apps add (a
+    product's production history)."""
+    item_type = found(selectors.item_type_get, tenant=request.tenant, pk=pk)
+    return _tabbed_page(request, "inventory/item_detail.html", "item", item_type, [ITEM_OVERVIEW],
+                        {"item_type": item_type})
 
 
 @role_required(Role.MANAGER)
@@ -94,19 +127,25 @@ def material_search(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/spool_receive.html#matches", {"query": query, "matches": matches})
 
 
+def _spool_ledger(request: HttpRequest, spool: Spool) -> dict[str, Any]:
+    return {"page": paginate(request, selectors.transaction_list(tenant=request.tenant, filters={"spool": spool.pk}))}
+
+
+SPOOL_LEDGER = DetailTab(key="ledger", label="Ledger", template="inventory/_spool_ledger.html", context=_spool_ledger)
+
+
 def _spool_page(request: HttpRequest, spool: Spool, *, weigh_form: SpoolWeighForm | None = None,
                 action_form: PageForm | None = None, status: int = 200) -> HttpResponse:
     """The spool detail page (also re-rendered with the errors of a refused action)."""
-    rows = selectors.transaction_list(tenant=request.tenant, filters={"spool": spool.pk})
-    return render_page(request, "inventory/spool_detail.html", {
-        "spool": spool, "page": paginate(request, rows),
-        "weigh_form": weigh_form or SpoolWeighForm(spool=spool), "action_form": action_form,
+    return _tabbed_page(request, "inventory/spool_detail.html", "spool", spool, [SPOOL_LEDGER], {
+        "spool": spool, "weigh_form": weigh_form or SpoolWeighForm(spool=spool), "action_form": action_form,
     }, status=status)
 
 
 @role_required(Role.VIEWER)
 def spool_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One spool: swatch, remaining weight, actions and its ledger rows."""
+    """One spool: swatch, remaining weight, actions, and tabs: its ledger rows, plus the tabs other
+    apps add (the production runs that used it)."""
     return _spool_page(request, found(selectors.spool_get, tenant=request.tenant, pk=pk))
 
 

@@ -4,15 +4,21 @@ Filter forms are bound to the query string and use the names of ``runs.filters.P
 """
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from inventory import selectors as inventory_selectors
-from inventory.models import ItemType
-from prodtrack.forms import FilterForm
+from inventory.models import ItemType, Spool
+from plans import selectors as plan_selectors
+from plans.forms import ProductChoiceField
+from prodtrack.exceptions import ApplicationError, ValidationError
+from prodtrack.forms import DurationField, FilterForm, PageForm, PageModelForm
 from prodtrack.models import Tenant
-from runs.models import ProductionRun
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
 
 
 class ProductionRunFilterForm(FilterForm):
@@ -53,3 +59,338 @@ class VarianceFilterForm(FilterForm):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end day is before the start day.")
         return data
+
+
+# --- the edit page of an in-progress run ---------------------------------------------------------
+
+class MinuteDateTimeField(forms.DateTimeField):
+    """A date and time typed to the minute (``datetime-local``), read in the current (the tenant's)
+    time zone; a value whose minute is unchanged counts as unchanged, so its seconds are kept."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            value = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        if initial is None or value is None:
+            return initial != value
+        return initial.replace(second=0, microsecond=0) != value.replace(second=0, microsecond=0)
+
+
+class RunEditForm(PageModelForm):
+    """An in-progress run's own fields (all but its number) for ``production_run_update``: start
+    (in the tenant's time zone, which the middleware makes current), printer (a workstation, or a
+    name when it is not listed), output location, slicer, estimated print time (typed "1h 30m",
+    kept in seconds), temperatures (°C), notes."""
+
+    started_at = MinuteDateTimeField(label="Started")
+    estimated_duration_s = DurationField(required=False, label="Estimated print time")
+    nozzle_temp_c = forms.IntegerField(required=False, min_value=0, max_value=500, label="Nozzle °C")
+    bed_temp_c = forms.IntegerField(required=False, min_value=0, max_value=200, label="Bed °C")
+
+    class Meta:
+        model = ProductionRun
+        fields = ["started_at", "workstation", "printer_name", "location", "slicer", "estimated_duration_s",
+                  "nozzle_temp_c", "bed_temp_c", "notes"]
+        labels = {"workstation": "Printer", "printer_name": "Printer name", "location": "Output to"}
+        help_texts = {"printer_name": "When the printer is not in the list.",
+                      "location": "Where the good pieces go when the run is completed."}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workstation"].queryset = inventory_selectors.workstation_list(tenant=tenant)
+        self.fields["workstation"].empty_label = "Not listed"
+        self.fields["location"].queryset = inventory_selectors.location_list(tenant=tenant)
+        self.fields["location"].empty_label = "None yet"
+
+
+class ServicePathErrors:
+    """Shows service errors about ``<service_path><field>`` (``item[0].quantity``) beside the field."""
+
+    service_path = ""
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        if isinstance(error, ValidationError) and self.service_path:
+            error = ValidationError(error.message, fields={
+                name.removeprefix(self.service_path): messages for name, messages in error.fields.items()})
+        super().add_application_error(error)
+
+
+class RunRowForm(PageModelForm):
+    """One row of an edit-page table (an item, a material), prefixed ``<row_prefix>-<pk>``. Its
+    inputs carry ``form="<prefix>"``: they sit in the row's cells, its <form> in the last one."""
+
+    row_prefix = "row"
+
+    def __init__(self, *args: Any, obj: Any, **kwargs: Any) -> None:
+        super().__init__(*args, obj=obj, prefix=f"{self.row_prefix}-{obj.pk}", **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["form"] = self.prefix
+
+
+class ItemRowForm(RunRowForm):
+    """An item's quantity, bed position and estimated cost (``production_run_item_update``)."""
+
+    row_prefix = "item"
+    quantity = forms.IntegerField(min_value=1)
+
+    class Meta:
+        model = ProductionRunItem
+        fields = ["quantity", "bed_position", "estimated_cost"]
+
+
+class MaterialRowForm(RunRowForm):
+    """A material's estimated grams and purge (``production_run_material_update``)."""
+
+    row_prefix = "material"
+    estimated_weight_g = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, label="Estimated (g)")
+    estimated_purge_g = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, label="Purge (g)")
+
+    class Meta:
+        model = ProductionRunMaterial
+        fields = ["estimated_weight_g", "estimated_purge_g"]
+
+
+class ItemAddForm(ServicePathErrors, PageForm):
+    """A product to add to a run; a blank cost comes from its recipe (``production_run_item_add``)."""
+
+    service_path = "item[0]."
+    prefix = "item-add"
+    product = ProductChoiceField(queryset=ItemType.objects.none(), empty_label="Choose a product…")
+    quantity = forms.IntegerField(min_value=1, initial=1)
+    bed_position = forms.CharField(required=False, max_length=40)
+    estimated_cost = forms.DecimalField(required=False, max_digits=12, decimal_places=2,
+                                        widget=forms.NumberInput(attrs={"placeholder": "From the recipe"}))
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = plan_selectors.plan_product_choices(tenant=tenant)
+
+    def spec(self) -> ItemSpec:
+        return ItemSpec(**self.cleaned_data)
+
+
+class MaterialAddForm(ServicePathErrors, PageForm):
+    """A spool to add to a run: an active spool not in it yet; blank grams come from the recipes
+    (``production_run_material_add``)."""
+
+    service_path = "material[0]."
+    prefix = "material-add"
+    spool = forms.ModelChoiceField(queryset=Spool.objects.none(), widget=forms.RadioSelect, empty_label=None,
+                                   error_messages={"required": "Choose a spool."})
+    estimated_weight_g = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2,
+                                            label="Estimated (g)",
+                                            widget=forms.NumberInput(attrs={"placeholder": "From the recipes"}))
+    estimated_purge_g = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2,
+                                           label="Purge (g)", widget=forms.NumberInput(attrs={"placeholder": "0"}))
+
+    def __init__(self, *args: Any, tenant: Tenant, run: ProductionRun, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        taken = [material.spool_id for material in run.materials.all()]
+        self.fields["spool"].queryset = inventory_selectors.spool_list(
+            tenant=tenant, filters={"status": Spool.Status.ACTIVE, "ordering": "item"}).exclude(pk__in=taken)
+
+    def spec(self) -> MaterialSpec:
+        data = self.cleaned_data
+        return MaterialSpec(spool=data["spool"], estimated_weight_g=data["estimated_weight_g"],
+                            estimated_purge_g=data["estimated_purge_g"] or Decimal("0"))
+
+
+class RunFailForm(PageForm):
+    """Why a run failed (optional; kept in its completion notes)."""
+
+    notes = forms.CharField(required=False, max_length=2000, label="What went wrong?",
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- the complete form ---------------------------------------------------------------------------
+
+GRAMS_ERRORS = {"required": "is needed.", "invalid": "must be a number of grams.", "min_value": "must be 0 or more.",
+                "max_digits": "is too large.", "max_whole_digits": "is too large.",
+                "max_decimal_places": "takes at most 2 decimals."}
+PIECES_ERRORS = {"required": "is needed.", "invalid": "must be a whole number.", "min_value": "must be 0 or more."}
+
+
+def _grams_field(label: str) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, min_value=0, max_digits=12, decimal_places=2,
+                              error_messages=GRAMS_ERRORS, widget=forms.NumberInput(attrs={"inputmode": "decimal"}))
+
+
+class MaterialActualForm(PageForm):
+    """How much filament one run material really used (``runs.services.MaterialActual``): its
+    estimate, the spool weighed before and after printing (actual = before − after − purge), or
+    grams; and the purge (grams; blank: the estimated purge). Prefixed ``material-<pk>``.
+
+    The chosen way's fields are required (code ``required``: the live preview waits for them);
+    the completion checks the rest (after ≤ before, purge ≤ what the spool lost).
+    """
+
+    ESTIMATE, WEIGH, GRAMS = "estimate", "weigh", "grams"
+    NEEDS = {WEIGH: ("weight_before_g", "weight_after_g"), GRAMS: ("actual_weight_g",)}
+
+    mode = forms.ChoiceField(label="Record", widget=forms.RadioSelect,
+                             choices=[(ESTIMATE, "Use estimate"), (WEIGH, "Weigh spool"), (GRAMS, "Actual grams")],
+                             error_messages={"required": "is needed.", "invalid_choice": "is not one of the three ways."})
+    weight_before_g = _grams_field("Weight before")
+    weight_after_g = _grams_field("Weight after")
+    actual_weight_g = _grams_field("Actual weight")
+    actual_purge_g = _grams_field("Purge")
+
+    def __init__(self, data: Any = None, *, material: ProductionRunMaterial) -> None:
+        self.material = material
+        super().__init__(data, prefix=f"material-{material.pk}", initial=self.initial_for(material))
+        self.fields["mode"].widget.attrs["class"] = "btn-check mode-choice"
+        self.fields["actual_purge_g"].widget.attrs["placeholder"] = str(material.estimated_purge_g)
+        for name in ("weight_before_g", "weight_after_g", "actual_weight_g", "actual_purge_g"):
+            self.fields[name].widget.attrs.update({"class": "form-control preview-input",
+                                                   "aria-describedby": self.feedback_id})
+
+    @classmethod
+    def initial_for(cls, material: ProductionRunMaterial) -> dict[str, Any]:
+        """The estimate; an actual recorded before the form (scale readings or grams) when there is one."""
+        initial = {"mode": cls.ESTIMATE, "actual_purge_g": material.estimated_purge_g}
+        if material.actual_weight_g is not None:
+            weighed = material.weight_before_g is not None and material.weight_after_g is not None
+            initial.update(mode=cls.WEIGH if weighed else cls.GRAMS, actual_weight_g=material.actual_weight_g,
+                           weight_before_g=material.weight_before_g, weight_after_g=material.weight_after_g,
+                           actual_purge_g=material.actual_purge_g)
+        return initial
+
+    @property
+    def feedback_id(self) -> str:
+        """The id of the row's result: the computed actual, its variance, its errors."""
+        return f"material-{self.material.pk}-result"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in self.NEEDS.get(data.get("mode"), ()):
+            if data.get(name) is None and name not in self.errors:
+                self.add_error(name, forms.ValidationError(GRAMS_ERRORS["required"], code="required"))
+        return data
+
+    def is_waiting(self) -> bool:
+        """Bound and invalid only because fields of the chosen way are still blank."""
+        errors = self.errors.as_data()
+        return bool(errors) and all(error.code == "required" for found in errors.values() for error in found)
+
+    def actual(self) -> MaterialActual:
+        """The ``MaterialActual`` of the cleaned input (or of the initial values when unbound)."""
+        data = self.cleaned_data if self.is_bound else self.initial
+        mode = data["mode"]
+        return MaterialActual(
+            material_id=self.material.pk, use_estimate=mode == self.ESTIMATE,
+            weight_before_g=data.get("weight_before_g") if mode == self.WEIGH else None,
+            weight_after_g=data.get("weight_after_g") if mode == self.WEIGH else None,
+            actual_weight_g=data.get("actual_weight_g") if mode == self.GRAMS else None,
+            actual_purge_g=data.get("actual_purge_g"))
+
+
+class ItemOutcomeForm(PageForm):
+    """How many pieces of one run item came out right and wrong (``runs.services.ItemOutcome``);
+    all successful by default; a waste reason is required when any failed. Prefixed ``item-<pk>``."""
+
+    successful_quantity = forms.IntegerField(min_value=0, label="Successful", error_messages=PIECES_ERRORS)
+    failed_quantity = forms.IntegerField(min_value=0, label="Failed", error_messages=PIECES_ERRORS)
+    waste_reason = forms.CharField(required=False, max_length=300, label="Waste reason",
+                                   widget=forms.TextInput(attrs={"placeholder": "e.g. warped corner, spaghetti"}))
+
+    def __init__(self, data: Any = None, *, item: ProductionRunItem) -> None:
+        self.item = item
+        super().__init__(data, prefix=f"item-{item.pk}", initial={
+            "successful_quantity": item.quantity, "failed_quantity": 0, "waste_reason": item.waste_reason})
+        self.fields["successful_quantity"].widget.attrs.update(max=item.quantity, inputmode="numeric",
+                                                               **{"data-successful": ""})
+        self.fields["failed_quantity"].widget.attrs.update(max=item.quantity, inputmode="numeric",
+                                                           **{"data-failed": ""})
+
+    def shows_waste_reason(self) -> bool:
+        """The waste reason is asked for once pieces failed (the page's script follows the typing)."""
+        failed = str(self["failed_quantity"].value() or "").strip()
+        return failed not in ("", "0") or bool(self["waste_reason"].value()) or "waste_reason" in self.errors
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("failed_quantity") and not data.get("waste_reason", "").strip():
+            self.add_error("waste_reason", "say why the pieces failed.")
+        return data
+
+    def outcome(self) -> ItemOutcome:
+        data = self.cleaned_data
+        return ItemOutcome(item_id=self.item.pk, successful_quantity=data["successful_quantity"],
+                           failed_quantity=data["failed_quantity"], waste_reason=data["waste_reason"].strip())
+
+
+class RunCompleteForm(PageForm):
+    """The complete form of an in-progress run (``production_run_complete``): a
+    ``MaterialActualForm`` per material, an ``ItemOutcomeForm`` per item, the quality rating
+    (1–5 stars, optional) and notes.
+
+    ``is_valid`` checks every row; ``add_application_error`` puts a service error on the row its
+    field path names (``materials[1].weight_after_g``, ``items[0].failed_quantity``) or, for a
+    spool refused by the ledger (``spool_id``), on that spool's row and on top.
+    """
+
+    ROW_PATH = re.compile(r"(?P<rows>materials|items)\[(?P<index>\d+)\]\.(?P<field>\w+)")
+
+    quality_rating = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Quality", widget=forms.RadioSelect,
+        choices=[("", "Not rated"), *((n, f"{n} star{'s' if n > 1 else ''}") for n in range(1, 6))],
+        error_messages={"invalid_choice": "Choose from 1 to 5 stars."})
+    quality_notes = forms.CharField(required=False, max_length=2000, label="Quality notes",
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    completion_notes = forms.CharField(required=False, max_length=2000, label="Completion notes",
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, data: Any = None, *, materials: list[ProductionRunMaterial],
+                 items: list[ProductionRunItem]) -> None:
+        super().__init__(data)
+        self.fields["quality_rating"].widget.attrs["class"] = "star-input"
+        self.material_forms = [MaterialActualForm(data, material=material) for material in materials]
+        self.item_forms = [ItemOutcomeForm(data, item=item) for item in items]
+
+    def is_valid(self) -> bool:
+        valid = [super().is_valid(), *(row.is_valid() for row in [*self.material_forms, *self.item_forms])]
+        return all(valid)
+
+    def has_row_errors(self) -> bool:
+        return any(row.errors for row in [*self.material_forms, *self.item_forms])
+
+    def material_actuals(self) -> list[MaterialActual]:
+        return [row.actual() for row in self.material_forms]
+
+    def preview_actuals(self) -> list[MaterialActual | None]:
+        """Each row's ``MaterialActual``, None for a row with invalid or missing input."""
+        return [row.actual() if not row.is_bound or row.is_valid() else None for row in self.material_forms]
+
+    def item_outcomes(self) -> list[ItemOutcome]:
+        return [row.outcome() for row in self.item_forms]
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        if isinstance(error, ValidationError) and error.fields:
+            rest: dict[str, list[str]] = {}
+            for path, messages in error.fields.items():
+                row, field = self._row(path)
+                if row is None:
+                    rest[path] = messages
+                    continue
+                for message in messages:
+                    row.add_error(field if field in row.fields else None, message)
+            if rest:
+                super().add_application_error(ValidationError(error.message, fields=rest))
+            return
+        spool_id = error.extra.get("spool_id")
+        for row in self.material_forms:
+            if spool_id is not None and row.material.spool_id == spool_id:
+                row.add_error(None, error.message)
+        self.add_error(None, error.message)
+
+    def _row(self, path: str) -> tuple[PageForm | None, str]:
+        match = self.ROW_PATH.fullmatch(path)
+        if not match:
+            return None, ""
+        rows = self.material_forms if match["rows"] == "materials" else self.item_forms
+        index = int(match["index"])
+        return (rows[index], match["field"]) if index < len(rows) else (None, "")

@@ -436,11 +436,13 @@ def production_run_material_remove(*, material: ProductionRunMaterial) -> None:
 
 # --- completion and the other endings ----------------------------------------------------------
 
-def _apply_actuals(materials: list[ProductionRunMaterial], actuals: Sequence[MaterialActual], *,
-                   require_all: bool) -> None:
-    """Set actual grams on ``materials`` from ``actuals`` (see MaterialActual); 400 for bad input.
+def material_actuals_apply(materials: list[ProductionRunMaterial], actuals: Sequence[MaterialActual], *,
+                           require_all: bool) -> None:
+    """Set actual grams on the in-memory ``materials`` from ``actuals`` (see MaterialActual); no
+    query, nothing saved: completion saves them, the complete page's live preview only shows them.
 
-    With ``require_all`` every material must end up with an actual weight (completion).
+    Raises ValidationError (400) naming ``materials[i].<field>`` for bad input; with
+    ``require_all`` also when a material ends up without an actual weight (completion).
     """
     by_id = {m.pk: m for m in materials}
     for index, actual in enumerate(actuals):
@@ -560,7 +562,7 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
     _check_rating(quality_rating)
     run_materials = list(run.materials.select_related("spool__item_type", "spool__location"))
     run_items = list(run.items.select_related("product"))
-    _apply_actuals(run_materials, materials, require_all=True)
+    material_actuals_apply(run_materials, materials, require_all=True)
     _apply_outcomes(run_items, items, default="successful")
     if any(item.successful_quantity for item in run_items) and run.location is None:
         raise ValidationError.for_field("location", "set where the output goes (a location or a workstation).")
@@ -598,7 +600,7 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
     at = failed_at or timezone.now()
     if run.status == Status.IN_PROGRESS:
         run_materials = list(run.materials.select_related("spool__item_type", "spool__location"))
-        _apply_actuals(run_materials, materials, require_all=False)
+        material_actuals_apply(run_materials, materials, require_all=False)
         _apply_outcomes(run_items, items, default="failed")
         if any(item.successful_quantity for item in run_items):
             raise ValidationError.for_field("items", "a failed run has no successful pieces; complete it instead.")

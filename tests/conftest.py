@@ -31,6 +31,25 @@ def other_tenant(db):
     return TenantFactory(name="Other Farm", short_code="OTHER", slug="other")
 
 
+@pytest.fixture
+def client_as():
+    """``client_as(user)`` → a browser-like page client logged in as ``user``; its first page
+    has stored the active tenant in the session, as a real browser's would have."""
+    from django.test import Client
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        client.get("/")
+        return client
+    return make
+
+
+@pytest.fixture
+def viewer_client(client_as, viewer_user):
+    return client_as(viewer_user)
+
+
 def _member(tenant, role, username):
     user = UserFactory(username=username)
     MembershipFactory(user=user, tenant=tenant, role=role)

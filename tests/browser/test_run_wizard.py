@@ -104,3 +104,32 @@ def test_an_operator_records_a_print_through_the_wizard(transactional_db, page_a
         print(f"\n[{viewport}] inputs touched to record a one-product run through the wizard: {touch.count}")
     assert touch.count == 7
     assert Spool.objects.get(pk=farm["pla_spool"].pk).current_weight_g == Decimal("1000")   # nothing used yet
+
+    # Complete it: PLA on its estimate (the default), PETG weighed before and after; the live
+    # preview follows the typing; the spools drop by exactly the grams used.
+    page.get_by_role("link", name="Complete…").click()
+    page.wait_for_load_state()
+    pla, petg = run.materials.order_by("pk")
+    preview = page.locator(f"#preview-material-{petg.pk}")
+    expect(preview).to_contain_text("40.0 g")
+    row = page.locator(f"#material-{petg.pk}")
+    row.get_by_text("Weigh spool").click()
+    row.get_by_label("Before").fill("1180")
+    row.get_by_label("After").fill("1134")                                    # 46 g: +15 %
+    expect(preview).to_contain_text("46.0 g")
+    expect(preview).to_contain_text("+15.0 %")
+    expect(page.locator("#variance-warning")).to_contain_text("1 material is more than 10 % off")
+    row.get_by_label("After").fill("1139")                                    # 41 g: +2.5 %
+    expect(preview).to_contain_text("+2.5 %")
+    expect(page.locator("#variance-warning")).to_have_count(0)
+    page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    screenshot(page, f"{viewport}-run-wizard-complete")
+    page.get_by_role("button", name="Complete run").click()
+
+    expect(page).to_have_url(re.compile(rf"/runs/{run.pk}/$"))
+    expect(page.get_by_role("alert").first).to_contain_text(f"Run {run.run_number} completed")
+    used = {pla.spool_id: Decimal("245"), petg.spool_id: Decimal("41")}      # 240 g + 5 g purge; 41 g weighed
+    for spool_id, grams in used.items():
+        assert Spool.objects.get(pk=spool_id).current_weight_g == Decimal("1000") - grams
+    page.goto(f"/inventory/spools/{farm['pla_spool'].pk}/")
+    expect(page.locator(".remaining")).to_contain_text("755 g")

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from inventory import services
@@ -16,15 +15,6 @@ from tests.factories import (PASSWORD, LocationFactory, MaterialFactory, Product
 LIST_PAGES = ["/", "/inventory/items/", "/inventory/spools/", "/inventory/ledger/", "/inventory/stock/",
               "/inventory/locations/", "/inventory/workstations/"]
 
-
-@pytest.fixture
-def client_as():
-    """``client_as(user)`` → a browser-like client logged in as ``user``."""
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-    return make
 
 
 @pytest.fixture
@@ -138,7 +128,8 @@ def _workstations(tenant, user, n):
 # picks the active one from them and the tenant switcher lists them) = 3. Then per page: filter choices, the paginator's count and one
 # page of rows. (The first request of a session also saves the active tenant in it: warmed up.)
 LIST_QUERIES = [
-    ("/", _spools, 3 + 5),                       # grams, count, low count, low spools, recent rows
+    ("/", _spools, 3 + 7),    # spool counts + grams, low spools, recent rows; runs in progress, their count,
+                              # completed (no runs: no items query), variance trend (tests/test_dashboard.py)
     ("/inventory/items/", _items, 3 + 2),              # count, rows
     ("/inventory/spools/", _spools, 3 + 4),            # materials, locations, count, rows
     ("/inventory/ledger/", _ledger_rows, 3 + 4),       # items, locations, count, rows

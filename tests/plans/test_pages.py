@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from plans import services
@@ -15,16 +14,6 @@ from runs import services as run_services
 from runs.models import ProductionRun
 from tests.factories import LocationFactory, ProductFactory, WorkstationFactory, make_recipe, receive_spool
 
-
-@pytest.fixture
-def client_as():
-    """``client_as(user)`` → a browser-like client logged in as ``user`` (active tenant stored)."""
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        client.get("/")  # the first page of a session stores the active tenant in it
-        return client
-    return make
 
 
 @pytest.fixture

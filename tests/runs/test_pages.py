@@ -7,7 +7,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from runs import services
@@ -16,20 +15,6 @@ from tests.factories import receive_spool
 
 HTMX = {"HX-Request": "true"}
 
-
-@pytest.fixture
-def client_as():
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        client.get("/")  # the first page of a session stores the active tenant in it
-        return client
-    return make
-
-
-@pytest.fixture
-def viewer_client(client_as, viewer_user):
-    return client_as(viewer_user)
 
 
 def _html(response) -> str:

@@ -7,7 +7,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -16,14 +15,6 @@ from runs.services import MaterialActual
 from tests.factories import ProductFactory
 
 URL = "/runs/variance/"
-
-
-@pytest.fixture
-def viewer_client(viewer_user):
-    client = Client()
-    client.force_login(viewer_user)
-    client.get("/")  # the first page of a session stores the active tenant in it
-    return client
 
 
 def _html(response) -> str:

@@ -8,7 +8,6 @@ from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 
 from inventory.models import InventoryTransaction
 from runs.models import ProductionRun
@@ -16,15 +15,6 @@ from tests.factories import ProductFactory, receive_spool
 
 HTMX = {"HX-Request": "true"}
 
-
-@pytest.fixture
-def client_as():
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        client.get("/")
-        return client
-    return make
 
 
 @pytest.fixture
