@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("inventory.api_urls")),
     path("", include("plans.api_urls")),
     path("", include("runs.api_urls")),
+    path("", include("stockpiles.api_urls")),
 ]

@@ -19,6 +19,8 @@ from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun, Produ
 from prodtrack.api import TenantApiView
 from runs import services as run_services
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from stockpiles import services as stockpile_services
+from stockpiles.models import AutoProductionRun, StockpileMarker
 from tests.factories import LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory, make_recipe
 
 SECRET = "SECRET-OTHER-TENANT"
@@ -60,6 +62,12 @@ def test_the_sweep_sees_the_plans_routes():
             "api/v1/transport-jobs/<int:pk>/status"} <= routes
 
 
+def test_the_sweep_sees_the_stockpiles_routes():
+    routes = {route for route, _ in ROUTES}
+    assert {"api/v1/stockpiles", "api/v1/stockpiles/<int:pk>", "api/v1/stockpiles/deficits",
+            "api/v1/auto-production/runs", "api/v1/auto-production/runs/<int:pk>"} <= routes
+
+
 @pytest.fixture
 def other_tenant_data(other_tenant, other_admin):
     """Tenant B owns one object of every kind, each marked with SECRET."""
@@ -95,11 +103,18 @@ def other_tenant_data(other_tenant, other_admin):
     plan_services.production_plan_step_add(parent=root, product=part, data={"location": annex})
     generated = plan_services.plan_generate(plan=plan, by=other_admin, quantity=3)
     assert generated.jobs and generated.transport_jobs
+    # A kit target below stock with auto-production on, and a tick whose output names the plan.
+    marker, _ = stockpile_services.stockpile_marker_upsert(
+        tenant=other_tenant, owner=other_admin, item_type=kit, location=location, desired_quantity=Decimal("10"),
+        plan=plan, auto_production_enabled=True)
+    (tick,) = stockpile_services.auto_production_tick(tenant=other_tenant, triggered_by="manual", by=other_admin)
+    assert SECRET in str(tick.output)
     return {ItemType: material, Location: location, Workstation: workstation, Spool: spool,
             InventoryTransaction: row, "product": product, Recipe: recipe, ProductionRun: run,
             ProductionRunItem: run.items.get(), ProductionRunMaterial: run.materials.get(),
             ProductionPlan: plan, ProductionPlanStep: root, ProductionPlanRun: generated.run,
-            JobQueueEntry: generated.jobs[0], TransportJob: generated.transport_jobs[0]}
+            JobQueueEntry: generated.jobs[0], TransportJob: generated.transport_jobs[0],
+            StockpileMarker: marker, AutoProductionRun: tick}
 
 
 def _body(data):
@@ -112,18 +127,22 @@ def _body(data):
             "items": [{"product": data["product"].pk, "quantity": 1}], "materials": [{"spool": data[Spool].pk}],
             "recipe": data[Recipe].pk, "parent": data[ProductionPlanStep].pk, "spools": [data[Spool].pk],
             "plan": data[ProductionPlan].pk, "plan_run": data[ProductionPlanRun].pk, "parallelism": 0,
+            "plan_id": data[ProductionPlan].pk, "desired_quantity": "1", "auto_production_enabled": False,
             "status": "in_transit", "material_efficiency": "10", "root": {"location": data[Location].pk}}
 
 
 def _b_row_counts(tenant):
     counts = {model: model.objects.filter(tenant=tenant).count()
               for model in (ItemType, Location, Workstation, Spool, InventoryTransaction, Recipe, ProductionRun,
-                            ProductionPlan, ProductionPlanRun, JobQueueEntry, TransportJob)}
+                            ProductionPlan, ProductionPlanRun, JobQueueEntry, TransportJob, StockpileMarker,
+                            AutoProductionRun)}
     counts[ProductionPlanStep] = ProductionPlanStep.objects.filter(plan__tenant=tenant).count()
     counts["states"] = (sorted(JobQueueEntry.objects.filter(tenant=tenant).values_list("status", flat=True)),
                         sorted(TransportJob.objects.filter(tenant=tenant).values_list("status", flat=True)),
                         sorted(ProductionPlanStep.objects.filter(plan__tenant=tenant)
-                               .values_list("material_efficiency", flat=True)))
+                               .values_list("material_efficiency", flat=True)),
+                        sorted(StockpileMarker.objects.filter(tenant=tenant).values_list(
+                            "desired_quantity", "plan_id", "auto_production_enabled")))
     return counts
 
 

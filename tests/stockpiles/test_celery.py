@@ -1,0 +1,81 @@
+"""End to end with a real Celery worker on Redis: a marker below target becomes a plan run through
+the beat task; printing and completing that run's jobs fills the shop, and the next tick leaves it."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.utils import timezone
+
+from plans.models import JobQueueEntry, ProductionPlanRun
+from prodtrack.celery import app
+from runs.services import MaterialActual, job_start, production_run_complete
+from stockpiles.models import AutoProductionRun
+from stockpiles.tasks import auto_production_tick
+from tests.prodtrack.test_celery import REDIS_URL
+
+pytestmark = pytest.mark.django_db(transaction=True)
+# A queue of this test process: a worker of another pytest process (xdist) on the same Redis
+# database, which has its own test database, must not take these tasks.
+QUEUE = f"stockpiles-test-{os.getpid()}"
+
+
+@pytest.fixture
+def tick():
+    """``tick(now)`` → the task's result, run by a real worker thread consuming ``QUEUE`` on Redis."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {error}")
+    previous = {key: app.conf[key] for key in ("broker_url", "result_backend")}
+    consuming = app.amqp.queues._consume_from      # the worker's queue selection is app-wide: put it back
+    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[QUEUE]):
+            yield lambda now: auto_production_tick.apply_async((now.isoformat(),), queue=QUEUE).get(timeout=30)
+    finally:
+        app.conf.update(previous)
+        app.amqp.queues._consume_from = consuming
+        redis.Redis.from_url(REDIS_URL).delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
+
+
+def test_the_task_fills_a_deficit_and_the_next_tick_finds_it_filled(tick, api, shop, keep, put_stock, admin_user,
+                                                                    settings):
+    put_stock(shop["stand"], shop["shop"], "1")
+    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"], parallelism=1)
+    now = timezone.now()
+
+    (first,) = tick(now)
+
+    assert first["status"] == "succeeded" and not first["deduplicated"]
+    plan_run = ProductionPlanRun.objects.get()
+    assert (plan_run.source, plan_run.quantity, plan_run.created_by) == ("auto", 9, admin_user)
+    (job,) = JobQueueEntry.objects.filter(plan_run=plan_run)               # parallelism 1: one job, 3 plates
+    assert (job.runs, job.quantity, job.location) == (3, 12, shop["shop"])
+    assert api.get("/api/v1/stockpiles/deficits").json()["results"][0]["net_deficit"] == "0.000"
+
+    run = job_start(job=job, by=admin_user)                                # when: printed and completed
+    production_run_complete(run=run, by=admin_user, materials=[
+        MaterialActual(material_id=material.pk, use_estimate=True) for material in run.materials.all()])
+    later = now + timedelta(seconds=settings.AUTO_PRODUCTION_INTERVAL_SEC)
+    (second,) = tick(later)
+
+    assert api.get("/api/v1/stockpiles/deficits").json()["count"] == 0     # then: 13 on the shelf, none missing
+    tick = AutoProductionRun.objects.get(pk=second["run"])
+    assert tick.status == "succeeded" and tick.output["plan_runs"] == [] and tick.output["groups_without_deficit"] == 1
+    assert ProductionPlanRun.objects.count() == 1
+
+
+def test_a_retried_task_in_the_same_window_does_not_tick_twice(tick, shop, keep):
+    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+    now = timezone.now()
+
+    (first,) = tick(now)
+    (retried,) = tick(now)
+
+    assert retried["run"] == first["run"] and retried["deduplicated"]
+    assert AutoProductionRun.objects.count() == 1 and ProductionPlanRun.objects.count() == 1
