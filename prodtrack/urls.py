@@ -15,6 +15,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("", include("plans.urls")),
     path("", include("runs.urls")),
+    path("", include("stockpiles.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("prodtrack.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

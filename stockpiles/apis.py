@@ -32,6 +32,9 @@ MARKER_LIST_PARAMETERS = [
     OpenApiParameter("owner", int, description="Markers of this user."),
     OpenApiParameter("auto_production_enabled", bool),
     OpenApiParameter("below_target", bool, description="Only markers with (true) or without (false) a deficit."),
+    OpenApiParameter("ordering", str, enum=[f"{sign}{field}" for field in ("item", "location", "desired", "on_hand",
+                                                                           "deficit") for sign in ("", "-")],
+                     description="Sort key (default: item, then location); a leading - sorts descending."),
     *PAGE_PARAMETERS,
 ]
 DEFICIT_PARAMETERS = [

@@ -114,6 +114,9 @@ class StockpileFilter(TenantFilterSet):
     owner = django_filters.NumberFilter(field_name="owner_id")
     auto_production_enabled = django_filters.BooleanFilter()
     below_target = django_filters.BooleanFilter(method="filter_below_target")
+    ordering = django_filters.OrderingFilter(fields=[("item_type__name", "item"), ("location__name", "location"),
+                                                     ("desired_quantity", "desired"), ("on_hand", "on_hand"),
+                                                     ("deficit", "deficit")])
 
     class Meta:
         model = StockpileMarker
@@ -154,6 +157,15 @@ def stockpile_marker_list(*, tenant: Tenant, filters: Any = None, now: datetime 
 def stockpile_marker_get(*, tenant: Tenant, pk: Any) -> StockpileMarker:
     """One marker as the list shows it, or NotFoundError (404)."""
     return get_for_tenant(stockpile_marker_list(tenant=tenant), tenant, pk, label="stockpile marker")
+
+
+def stockpile_item_choices(*, tenant: Tenant) -> QuerySet[ItemType]:
+    """Items a marker may keep, by name: the active products and components, and the active
+    materials the farm stocks (a stock balance at some location) — not the whole imported filament
+    catalog. One query."""
+    stocked = StockBalance.objects.filter(item_type_id=OuterRef("pk"))
+    return (ItemType.objects.for_tenant(tenant).filter(is_active=True)
+            .filter(~Q(kind=ItemType.Kind.MATERIAL) | Exists(stocked)).order_by("name", "pk"))
 
 
 # --- deficits ----------------------------------------------------------------------------------

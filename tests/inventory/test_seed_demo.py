@@ -23,6 +23,9 @@ from plans.selectors import plan_run_list, recipes_for_products
 from prodtrack.models import Membership, Tenant, User
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 from runs.selectors import variance_report
+from stockpiles.models import AutoProductionRun, StockpileMarker
+from stockpiles.selectors import stockpile_deficits
+from stockpiles.services import auto_production_tick
 
 pytestmark = pytest.mark.xdist_group("seed_demo")   # one worker seeds once for the class
 
@@ -76,6 +79,7 @@ class TestDemoFarm:
         assert plan_runs == pending + in_progress + completed == ProductionPlanRun.objects.for_tenant(demo).count()
         assert jobs == sum(by_job_status) == JobQueueEntry.objects.for_tenant(demo).count()
         assert transports == TransportJob.objects.for_tenant(demo).count() >= 1
+        assert "Stockpile markers: 8 (2 with auto-production on: " in output
 
     def test_builds_a_print_farm(self, demo):
         assert demo.name == "Demo Print Farm"
@@ -309,6 +313,23 @@ class TestDemoFarm:
             plan_run__jobs__depth=0, plan_run__jobs__status__in=list(run_status)).exclude(
             status=TransportJob.Status.DELIVERED).exists()
 
+
+    def test_keeps_stock_targets_and_the_first_tick_makes_plan_runs_for_them(self, demo):
+        markers = list(StockpileMarker.objects.for_tenant(demo).select_related("plan", "item_type"))
+        auto = [marker for marker in markers if marker.auto_production_on]
+        kinds = {marker.kind for marker in stockpile_deficits(tenant=demo)}
+
+        (tick,) = auto_production_tick(triggered_by=AutoProductionRun.Trigger.COMMAND, tenant=demo)
+
+        assert len(markers) == 8 and {marker.plan.name for marker in auto} == {"Desk organiser set", "Headphone stand"}
+        assert any(marker.item_type.kind == ItemType.Kind.MATERIAL for marker in markers)
+        assert kinds == {"to_produce", "to_buy"}
+        assert tick.status == AutoProductionRun.Status.SUCCEEDED and not tick.output["failed"]
+        created = {entry["plan"]["name"]: entry for entry in tick.output["plan_runs"]}
+        assert set(created) == {"Desk organiser set", "Headphone stand"}
+        runs = ProductionPlanRun.objects.filter(pk__in=[entry["plan_run_id"] for entry in created.values()])
+        assert {run.source for run in runs} == {ProductionPlanRun.Source.AUTO} and len(runs) == 2
+        assert all(run.jobs.exists() for run in runs)
 
     def test_creates_admin_and_operator_with_the_demo_password(self, demo):
         roles = dict(Membership.objects.filter(tenant=demo).values_list("user__username", "role"))

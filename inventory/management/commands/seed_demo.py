@@ -23,7 +23,11 @@ What it builds (deterministic: a seeded ``random.Random``; dates relative to now
 * 4 plan runs played in the same weeks (``PLAN_RUNS``): generated with ``plans.services``, their
   jobs started deepest first with ``runs.services.job_start`` on idle workstations and spools of
   the history, their runs completed — one plan run done, one done after its last jobs were
-  cancelled, one (auto-production) part-way, one generated hours ago and not started.
+  cancelled, one (auto-production) part-way, one generated hours ago and not started;
+* stockpile markers (``STOCKPILES``), kept by ``admin``: both planned products in the print room with
+  their plan and auto-production on, below target even after their pending jobs — so the first
+  auto-production tick (``bin/demo`` ticks every 2 minutes) generates a plan run for each — and
+  products at the shop front and filaments in the print room without auto-production (the buy list).
 
 Every ledger row and run goes through ``inventory.services`` / ``runs.services``, in time order,
 so spool weights and stock balances agree with the ledger. Everything is one transaction: a
@@ -54,6 +58,8 @@ from prodtrack.models import Role, Tenant, User
 from prodtrack.services import membership_set, tenant_create, user_ensure
 from runs.demo import (Delivery, Filament, HistorySummary, Plate, PlanRunStory, Printer, Receive,
                        replay_history)
+from stockpiles.models import StockpileMarker
+from stockpiles.services import stockpile_marker_upsert
 
 SEED = 20251025
 DEMO_NAME = "Demo Print Farm"
@@ -256,6 +262,21 @@ PLAN_RUNS = (
 )
 
 
+#: stockpile markers: (SKU or filament catalog id, location, desired quantity, plan, auto-production on,
+#: parallelism). The print room holds 2 of each planned product and their plans 3 and 2 pieces of
+#: pending jobs, so the auto-production markers are short by 5 and 4 after the pending output.
+STOCKPILES = (
+    ("PRD-DESK-SET", PRINT_ROOM, 10, DESK_SET, True, 2),
+    ("PRD-HEADPHONE-STAND", PRINT_ROOM, 8, HEADPHONE_STAND, True, 0),
+    ("PRD-HEADPHONE-STAND", SHOP, 4, None, False, 0),
+    ("PRD-PHONE-STAND", SHOP, 30, None, False, 0),
+    ("PRD-WALL-HOOK-4", SHOP, 12, None, False, 0),
+    ("PRD-DICE-TOWER", SHOP, 15, None, False, 0),
+    (GALAXY_BLACK, PRINT_ROOM, 3000, None, False, 0),
+    (PETG_JET_BLACK, PRINT_ROOM, 2000, None, False, 0),
+)
+
+
 @dataclass(frozen=True)
 class PlansSummary:
     """The plans (name → steps, levels, locations, transport) and the plan runs at the end."""
@@ -281,6 +302,8 @@ class DemoSummary:
     recipes: int
     history: HistorySummary
     plans: PlansSummary
+    markers: int
+    auto_markers: int
 
 
 def _users(*, password: str) -> tuple[dict[str, User], list[str]]:
@@ -465,6 +488,15 @@ def _plans_summary(*, tenant: Tenant, plans: dict[str, ProductionPlan]) -> Plans
                         transport_jobs=TransportJob.objects.for_tenant(tenant).count())
 
 
+def _stockpiles(*, tenant: Tenant, owner: User, items: dict[str, ItemType], locations: dict[str, Location],
+                plans: dict[str, ProductionPlan]) -> list[StockpileMarker]:
+    """Create ``STOCKPILES`` through ``stockpiles.services``; ``items`` by SKU or catalog id."""
+    return [stockpile_marker_upsert(tenant=tenant, owner=owner, item_type=items[key], location=locations[where],
+                                    desired_quantity=Decimal(desired), plan=plans[plan] if plan else None,
+                                    auto_production_enabled=auto, auto_production_parallelism=parallelism)[0]
+            for key, where, desired, plan, auto, parallelism in STOCKPILES]
+
+
 def _printers(workstations: list[Workstation]) -> list[Printer]:
     """The working printers with what they can print (the one being rebuilt is left out)."""
     return [Printer(workstation=w, slicer=SLICERS[w.model_name.split()[0]], multi_material=w.name in MULTI_MATERIAL,
@@ -508,11 +540,14 @@ def build_demo_farm(*, entries: list[CatalogEntry], password: str, now: datetime
         receive=_spool_receiver(tenant=tenant, by=users["admin"], rng=rng),
         benches=benches, plan_runs=_plan_run_stories(plans))
     made = [item for item in parts.values() if item.kind == ItemType.Kind.PRODUCT]
+    markers = _stockpiles(tenant=tenant, owner=users["admin"], locations=locations, plans=plans,
+                          items={**{p.sku: p for p in products}, **parts, **materials})
     return DemoSummary(tenant=tenant, new_users=new_users, materials=len(entries), locations=len(locations),
                        printers=len(printers), benches=len(benches),
                        spools=Spool.objects.for_tenant(tenant).count(),
                        products=len(products) + len(made), recipes=len(plates) + len(PARTS), history=history,
-                       plans=_plans_summary(tenant=tenant, plans=plans))
+                       plans=_plans_summary(tenant=tenant, plans=plans), markers=len(markers),
+                       auto_markers=sum(marker.auto_production_on for marker in markers))
 
 
 class Command(BaseCommand):
@@ -557,6 +592,9 @@ class Command(BaseCommand):
             f"completed) with {sum(jobs.values())} jobs ({jobs['planned']} planned, {jobs['active']} active, "
             f"{jobs['completed']} completed, {jobs['cancelled']} cancelled) and {plans.transport_jobs} "
             f"transport jobs.")
+        self.stdout.write(
+            f"Stockpile markers: {summary.markers} ({summary.auto_markers} with auto-production on: the first "
+            f"auto-production tick generates their plan runs).")
         for name, role in USERS:
             if name not in summary.new_users:
                 self.stdout.write(f"  {name} ({role}): existing user, password unchanged")
