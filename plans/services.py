@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -90,6 +90,56 @@ def recipe_update(*, recipe: Recipe, data: dict[str, Any], inputs: Sequence[Inpu
 def recipe_delete(*, recipe: Recipe) -> None:
     """Delete a recipe and its inputs (runs keep their own estimates)."""
     recipe.delete()
+
+
+def _gcode_inputs(estimate: dict[str, Any], materials: Mapping[int, ItemType], tenant: Tenant) -> list[InputSpec]:
+    """One input per filament with grams (two filaments of one item type add up)."""
+    filaments = {filament["index"]: filament for filament in estimate.get("filaments") or []}
+    for index in materials:
+        if index not in filaments:
+            raise ValidationError.for_field(f"materials.{index}", "the file has no filament with this index.")
+    grams: dict[int, Decimal] = {}
+    items: dict[int, ItemType] = {}
+    for index, filament in sorted(filaments.items()):
+        if not filament.get("grams"):
+            continue
+        item = materials.get(index)
+        label = f"filament {index + 1}" + (f" ({filament['material']})" if filament.get("material") else "")
+        if item is None:
+            raise ValidationError.for_field(f"materials.{index}", f"choose the material item type of {label}.")
+        if item.tenant_id != tenant.pk:
+            raise ValidationError.for_field(f"materials.{index}", "not found.")
+        if item.kind != ItemType.Kind.MATERIAL:
+            raise ValidationError.for_field(f"materials.{index}", f"{item.name} is a {item.kind}, not a material.")
+        items[item.pk] = item
+        grams[item.pk] = grams.get(item.pk, Decimal("0")) + Decimal(str(filament["grams"])).quantize(Decimal("0.01"))
+    return [InputSpec(item_type=items[pk], quantity=quantity) for pk, quantity in grams.items()]
+
+
+@traced("recipe.from_gcode")
+@transaction.atomic
+def recipe_from_gcode(*, tenant: Tenant, product: ItemType, estimate: dict[str, Any],
+                      materials: Mapping[int, ItemType], recipe: Recipe | None = None, name: str = "") -> Recipe:
+    """Create (or, given ``recipe``, update) ``product``'s recipe from a slicer estimate
+    (``dataclasses.asdict`` of ``runs.gcode.GcodeEstimate``): output quantity = the pieces on the
+    plate (objects × copies; an object without a stated count is 1; 1 when the file lists no
+    objects), duration = the print time (0 when unknown), one input per filament with grams, of
+    the material item type ``materials[filament index]`` chooses. Updating replaces the inputs
+    and keeps the recipe's id and name. Raises ValidationError (400) naming the field: a filament
+    without a material (``materials.<index>``), a mapping to a non-material, another tenant's
+    item, an index the file does not have, a recipe of another product (``recipe_id``), and the
+    errors of ``recipe_create``.
+    """
+    objects = estimate.get("objects") or []
+    output = sum(obj.get("copies") or 1 for obj in objects) or 1
+    data = {"output_quantity": output, "duration_s": estimate.get("print_time_s") or 0}
+    inputs = _gcode_inputs(estimate, materials, tenant)
+    if recipe is not None:
+        if recipe.tenant_id != tenant.pk or recipe.product_id != product.pk:
+            raise ValidationError.for_field("recipe_id", f"recipe {recipe.pk} does not make {product.name}.")
+        return recipe_update(recipe=recipe, data=data, inputs=inputs)
+    return recipe_create(tenant=tenant, name=name or f"{product.name} (G-code)", product=product, inputs=inputs,
+                         **data)
 
 
 # --- production plans and their step trees ----------------------------------------------------

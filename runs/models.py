@@ -60,6 +60,10 @@ class ProductionRun(FilamentTotals, TenantOwned):
     printer_name = models.CharField(max_length=120, blank=True)
     slicer = models.CharField(max_length=120, blank=True)
     estimated_duration_s = models.PositiveIntegerField(null=True, blank=True)
+    gcode_filename = models.CharField(max_length=255, blank=True,
+                                      help_text="Name of the G-code file the estimates came from (the file is not kept).")
+    gcode_estimate = models.JSONField(null=True, blank=True,
+                                      help_text="The slicer's estimate parsed from that file (runs.gcode.GcodeEstimate).")
     bed_temp_c = models.SmallIntegerField(null=True, blank=True)
     nozzle_temp_c = models.SmallIntegerField(null=True, blank=True)
     quality_rating = models.PositiveSmallIntegerField(

@@ -198,6 +198,103 @@ class RunMaterialOutput(serializers.ModelSerializer):
         return _MONEY_OUT.to_representation(grams * material.spool.cost_per_gram)
 
 
+# --- G-code estimates (issue 7) ---------------------------------------------------------------------
+
+class GcodeFilamentOutput(serializers.Serializer):
+    """One filament/extruder as the slicer wrote it; ``index`` is 0-based (T0 = 0). None: not stated."""
+
+    index = serializers.IntegerField()
+    grams = serializers.FloatField(allow_null=True)
+    length_mm = serializers.FloatField(allow_null=True)
+    volume_cm3 = serializers.FloatField(allow_null=True)
+    cost = serializers.FloatField(allow_null=True, help_text="This print's filament cost as the slicer computed it.")
+    material = serializers.CharField(allow_null=True, help_text="Material type: PLA, PETG …")
+    colour = serializers.CharField(allow_null=True, help_text="#RRGGBB")
+    settings_id = serializers.CharField(allow_null=True, help_text="The slicer's filament profile name.")
+
+
+class GcodeObjectOutput(serializers.Serializer):
+    name = serializers.CharField()
+    copies = serializers.IntegerField(allow_null=True, help_text="Instances on the plate; null when not stated.")
+
+
+class GcodeEstimateOutput(serializers.Serializer):
+    """``dataclasses.asdict`` of ``runs.gcode.GcodeEstimate``: what the slicer wrote about one plate.
+    Every value the file does not state is null (never guessed)."""
+
+    slicer = serializers.CharField(allow_null=True)
+    slicer_version = serializers.CharField(allow_null=True)
+    print_time_s = serializers.IntegerField(allow_null=True)
+    print_time_silent_s = serializers.IntegerField(allow_null=True)
+    filaments = GcodeFilamentOutput(many=True, help_text="The used filaments only.")
+    total_grams = serializers.FloatField(allow_null=True)
+    total_cost = serializers.FloatField(allow_null=True)
+    layer_height_mm = serializers.FloatField(allow_null=True)
+    layer_count = serializers.IntegerField(allow_null=True)
+    max_z_mm = serializers.FloatField(allow_null=True)
+    infill_density_pct = serializers.FloatField(allow_null=True)
+    infill_pattern = serializers.CharField(allow_null=True)
+    objects = GcodeObjectOutput(many=True, allow_null=True, help_text="Null when the list is not reliably known.")
+    plate = serializers.IntegerField(allow_null=True, help_text="The 3MF plate read; null for a G-code file.")
+    plates = serializers.ListField(child=serializers.IntegerField(), help_text="A 3MF project's sliced plates.")
+    file_size = serializers.IntegerField()
+    gcode_size = serializers.IntegerField()
+    gcode_bytes_read = serializers.IntegerField()
+    whole_gcode_read = serializers.BooleanField()
+    notes = serializers.ListField(child=serializers.CharField(), help_text="What could not be read, and why.")
+
+
+class GcodeMaterialMatchOutput(serializers.ModelSerializer):
+    colour_match = serializers.BooleanField(help_text="Same colour as the file's filament.")
+
+    class Meta:
+        model = ItemType
+        fields = ["id", "name", "material", "manufacturer", "color_name", "color_hex", "colour_match"]
+
+
+class GcodeFilamentMatchOutput(serializers.Serializer):
+    """The tenant's material item types and active spools for one filament, best first (at most 10 each)."""
+
+    index = serializers.IntegerField(help_text="The filament's index in ``estimate.filaments``.")
+    materials = GcodeMaterialMatchOutput(many=True)
+    spools = RunSpoolBrief(many=True)
+
+
+class GcodeEstimateInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True,  # the parser says "empty" like every other rule
+                                 help_text="A .gcode file or a sliced 3MF project (.gcode.3mf / .3mf), up to 512 MB.")
+    plate = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                     help_text="The 3MF plate to read (1-based); default plate 1.")
+
+
+class RecipeFromGcodeInput(GcodeEstimateInput):
+    product_id = serializers.IntegerField(help_text="The product the recipe makes.")
+    recipe_id = serializers.IntegerField(required=False, allow_null=True,
+                                         help_text="Update this recipe of the product (its id and name stay).")
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                 help_text='A new recipe\'s name; default "<product> (G-code)".')
+    materials = serializers.JSONField(
+        binary=True, required=False,
+        help_text='Material item type per filament index, as JSON: {"0": 12, "1": 15}. A filament left out '
+                  'takes its best match (same material type, same colour first).')
+
+    def validate_materials(self, value: Any) -> dict[int, int]:
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise serializers.ValidationError('Give a JSON object: {"<filament index>": <item type id>}.')
+        try:
+            return {int(index): int(pk) for index, pk in value.items()}
+        except (TypeError, ValueError):
+            raise serializers.ValidationError("Indexes and item type ids are whole numbers.") from None
+
+
+class GcodeEstimateResponse(serializers.Serializer):
+    file_name = serializers.CharField()
+    estimate = GcodeEstimateOutput()
+    filaments = GcodeFilamentMatchOutput(many=True, help_text="One entry per filament of the estimate.")
+
+
 class ProductionRunOutput(serializers.ModelSerializer):
     """A run with its items, materials, variance, original run and reprints."""
 
@@ -214,6 +311,7 @@ class ProductionRunOutput(serializers.ModelSerializer):
     materials = RunMaterialOutput(many=True)
     original_run = RunRef(allow_null=True)
     reprints = ReprintRef(many=True)
+    gcode_estimate = serializers.SerializerMethodField(help_text="The slicer estimate of ``gcode_filename``.")
 
     class Meta:
         model = ProductionRun
@@ -223,7 +321,11 @@ class ProductionRunOutput(serializers.ModelSerializer):
                   "estimated_weight_g", "estimated_purge_g", "estimated_total_g", "actual_weight_g",
                   "actual_purge_g", "actual_total_g", "estimated_cost", "actual_cost", "variance_pct",
                   "variance_band", "variance", "items", "materials", "original_run", "reprints", "created_by",
-                  "created_at"]
+                  "created_at", "gcode_filename", "gcode_estimate"]
+
+    @extend_schema_field(GcodeEstimateOutput(allow_null=True))
+    def get_gcode_estimate(self, run: ProductionRun) -> dict | None:
+        return run.gcode_estimate
 
     @extend_schema_field(VarianceBandField())
     def get_variance_band(self, run: ProductionRun) -> str | None:
@@ -489,3 +591,4 @@ class SpoolUsageOutput(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = SpoolUsageRowOutput(many=True)
+

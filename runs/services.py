@@ -289,7 +289,8 @@ def production_run_create(*, tenant: Tenant, by: User, items: Sequence[ItemSpec]
                           workstation: Workstation | None = None, location: Location | None = None,
                           printer_name: str = "", slicer: str = "", estimated_duration_s: int | None = None,
                           bed_temp_c: int | None = None, nozzle_temp_c: int | None = None, notes: str = "",
-                          original_run: ProductionRun | None = None) -> ProductionRun:
+                          original_run: ProductionRun | None = None, gcode_filename: str = "",
+                          gcode_estimate: dict | None = None) -> ProductionRun:
     """Create an in-progress run with its items and materials in one call.
 
     Missing estimates come from the products' recipes (``recipe_estimate``): item costs, each
@@ -297,6 +298,8 @@ def production_run_create(*, tenant: Tenant, by: User, items: Sequence[ItemSpec]
     ``printer_name`` default from the workstation. The run number is allocated race-free.
     Raises ValidationError (400) naming the field: no items, a quantity < 1, a product or spool
     of another tenant, a non-product item, an archived or repeated spool, negative estimates.
+    ``gcode_filename`` / ``gcode_estimate``: the slicer file the estimates came from (its name and
+    ``dataclasses.asdict`` of its ``GcodeEstimate``), kept on the run as a record.
     """
     if not items:
         raise ValidationError.for_field("items", "add at least one product.")
@@ -313,7 +316,7 @@ def production_run_create(*, tenant: Tenant, by: User, items: Sequence[ItemSpec]
         printer_name=printer_name or (workstation.name if workstation else ""), slicer=slicer,
         estimated_duration_s=estimated_duration_s if estimated_duration_s is not None else estimate.duration_s,
         bed_temp_c=bed_temp_c, nozzle_temp_c=nozzle_temp_c, notes=notes, original_run=original_run,
-        created_by=by)
+        gcode_filename=gcode_filename[:255], gcode_estimate=gcode_estimate, created_by=by)
     ProductionRunItem.objects.bulk_create([
         ProductionRunItem(run=run, product=spec.product, quantity=spec.quantity, bed_position=spec.bed_position,
                           estimated_cost=spec.estimated_cost if spec.estimated_cost is not None else (cost or ZERO))
@@ -714,7 +717,8 @@ def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None =
               spools: Sequence[Spool] | None = None, materials: Sequence[MaterialSpec] | None = None,
               started_at: datetime | None = None, printer_name: str = "", slicer: str = "",
               estimated_duration_s: int | None = None, bed_temp_c: int | None = None,
-              nozzle_temp_c: int | None = None, notes: str = "") -> ProductionRun:
+              nozzle_temp_c: int | None = None, notes: str = "", gcode_filename: str = "",
+              gcode_estimate: dict | None = None) -> ProductionRun:
     """Start a planned job: create its production run, prefilled from the job's recipe, and make
     the job ``active``.
 
@@ -750,7 +754,8 @@ def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None =
         items=[ItemSpec(product=job.product, quantity=job.quantity, estimated_cost=job.estimated_cost)],
         materials=materials, started_at=started_at, printer_name=printer_name, slicer=slicer,
         estimated_duration_s=estimated_duration_s if estimated_duration_s is not None else job.estimated_duration_s,
-        bed_temp_c=bed_temp_c, nozzle_temp_c=nozzle_temp_c,
+        bed_temp_c=bed_temp_c, nozzle_temp_c=nozzle_temp_c, gcode_filename=gcode_filename,
+        gcode_estimate=gcode_estimate,
         notes="\n".join(filter(None, [f"Job {job.pk}" + (f" of plan run {job.plan_run_id}" if job.plan_run_id else ""),
                                       notes])))
     ProductionRun.objects.filter(pk=run.pk).update(job=job)

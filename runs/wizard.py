@@ -9,6 +9,17 @@ what was typed; only Create turns the draft into a run, through the same service
 A draft is keyed by the job it starts (or ``new``), so two tabs starting two jobs keep two drafts.
 Rows are stored as lists of ``{field: value}`` strings and turned into Django formsets to
 validate and render.
+
+G-code (issue 7): step 1 takes a slicer file. The draft keeps its **name and parsed estimate**
+(``dataclasses.asdict``), never the file. Uploading prefills what is still blank or was
+prefilled by an earlier file: the print time and slicer in basics; the items, when no product
+is chosen yet, from the file's objects × copies whose name matches a product
+(``runs.gcode_match``: ``torus.stl`` ↔ "Torus"), otherwise matching products not listed yet
+are added; in materials each recipe material takes the grams of the file's filament of that
+material (best match per ``runs.gcode_match``), and filaments no recipe material takes get a
+row of their own with the suggested spool until the materials step is first saved. Grams
+typed by the user stay. Removing the file forgets the estimate, blanks the print time and
+slicer it filled (if unchanged) and drops the filament rows; items stay as they are.
 """
 from __future__ import annotations
 
@@ -18,6 +29,9 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+
+from prodtrack.forms import format_duration
+from runs import gcode_match
 
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Location, Spool, Workstation
@@ -123,6 +137,7 @@ class MaterialForm(PageForm):
     the row was rendered: grams equal to it follow the recipes when the items change."""
 
     material = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    filament = forms.IntegerField(required=False, widget=forms.HiddenInput)
     estimate = forms.DecimalField(required=False, widget=forms.HiddenInput)
     spool = ObjectChoiceField(required=False, label_from=lambda spool: spool_label(spool), empty_label="No spool",
                               error_messages={"invalid_choice": "Spool #%(value)s is not an active spool of this "
@@ -189,7 +204,7 @@ def formset_data(rows: list[dict[str, str]], prefix: str) -> dict[str, str]:
 
 
 ITEM_FIELDS = ("product", "quantity", "bed_position")
-MATERIAL_FIELDS = ("material", "estimate", "spool", "estimated_weight_g", "estimated_purge_g")
+MATERIAL_FIELDS = ("material", "filament", "estimate", "spool", "estimated_weight_g", "estimated_purge_g")
 
 
 @dataclass
@@ -201,6 +216,7 @@ class Draft:
     basics: dict[str, str] | None = None
     items: list[dict[str, str]] | None = None
     materials: list[dict[str, str]] | None = None
+    gcode: dict[str, Any] | None = None
 
     @staticmethod
     def key(job_id: int | None) -> str:
@@ -210,10 +226,60 @@ class Draft:
     def load(cls, session: Any, job_id: int | None) -> Draft:
         saved = session.get(cls.key(job_id)) or {}
         return cls(job_id=job_id, basics=saved.get("basics"), items=saved.get("items"),
-                   materials=saved.get("materials"))
+                   materials=saved.get("materials"), gcode=saved.get("gcode"))
 
     def save(self, session: Any) -> None:
-        session[self.key(self.job_id)] = {"basics": self.basics, "items": self.items, "materials": self.materials}
+        session[self.key(self.job_id)] = {"basics": self.basics, "items": self.items, "materials": self.materials,
+                                          "gcode": self.gcode}
+
+    # -- G-code --
+
+    def gcode_attach(self, *, file_name: str, estimate: dict[str, Any], products: list[tuple[ItemType, int]]) -> None:
+        """Keep a parsed slicer file (name + estimate) and prefill from it (see the module docstring)."""
+        previous = self.gcode or {}
+        self._gcode_forget_materials()
+        basics = dict(self.basics or {})
+        seconds = estimate.get("print_time_s")
+        duration = format_duration(seconds) if seconds else ""
+        if duration and basics.get("estimated_duration_s", "") in ("", previous.get("duration")):
+            basics["estimated_duration_s"] = duration
+        slicer = " ".join(filter(None, [estimate.get("slicer"), estimate.get("slicer_version")]))
+        if slicer and basics.get("slicer", "") in ("", previous.get("slicer")):
+            basics["slicer"] = slicer
+        self.basics = basics
+        if self.job_id is None and products:
+            rows = [row for row in (self.items or []) if row.get("product")]
+            listed = {row["product"] for row in rows}
+            rows += [{"product": str(product.pk), "quantity": str(pieces), "bed_position": ""}
+                     for product, pieces in products if str(product.pk) not in listed]
+            self.items = rows
+        self.gcode = {"file_name": file_name, "estimate": estimate, "duration": duration, "slicer": slicer,
+                      "materials_prefilled": False}
+
+    def gcode_remove(self) -> None:
+        """Forget the slicer file and what it prefilled that the user left as it was."""
+        if not self.gcode:
+            return
+        if self.basics is not None:
+            for name, value in (("estimated_duration_s", self.gcode.get("duration")),
+                                ("slicer", self.gcode.get("slicer"))):
+                if value and self.basics.get(name) == value:
+                    self.basics[name] = ""
+        self._gcode_forget_materials()
+        self.gcode = None
+
+    def _gcode_forget_materials(self) -> None:
+        """Drop the rows a file added; recipe rows still on the file's grams go back to the recipes."""
+        if self.materials is None:
+            return
+        rows = []
+        for row in self.materials:
+            if row.get("filament", "") != "" and not row.get("material"):
+                continue
+            if row.get("filament", "") != "" and row.get("estimated_weight_g") == row.get("estimate"):
+                row = {**row, "estimated_weight_g": ""}
+            rows.append({**row, "filament": ""})
+        self.materials = rows
 
     def discard(self, session: Any) -> None:
         session.pop(self.key(self.job_id), None)
@@ -238,6 +304,7 @@ class Wizard:
     estimate: services.RecipeEstimate | None = field(init=False)
     needs: dict[int, Decimal] = field(init=False)
     material_types: dict[int, ItemType] = field(init=False)
+    gcode_matches: list[gcode_match.FilamentMatch] = field(init=False)
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -291,30 +358,61 @@ class Wizard:
             return place.pk if place else None
         return None
 
+    def _gcode_filaments(self, location_id: int | None) -> dict[int, gcode_match.FilamentMatch]:
+        """Recipe material id → the file's filament that gives its grams (each filament's best
+        matching material among the needs); ``gcode_matches`` keeps every filament's matches.
+        Two queries with a file, none without."""
+        self.gcode_matches = gcode_match.gcode_filament_matches(
+            tenant=self.tenant, estimate=self.draft.gcode["estimate"], location_id=location_id) \
+            if self.draft.gcode else []
+        taken: dict[int, gcode_match.FilamentMatch] = {}
+        for match in self.gcode_matches:
+            if match.grams is None:
+                continue
+            target = next((item.pk for item in match.materials if item.pk in self.needs and item.pk not in taken), None)
+            if target is not None:
+                taken[target] = match
+        return taken
+
     def _material_formset(self) -> Any:
         """One row per material the items need (their saved input, else the best spool and the
-        recipe grams), then the extra spools the user added. One query for all candidate spools,
-        one for the extra rows' spools."""
+        recipe grams — or the G-code's grams of that material), then the extra spools the user
+        added (and, until the step is saved, one per G-code filament no recipe material took).
+        One query for all candidate spools, one for the extra rows' spools, two with a G-code."""
         saved = {row.get("material"): row for row in (self.draft.materials or []) if row.get("material")}
         extra = [row for row in (self.draft.materials or []) if not row.get("material")]
+        location_id = self._location_id()
         candidates = inventory_selectors.spools_for_materials(
-            tenant=self.tenant, grams=self.needs, location_id=self._location_id())
+            tenant=self.tenant, grams=self.needs, location_id=location_id)
+        by_gcode = self._gcode_filaments(location_id)
         rows, spools = [], []
         for material_id, grams in self.needs.items():
             row = dict(saved.get(str(material_id)) or {})
+            match = by_gcode.get(material_id)
+            if match is not None:
+                grams = match.grams.quantize(Decimal("0.01"))
             if not row:
                 best = candidates[material_id][0].pk if candidates[material_id] else ""
                 row = {"spool": str(best), "estimated_weight_g": "", "estimated_purge_g": "0"}
             if row.get("estimated_weight_g", "") in ("", row.get("estimate")):
-                row["estimated_weight_g"] = str(grams)  # untouched: follow the recipes
-            row.update(material=str(material_id), estimate=str(grams))
+                row["estimated_weight_g"] = str(grams)  # untouched: follow the recipes (or the G-code)
+            row.update(material=str(material_id), estimate=str(grams),
+                       filament=str(match.index) if match is not None else "")
             rows.append(row)
             spools.append(candidates[material_id])
+        if self.draft.gcode and not self.draft.gcode.get("materials_prefilled"):
+            taken = {match.index for match in by_gcode.values()}
+            listed = {row.get("filament") for row in extra}
+            for match in self.gcode_matches:
+                if match.index not in taken and str(match.index) not in listed and match.grams is not None:
+                    extra.append({"filament": str(match.index), "spool": str(match.best_spool.pk) if match.best_spool
+                                  else "", "estimated_weight_g": str(match.grams.quantize(Decimal("0.01"))),
+                                  "estimated_purge_g": "0"})
         if extra:
             active = list(inventory_selectors.spool_list(tenant=self.tenant, filters={"status": "active"})
                           .order_by("item_type__name", "pk"))
             for row in extra:
-                rows.append({**row, "material": "", "estimate": ""})
+                rows.append({"filament": "", **row, "material": "", "estimate": ""})
                 spools.append(active)
         formset = MaterialFormSet(formset_data(rows, "materials"), prefix="materials",
                                   row_kwargs=[{"spools": choices} for choices in spools])
@@ -331,12 +429,35 @@ class Wizard:
             spool, grams = data.get("spool"), data.get("estimated_weight_g") or ZERO
             purge = data.get("estimated_purge_g") or ZERO
             material_id = data.get("material")
+            filament = data.get("filament")
+            gcode = next((match for match in self.gcode_matches if filament is not None and match.index == filament),
+                         None)
             chosen = next((candidate for candidate in form.spools if spool and candidate.pk == spool.pk), None)
             rows.append({"form": form, "material": self.material_types.get(material_id), "material_id": material_id,
+                         "gcode": gcode, "gcode_filament": self._gcode_filament(filament),
                          "needed": self.needs.get(material_id), "spool": chosen,
                          "cost": (grams + purge) * chosen.cost_per_gram if chosen else None,
                          "short": chosen is not None and chosen.current_weight_g < grams + purge})
         return rows
+
+    def _gcode_filament(self, index: int | None) -> dict[str, Any] | None:
+        if index is None or not self.draft.gcode:
+            return None
+        return next((filament for filament in self.draft.gcode["estimate"].get("filaments") or []
+                     if filament.get("index") == index), None)
+
+    def gcode_summary(self) -> dict[str, Any] | None:
+        """The loaded slicer file in a line: name, print time, filaments, total grams (no query)."""
+        if not self.draft.gcode:
+            return None
+        estimate = self.draft.gcode["estimate"]
+        filaments = estimate.get("filaments") or []
+        grams = estimate.get("total_grams")
+        if grams is None and filaments and all(f.get("grams") is not None for f in filaments):
+            grams = sum(f["grams"] for f in filaments)
+        return {"file_name": self.draft.gcode["file_name"], "print_time_s": estimate.get("print_time_s"),
+                "filaments": len(filaments), "grams": grams, "slicer": self.draft.gcode.get("slicer"),
+                "objects": estimate.get("objects") or []}
 
     def material_totals(self) -> dict[str, Decimal]:
         """Grams, purge and cost of the chosen spools (rows without a spool left out)."""
@@ -415,6 +536,8 @@ class Wizard:
             "printer_name": basics.get("printer_name") or "", "slicer": basics.get("slicer") or "",
             "estimated_duration_s": basics.get("estimated_duration_s"), "bed_temp_c": basics.get("bed_temp_c"),
             "nozzle_temp_c": basics.get("nozzle_temp_c"), "notes": basics.get("notes") or "",
+            "gcode_filename": self.draft.gcode["file_name"] if self.draft.gcode else "",
+            "gcode_estimate": self.draft.gcode["estimate"] if self.draft.gcode else None,
             "materials": [MaterialSpec(spool=form.cleaned_data["spool"],
                                        estimated_weight_g=form.cleaned_data.get("estimated_weight_g"),
                                        estimated_purge_g=form.cleaned_data.get("estimated_purge_g") or ZERO)

@@ -4,6 +4,11 @@ Every POST saves the step's raw input in the session draft (``runs.wizard.Draft`
 anything else, so Back, Forward and the step links keep what was typed; Next moves on only
 when the step is valid. ``?job=<id>`` starts a queued job: the draft is prefilled from the job
 (its printer, pieces, grams and suggested spools) and Create calls ``job_start``.
+
+Step 1 also takes a slicer file (``gcode``, multipart, button ``action=gcode_upload``): it is
+parsed from the upload (head and tail only; Django keeps a big upload in a temporary file, not
+in memory) and only its name and estimate go into the draft (``Draft.gcode_attach``); a file the
+parser refuses shows its message on step 1 and changes nothing. ``action=gcode_remove`` forgets it.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from prodtrack.exceptions import ApplicationError, ValidationError
 from prodtrack.models import Role
 from prodtrack.pages import found, render_page
 from prodtrack.tenancy import role_required
-from runs import services
+from runs import gcode_match, services
 from runs.wizard import (ITEM_FIELDS, MATERIAL_FIELDS, STEP_TITLES, STEPS, Draft, Wizard, rows_from_post,
                          spool_label)
 
@@ -47,6 +52,8 @@ def _save(draft: Draft, step: str, data: Any, action: str) -> None:
         _remove_row(draft.items, action, "remove_item:")
     elif step == "materials":
         draft.materials = rows_from_post(data, "materials", MATERIAL_FIELDS)
+        if draft.gcode:
+            draft.gcode["materials_prefilled"] = True  # its filament rows are in the saved rows now
         if action == "add_spool":
             draft.materials.append({"material": "", "spool": "", "estimated_weight_g": "", "estimated_purge_g": "0"})
         _remove_row(draft.materials, action, "remove_spool:")
@@ -76,13 +83,21 @@ def run_create(request: HttpRequest, step: str = STEPS[0]) -> HttpResponse:
     if action == "discard":
         draft.discard(request.session)
         return redirect(_step_url(STEPS[0], job))
+    gcode_error = None
     if request.method == "POST":
         _save(draft, step, request.POST, action)
+        if action == "gcode_upload":
+            gcode_error = _gcode_upload(request, draft)
+        elif action == "gcode_remove":
+            draft.gcode_remove()
         draft.save(request.session)
-        if action.startswith(("add_", "remove_")):
+        if action.startswith(("add_", "remove_")) or (action.startswith("gcode_") and gcode_error is None):
             return redirect(_step_url(step, job))
     wizard = Wizard(tenant=request.tenant, draft=draft, job=job)
     status = 200
+    if gcode_error is not None:
+        return render_page(request, TEMPLATE, {**_context(request, wizard, step), "gcode_error": gcode_error},
+                           partial="wizard", status=400)
     if action == "refresh":
         return render_page(request, TEMPLATE, _context(request, wizard, step), partial=f"{step}-estimate")
     if action == "create" and step == "review":
@@ -97,6 +112,21 @@ def run_create(request: HttpRequest, step: str = STEPS[0]) -> HttpResponse:
             return redirect(_step_url(STEPS[index + 1], job))
         status = 400
     return render_page(request, TEMPLATE, _context(request, wizard, step), partial="wizard", status=status)
+
+
+def _gcode_upload(request: HttpRequest, draft: Draft) -> str | None:
+    """Parse the uploaded slicer file into the draft; the parser's message when it refuses it."""
+    upload = request.FILES.get("gcode")
+    if upload is None:
+        return "Choose a G-code file (.gcode, .gcode.3mf or .3mf) first."
+    try:
+        estimate = gcode_match.gcode_upload_parse(upload=upload, field="gcode")
+    except ValidationError as error:
+        return error.fields["gcode"][0]
+    products = gcode_match.gcode_object_products(tenant=request.tenant, estimate=estimate)
+    draft.gcode_attach(file_name=upload.name, estimate=estimate, products=products)
+    messages.success(request, f"Read {upload.name}: the print time, pieces and grams it gives are filled in.")
+    return None
 
 
 def _create(request: HttpRequest, wizard: Wizard, job: JobQueueEntry | None) -> HttpResponse:

@@ -109,6 +109,17 @@
     });
   });
 
+  /* --- run wizard: a G-code file chosen or dropped is read at once ------------------------------- */
+
+  // <input type=file data-gcode-upload="<id of its submit button>">: submit with that button (its
+  // action value goes along), so choosing or dropping a file needs no second click.
+  on("change", "input[type=file][data-gcode-upload]", (e, input) => {
+    const button = document.getElementById(input.dataset.gcodeUpload);
+    if (input.files.length && input.form && button) input.form.requestSubmit(button);
+  });
+  ["dragenter", "dragover"].forEach((type) => on(type, ".gcode-drop", (e, zone) => zone.classList.add("is-dragover")));
+  ["dragleave", "drop"].forEach((type) => on(type, ".gcode-drop", (e, zone) => zone.classList.remove("is-dragover")));
+
   /* --- receive spool: pick a material from the catalog search ---------------------------------- */
 
   function pickMaterial(button) {

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal as D
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inventory.models import InventoryTransaction
 from runs.models import ProductionRun
@@ -271,3 +273,106 @@ def test_each_step_runs_a_fixed_number_of_queries(operator, farm, tenant, admin_
         fill(rows)
         with django_assert_num_queries(queries):
             assert operator.get(f"/runs/new/{step}").status_code == 200
+
+
+# --- G-code (issue 7): upload on step 1, prefilled time, items and grams ----------------------------
+
+GCODE = Path(__file__).resolve().parent.parent / "fixtures" / "gcode"
+
+
+def gcode_upload(farm, name, **overrides):
+    """Step 1 posted with a slicer file and its "Read file" button."""
+    return {**basics(farm, action="gcode_upload", **overrides),
+            "gcode": SimpleUploadedFile(name, (GCODE / name).read_bytes())}
+
+
+def test_a_gcode_file_prefills_time_slicer_pieces_and_a_filament_row(operator, farm, tenant, admin_user):
+    torus = ProductFactory(tenant=tenant, name="Torus")                      # no recipe
+    response = operator.post("/runs/new/", gcode_upload(farm, "03_torus_x4_petg_0.20mm.gcode", slicer=""))
+    assert response.status_code == 302 and response["Location"] == "/runs/new/"
+
+    draft = operator.session["run_wizard:new"]
+    assert draft["gcode"]["file_name"] == "03_torus_x4_petg_0.20mm.gcode"
+    assert draft["gcode"]["estimate"]["print_time_s"] == 2492                  # the estimate, never the file
+    page = operator.get("/runs/new/")
+    assert 'value="41m 32s"' in _html(page) and 'value="PrusaSlicer 2.5.0"' in _html(page)
+    assert "From G-code:" in _html(page) and "42 min, 1 filament, 7.5 g" in _html(page)
+    items_page = operator.get("/runs/new/items/")
+    assert [(row["form"]["product"].value(), row["form"]["quantity"].value())
+            for row in items_page.context["wizard"].item_rows()] == [(str(torus.pk), "4")]   # torus.stl × 4
+    rows = operator.get("/runs/new/materials/").context["wizard"].material_rows()
+    assert [(row["material"], row["spool"], row["form"]["estimated_weight_g"].value()) for row in rows] == [
+        (None, farm["petg_spool"], "7.46")]                                    # the PETG filament's spool
+
+
+def test_gcode_grams_replace_the_recipe_grams_of_that_material_only(operator, farm):
+    operator.post("/runs/new/", gcode_upload(farm, "01_box_40mm_pla_0.20mm.gcode"))
+    operator.post("/runs/new/items/", items((farm["stand"], 8)))
+
+    rows = operator.get("/runs/new/materials/").context["wizard"].material_rows()
+
+    assert [(row["material"], row["spool"], row["form"]["estimated_weight_g"].value()) for row in rows] == [
+        (farm["pla"], farm["pla_spool"], "24.97"), (farm["petg"], farm["petg_spool"], "40.00")]   # PETG: recipe
+    assert 'value="PrusaSlicer 2.8"' in _html(operator.get("/runs/new/"))    # a typed slicer stays
+
+
+def test_the_user_can_still_change_the_prefilled_grams(operator, farm):
+    operator.post("/runs/new/", gcode_upload(farm, "01_box_40mm_pla_0.20mm.gcode"))
+    operator.post("/runs/new/items/", items((farm["stand"], 8)))
+    page = operator.get("/runs/new/materials/")
+    operator.post("/runs/new/materials/", materials_from(page, **{"materials-0-estimated_weight_g": "30"}))
+
+    rows = operator.get("/runs/new/materials/").context["wizard"].material_rows()
+
+    assert [row["form"]["estimated_weight_g"].value() for row in rows] == ["30", "40.00"]
+
+
+def test_a_bad_file_shows_its_error_on_step_1_and_stores_nothing(operator, farm):
+    bad = {**basics(farm, action="gcode_upload"), "gcode": SimpleUploadedFile("notes.gcode", b"")}
+
+    response = operator.post("/runs/new/", bad)
+
+    assert response.status_code == 400
+    assert 'id="gcode-error"' in _html(response) and "The file is empty." in _html(response)
+    assert operator.session["run_wizard:new"]["gcode"] is None
+    assert "From G-code:" not in _html(operator.get("/runs/new/"))
+
+
+def test_removing_the_file_forgets_it_and_what_it_filled_in(operator, farm, tenant):
+    ProductFactory(tenant=tenant, name="Torus")
+    operator.post("/runs/new/", gcode_upload(farm, "03_torus_x4_petg_0.20mm.gcode"))
+
+    response = operator.post("/runs/new/", basics(farm, action="gcode_remove", estimated_duration_s="41m 32s"))
+
+    assert response.status_code == 302
+    page = _html(operator.get("/runs/new/"))
+    assert "From G-code:" not in page and 'value="41m 32s"' not in page
+    assert operator.get("/runs/new/materials/").context["wizard"].material_rows() == []   # its filament row
+
+
+def test_create_keeps_the_file_name_and_estimate_on_the_run(operator, farm):
+    operator.post("/runs/new/", gcode_upload(farm, "01_box_40mm_pla_0.20mm.gcode"))   # basics saved too
+    operator.post("/runs/new/items/", items((farm["stand"], 4)))
+    operator.post("/runs/new/materials/", materials_from(operator.get("/runs/new/materials/")))
+
+    operator.post("/runs/new/review/", {"action": "create"})
+
+    run = ProductionRun.objects.get()
+    assert run.gcode_filename == "01_box_40mm_pla_0.20mm.gcode"
+    assert run.gcode_estimate["print_time_s"] == 5360 and run.gcode_estimate["filaments"][0]["grams"] == 24.97
+    assert run.estimated_duration_s == 5360                                   # 1h 29m 20s, prefilled in basics
+    assert run.materials.get(spool=farm["pla_spool"]).estimated_weight_g == D("24.97")
+    detail = _html(operator.get(f"/runs/{run.pk}/"))
+    assert 'id="run-gcode"' in detail and "01_box_40mm_pla_0.20mm.gcode" in detail and "24.97 g" in detail
+
+
+@pytest.mark.parametrize("step, queries", [("", 14), ("items/", 11), ("materials/", 11), ("review/", 12)])
+def test_with_a_gcode_file_each_step_adds_two_queries(operator, farm, step, queries, django_assert_num_queries):
+    """The pinned counts above (13/10/10/11) include one query for an extra spool row; without it
+    a step runs one less, and a G-code file adds the two of ``gcode_filament_matches`` (the
+    filaments' materials, their spools) whatever the number of filaments."""
+    operator.post("/runs/new/", gcode_upload(farm, "01_box_40mm_pla_0.20mm.gcode"))
+    operator.post("/runs/new/items/", items((farm["stand"], 4)))
+
+    with django_assert_num_queries(queries):
+        assert operator.get(f"/runs/new/{step}").status_code == 200
