@@ -6,7 +6,7 @@ every step action redirects back to the editor.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -18,14 +18,13 @@ from inventory import selectors as inventory_selectors
 from plans import selectors, services
 from plans.forms import (GenerateForm, JobQueueFilterForm, PlanCreateForm, PlanFilterForm, PlanRunFilterForm,
                          PlanSettingsForm, StepForm, StepProductForm)
-from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun
+from plans.models import ProductionPlan, ProductionPlanRun
 from prodtrack.exceptions import ApplicationError
 from prodtrack.forms import PageForm
 from prodtrack.models import Role
-from prodtrack.pages import filtered, found, next_url, paginate, render_page, submit, wants_partial
+from prodtrack.pages import button_action, filtered, found, next_url, paginate, render_page, submit, wants_partial
 from prodtrack.tenancy import role_required
 
-T = TypeVar("T")
 RECENT_RUNS = 5
 
 
@@ -281,14 +280,10 @@ def plan_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel the run's planned jobs (``plan_run_cancel``); active and completed jobs stay."""
     plan_run = _plan_run(request, pk)
-    form = PageForm(request.POST)
-    count, _ = submit(request, form, lambda: services.plan_run_cancel(plan_run=plan_run))
-    if count is None:
-        for error in _form_messages(form):
-            messages.error(request, error)
-    else:
-        messages.success(request, f"{_plural(count, 'job')} cancelled." if count else "No planned jobs to cancel.")
-    return redirect("plans:run-detail", pk=plan_run.pk)
+    return button_action(
+        request, lambda: services.plan_run_cancel(plan_run=plan_run),
+        done=lambda count: f"{_plural(count, 'job')} cancelled." if count else "No planned jobs to cancel.",
+        back=reverse("plans:run-detail", args=[plan_run.pk]))
 
 
 @require_POST
@@ -297,15 +292,11 @@ def plan_run_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a plan run (``plan_run_delete``); its jobs stay in the queue, unlinked."""
     plan_run = _plan_run(request, pk)
     number, jobs = plan_run.pk, plan_run.job_total   # delete() clears the pk
-    form = PageForm(request.POST)
-    deleted, _ = submit(request, form, lambda: services.plan_run_delete(plan_run=plan_run) or plan_run)
-    if deleted is None:
-        for error in _form_messages(form):
-            messages.error(request, error)
-        return redirect("plans:run-detail", pk=number)
-    messages.success(request, f"Plan run #{number} deleted; its {_plural(jobs, 'job')} "
-                              f"{'stays' if jobs == 1 else 'stay'} in the queue.")
-    return redirect("plans:run-list")
+    return button_action(
+        request, lambda: services.plan_run_delete(plan_run=plan_run) or plan_run,
+        done=lambda _: f"Plan run #{number} deleted; its {_plural(jobs, 'job')} "
+                       f"{'stays' if jobs == 1 else 'stay'} in the queue.",
+        back=reverse("plans:run-detail", args=[number]), success_url=lambda _: reverse("plans:run-list"))
 
 
 # --- the job queue -------------------------------------------------------------------------------
@@ -318,25 +309,11 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "plans/job_list.html", {"form": form, "page": paginate(request, rows)})
 
 
-def job_action(request: HttpRequest, job: JobQueueEntry, action: Callable[[], T], *,
-               done: Callable[[T], str]) -> HttpResponse:
-    """Run one job action (start, cancel) and go back to the page it came from (``next``) with
-    its outcome as a message: the service's refusal (e.g. a job that is no longer planned) or
-    ``done(result)``."""
-    form = PageForm(request.POST)
-    result, _ = submit(request, form, action)
-    if result is None:
-        for error in _form_messages(form):
-            messages.error(request, error)
-    else:
-        messages.success(request, done(result))
-    return redirect(next_url(request, reverse("plans:job-list")))
-
-
 @require_POST
 @role_required(Role.OPERATOR)
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a planned job (``job_cancel``)."""
     job = found(selectors.job_get, tenant=request.tenant, pk=pk)
-    return job_action(request, job, lambda: services.job_cancel(job=job),
-                      done=lambda cancelled: f"Job #{cancelled.pk} ({job.product.name}) cancelled.")
+    return button_action(request, lambda: services.job_cancel(job=job),
+                         done=lambda cancelled: f"Job #{cancelled.pk} ({job.product.name}) cancelled.",
+                         back=next_url(request, reverse("plans:job-list")))

@@ -75,6 +75,30 @@ def submit(request: HttpRequest, form: PageForm, save: Callable[[], T]) -> tuple
         return None, error.http_status
 
 
+def button_action(request: HttpRequest, action: Callable[[], T], *, done: Callable[[T], str | tuple[int, str]],
+                  back: str, success_url: Callable[[T], str] | None = None,
+                  form: PageForm | None = None) -> HttpResponse:
+    """A POST-only action button (cancel, delete, reprint, run now…): run ``action()`` (one
+    service call) and redirect with the outcome as a flash message.
+
+    Refused (the service's error, or ``form``'s own errors): each error flashed, back to ``back``.
+    Done: ``done(result)`` flashed — a message, or ``(level, message)`` — then to
+    ``success_url(result)``, else ``back``. ``form`` (default: a field-less PageForm) carries the
+    button's fields.
+    """
+    form = form if form is not None else PageForm(request.POST)
+    result, _ = submit(request, form, action)
+    if result is None:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    outcome = done(result)
+    level, text = outcome if isinstance(outcome, tuple) else (messages.SUCCESS, outcome)
+    messages.add_message(request, level, text)
+    return redirect(success_url(result) if success_url else back)
+
+
 def found(get: Callable[..., T], /, **kwargs: Any) -> T:
     """Call a getter (``get_for_tenant``, ``selectors.spool_get``…); not found is the 404 page."""
     try:

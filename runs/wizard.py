@@ -36,7 +36,7 @@ from runs import gcode_match
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Location, Spool, Workstation
 from plans.models import JobQueueEntry
-from prodtrack.forms import DurationField, PageForm, style_widgets
+from prodtrack.forms import DurationField, PageForm
 from prodtrack.models import Tenant
 from runs import services
 from runs.selectors import run_number_preview

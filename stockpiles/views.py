@@ -28,9 +28,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType
 from plans.selectors import plan_by_product
-from prodtrack.forms import PageForm
 from prodtrack.models import Role
-from prodtrack.pages import PAGE_SIZE, filtered, found, next_url, paginate, render_page, submit, wants_partial
+from prodtrack.pages import PAGE_SIZE, button_action, filtered, found, next_url, paginate, render_page, submit, wants_partial
 from prodtrack.tenancy import role_required
 from stockpiles import selectors, services
 from stockpiles.forms import (AutoProductionRunFilterForm, DeficitFilterForm, StockpileFilterForm,
@@ -350,12 +349,5 @@ def _outcome(run: AutoProductionRun) -> tuple[int, str]:
 def automation_run_now(request: HttpRequest) -> HttpResponse:
     """"Run now": one tick for the tenant (``auto_production_run_now``, as ``POST
     /api/v1/auto-production/runs``); its outcome is the flash message."""
-    form = PageForm(request.POST)
-    run, _ = submit(request, form, lambda: services.auto_production_run_now(tenant=request.tenant, by=request.user))
-    if run is None:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    else:
-        messages.add_message(request, *_outcome(run))
-    return redirect(next_url(request, reverse("stockpiles:automation")))
+    return button_action(request, lambda: services.auto_production_run_now(tenant=request.tenant, by=request.user),
+                         done=_outcome, back=next_url(request, reverse("stockpiles:automation")))

@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from prodtrack.forms import PageForm
 from prodtrack.models import Role
-from prodtrack.pages import found, next_url, submit, wants_partial
+from prodtrack.pages import button_action, found, next_url, submit, wants_partial
 from prodtrack.tenancy import role_required
 from runs import selectors, services
 from runs.forms import (ItemAddForm, ItemRowForm, MaterialAddForm, MaterialRowForm, RunEditForm, RunFailForm)
@@ -186,15 +186,9 @@ def _run_action(request: HttpRequest, pk: int, action: Callable[[ProductionRun, 
     ``done(run, result)``; on success ``success_url(run, result)`` may send elsewhere."""
     run = _run(request, pk)
     form = form_class(request.POST)
-    result, _ = submit(request, form, lambda: action(run, form))
-    back = next_url(request, _detail_url(run))
-    if result is None:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(back)
-    messages.success(request, done(run, result))
-    return redirect(success_url(run, result) if success_url else back)
+    return button_action(request, lambda: action(run, form), form=form, done=lambda result: done(run, result),
+                         back=next_url(request, _detail_url(run)),
+                         success_url=(lambda result: success_url(run, result)) if success_url else None)
 
 
 def _pieces(count: int) -> str:
