@@ -534,9 +534,12 @@ def _wizard_through(client, job, workstation):
     """Start ``job`` through the run wizard's four steps with what it prefills; the final response."""
     query = f"?job={job.pk}"
     first = client.get(f"/runs/new/{query}")
-    started = first.context["wizard"].basics["started_at"].value()
-    client.post(f"/runs/new/{query}", {"started_at": started.strftime("%Y-%m-%dT%H:%M"),
-                                        "workstation": workstation.pk, "action": "next"})
+    form = first.context["wizard"].basics                  # as shown: the job's initial values or a saved draft
+    started, duration = form["started_at"].value(), form["estimated_duration_s"]
+    client.post(f"/runs/new/{query}", {
+        "started_at": started if isinstance(started, str) else started.strftime("%Y-%m-%dT%H:%M"),
+        "estimated_duration_s": duration.field.prepare_value(duration.value()) or "",
+        "slicer": form["slicer"].value() or "", "workstation": workstation.pk, "action": "next"})
     assert client.post(f"/runs/new/items/{query}", {"action": "next"})["Location"] == f"/runs/new/materials/{query}"
     materials = client.get(f"/runs/new/materials/{query}").context["wizard"].materials
     data = {"materials-TOTAL_FORMS": str(len(materials.forms)), "materials-INITIAL_FORMS": "0", "action": "next"}
@@ -567,7 +570,31 @@ def test_start_on_the_job_queue_opens_the_run_wizard_prefilled(client_as, operat
     assert response.redirect_chain == [(f"/runs/{run.pk}/", 302)]
     assert f"Production run {run.run_number} started for job #{job.pk}" in _html(response)
     assert (job.status, job.workstation, run.workstation) == ("active", printers[1], printers[1])
+    assert run.estimated_duration_s == job.estimated_duration_s               # shown as "2h", read back the same
     assert [item.quantity for item in run.items.all()] == [job.quantity]
+
+
+def test_a_job_started_with_a_gcode_file_keeps_the_file_and_its_estimate(client_as, operator_user, tenant,
+                                                                         admin_user, plan_run, shop, printers):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    receive_spool(tenant=tenant, by=admin_user, material=shop["pla"], location=shop["room"])
+    job = plan_run.jobs.order_by("-sort_order", "id").first()
+    client = client_as(operator_user)
+    started = client.get(f"/runs/new/?job={job.pk}").context["wizard"].basics["started_at"].value()
+    gcode = Path(__file__).resolve().parent.parent / "fixtures" / "gcode" / "01_box_40mm_pla_0.20mm.gcode"
+    client.post(f"/runs/new/?job={job.pk}", {
+        "started_at": started.strftime("%Y-%m-%dT%H:%M"), "workstation": printers[0].pk, "action": "gcode_upload",
+        "gcode": SimpleUploadedFile(gcode.name, gcode.read_bytes())})
+
+    _wizard_through(client, job, printers[0])
+
+    run = ProductionRun.objects.get(job=job)
+    assert run.gcode_filename == gcode.name and run.gcode_estimate["print_time_s"] == 5360
+    assert run.estimated_duration_s == 5360                                    # the file's time, not the job's
+    assert [item.quantity for item in run.items.all()] == [job.quantity]      # a job prints its own pieces
 
 
 def test_a_job_that_is_no_longer_planned_does_not_open_the_wizard(client_as, operator_user, plan_run):

@@ -2,45 +2,26 @@
 the beat task; printing and completing that run's jobs fills the shop, and the next tick leaves it."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 from plans.models import JobQueueEntry, ProductionPlanRun
-from prodtrack.celery import app
 from runs.services import MaterialActual, job_start, production_run_complete
 from stockpiles.models import AutoProductionRun
 from stockpiles.tasks import auto_production_tick
-from tests.prodtrack.test_celery import REDIS_URL
+from tests.celery_worker import process_queue, worker_on_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
-# A queue of this test process: a worker of another pytest process (xdist) on the same Redis
-# database, which has its own test database, must not take these tasks.
-QUEUE = f"stockpiles-test-{os.getpid()}"
+QUEUE = process_queue("stockpiles")
 
 
 @pytest.fixture
 def tick():
     """``tick(now)`` → the task's result, run by a real worker thread consuming ``QUEUE`` on Redis."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {error}")
-    previous = {key: app.conf[key] for key in ("broker_url", "result_backend")}
-    consuming = app.amqp.queues._consume_from      # the worker's queue selection is app-wide: put it back
-    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[QUEUE]):
-            yield lambda now: auto_production_tick.apply_async((now.isoformat(),), queue=QUEUE).get(timeout=30)
-    finally:
-        app.conf.update(previous)
-        app.amqp.queues._consume_from = consuming
-        redis.Redis.from_url(REDIS_URL).delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
+    with worker_on_redis(QUEUE):
+        yield lambda now: auto_production_tick.apply_async((now.isoformat(),), queue=QUEUE).get(timeout=30)
 
 
 def test_the_task_fills_a_deficit_and_the_next_tick_finds_it_filled(tick, api, shop, keep, put_stock, admin_user,
