@@ -164,7 +164,8 @@ def _error_messages(error: ApplicationError) -> list[str]:
 
 def _context(request: HttpRequest, wizard: Wizard, step: str) -> dict[str, Any]:
     index = STEPS.index(step)
-    wizard.validate()
+    if not wizard.errors:          # keep errors already found, e.g. a service's refusal on Create
+        wizard.validate()
     saved = {"basics": wizard.draft.basics is not None, "items": wizard.draft.items is not None or wizard.job is not None,
              "materials": wizard.draft.materials is not None, "review": True}
     return {

@@ -530,7 +530,7 @@ def test_deleting_a_plan_run_keeps_its_jobs(admin_client, plan_run):
     assert set(JobQueueEntry.objects.filter(plan_run__isnull=True).values_list("pk", flat=True)) == jobs
 
 
-def _wizard_through(client, job, workstation):
+def _wizard_through(client, job, workstation, before_create=lambda: None):
     """Start ``job`` through the run wizard's four steps with what it prefills; the final response."""
     query = f"?job={job.pk}"
     first = client.get(f"/runs/new/{query}")
@@ -546,6 +546,7 @@ def _wizard_through(client, job, workstation):
     for form in materials.forms:
         data.update({f"{form.prefix}-{name}": form[name].value() or "" for name in form.fields})
     client.post(f"/runs/new/materials/{query}", data)
+    before_create()
     return client.post(f"/runs/new/review/{query}", {"action": "create"}, follow=True)
 
 
@@ -595,6 +596,42 @@ def test_a_job_started_with_a_gcode_file_keeps_the_file_and_its_estimate(client_
     assert run.gcode_filename == gcode.name and run.gcode_estimate["print_time_s"] == 5360
     assert run.estimated_duration_s == 5360                                    # the file's time, not the job's
     assert [item.quantity for item in run.items.all()] == [job.quantity]      # a job prints its own pieces
+
+
+def test_a_job_started_elsewhere_while_create_waits_is_refused_on_the_review(transactional_db, client_as,
+                                                                             operator_user, plan_run, printers):
+    """A race on PostgreSQL: the page saw the job planned; another connection holds the job's row,
+    starts it and commits while Create waits for the lock; job_start then refuses (409) and the
+    review says so."""
+    import threading
+
+    from django.db import connection, transaction
+
+    job = plan_run.jobs.order_by("-sort_order", "id").first()
+    client = client_as(operator_user)
+    locked, release = threading.Event(), threading.Event()
+
+    def start_elsewhere():
+        try:
+            with transaction.atomic():
+                JobQueueEntry.objects.select_for_update().get(pk=job.pk)
+                JobQueueEntry.objects.filter(pk=job.pk).update(status="active")
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def release_soon():
+        threading.Timer(1.0, release.set).start()
+
+    other = threading.Thread(target=start_elsewhere)
+    response = _wizard_through(client, job, printers[0], before_create=lambda: (other.start(), locked.wait(10),
+                                                                                release_soon()))
+    other.join(10)
+
+    assert response.status_code == 409 and not ProductionRun.objects.exists()
+    html = _html(response)
+    assert 'id="review-errors"' in html and f"Job {job.pk} is active; cannot start." in html
 
 
 def test_a_job_that_is_no_longer_planned_does_not_open_the_wizard(client_as, operator_user, plan_run):
