@@ -9,8 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 
-from stockpiles.schedules import auto_production_beat_entry
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PRODTRACK_VAR_DIR", BASE_DIR / "var"))
 
@@ -57,6 +55,7 @@ INSTALLED_APPS = [
     "plans",
     "runs",
     "stockpiles",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -188,14 +187,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # Auto-production (DESIGN §6): the runner ticks every interval, the first tick one interval after
-# beat starts (never at start-up); the interval is also the cooldown per plan.
+# beat starts (never at start-up); the interval is also the cooldown per plan. The stockpiles app
+# registers its beat entry (StockpilesConfig.ready).
 AUTO_PRODUCTION_INTERVAL_SEC = int(os.environ.get("AUTO_PRODUCTION_INTERVAL_SEC", "1800"))
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "prodtrack.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
     },
-    "auto-production": auto_production_beat_entry(AUTO_PRODUCTION_INTERVAL_SEC),
 }
 
 # How long an Idempotency-Key is remembered (seconds; DESIGN §7: at least 24 h).

@@ -116,6 +116,26 @@ class ProductionRun(FilamentTotals, TenantOwned):
             return None
         return max(0, int((self.completed_at - self.started_at).total_seconds()))
 
+    @property
+    def elapsed_s(self) -> int:
+        """Seconds since the start (to completion once the run ended); 0 for a start in the future."""
+        end = self.completed_at or timezone.now()
+        return max(0, int((end - self.started_at).total_seconds()))
+
+    @property
+    def elapsed_pct(self) -> Decimal | None:
+        """Time elapsed as a percent of the estimated print time, capped at 100; None without an
+        estimate or before the start."""
+        elapsed = self.elapsed_s
+        if not self.estimated_duration_s or not elapsed:
+            return None
+        return min(Decimal(100), Decimal(elapsed * 100) / Decimal(self.estimated_duration_s))
+
+    @property
+    def overdue(self) -> bool:
+        """True once the run has taken longer than its estimated print time."""
+        return bool(self.estimated_duration_s) and self.elapsed_s > self.estimated_duration_s
+
 
 class ProductionRunItem(models.Model):
     """A product printed in the run: planned ``quantity``, and at completion how many came out

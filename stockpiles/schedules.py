@@ -1,6 +1,6 @@
 """The Celery beat schedule of the auto-production runner: every interval, never at start-up.
 
-Imported by ``prodtrack.settings`` (no Django import here).
+Registered with beat by ``StockpilesConfig.ready`` (no Django import here).
 
 Celery's plain ``schedule(run_every)`` counts the interval from the entry's ``last_run_at``.
 A new entry starts with ``last_run_at = now``, so a first start waits one interval; but beat's
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from celery.schedules import schedstate, schedule
 
 AUTO_PRODUCTION_TASK = "stockpiles.tasks.auto_production_tick"
+AUTO_PRODUCTION_BEAT_ENTRY = "auto-production"
 
 
 class every_after_startup(schedule):  # noqa: N801 - named like celery's schedules
@@ -46,7 +47,7 @@ class every_after_startup(schedule):  # noqa: N801 - named like celery's schedul
 
 
 def auto_production_beat_entry(interval_s: int) -> dict:
-    """The ``CELERY_BEAT_SCHEDULE`` entry: the tick every ``interval_s`` seconds, first one
+    """The beat schedule entry: the tick every ``interval_s`` seconds, first one
     interval after beat starts. A tick message not picked up within the interval expires (the
     next one covers the deficit)."""
     return {"task": AUTO_PRODUCTION_TASK, "schedule": every_after_startup(interval_s),

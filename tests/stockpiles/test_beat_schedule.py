@@ -93,8 +93,8 @@ def test_consecutive_ticks_are_at_least_one_interval_apart(schedule_file):
     assert second - first >= INTERVAL - 0.05       # so two ticks of one beat never share a window
 
 
-def test_settings_schedule_the_runner_every_configured_interval(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["auto-production"]
+def test_the_stockpiles_app_schedules_the_runner_every_configured_interval(settings):
+    entry = app.conf.beat_schedule["auto-production"]
 
     assert entry["task"] == AUTO_PRODUCTION_TASK == auto_production_tick.name
     assert isinstance(entry["schedule"], every_after_startup) and not entry["schedule"].relative
