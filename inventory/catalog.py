@@ -28,19 +28,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from prodtrack.exceptions import ApplicationError
+from inventory.errors import CatalogError
 
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent / "data" / "spoolmandb"
 PREFERRED_DIAMETER_MM = Decimal("1.75")
 COLOR_PLACEHOLDER = "{color_name}"
 SKU_MAX_LENGTH = 48
 _SKU_HASH_LENGTH = 8
-
-
-class CatalogError(ApplicationError):
-    """The catalog cannot be read: missing directory or file, invalid JSON, a missing key."""
-
-    code = "catalog_invalid"
 
 
 @dataclass(frozen=True)

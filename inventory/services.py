@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from inventory.catalog import ITEM_TYPE_FIELDS, CatalogEntry, check_unique
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
-from prodtrack.exceptions import AlreadyReversedError, SpoolShortError, SpoolStateError, ValidationError
+from inventory.errors import AlreadyReversedError, SpoolShortError, SpoolStateError
+from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.services import model_save_validated, model_update
 from prodtrack.telemetry import traced

@@ -14,7 +14,8 @@ from plans.generation import Generation, plan_generation_compute
 from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
                           TransportJob)
 from plans.selectors import recipes_for_products
-from prodtrack.exceptions import ConflictError, ValidationError
+from plans.errors import JobStateError, TransportJobStateError
+from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.services import model_save_validated
 from prodtrack.telemetry import traced
@@ -331,20 +332,10 @@ def plan_run_cancel(*, plan_run: ProductionPlanRun) -> int:
         status=JobQueueEntry.Status.CANCELLED)
 
 
-class JobStateError(ConflictError):
-    """409: the job's status does not allow the action."""
-
-    code = "job_state"
-
-    def __init__(self, *, job: JobQueueEntry, action: str) -> None:
-        super().__init__(f"Job {job.pk} is {job.get_status_display().lower()}; cannot {action}.",
-                         job_id=job.pk, status=job.status, action=action)
-
-
 @traced("job.cancel")
 @transaction.atomic
 def job_cancel(*, job: JobQueueEntry) -> JobQueueEntry:
-    """Cancel a planned job. Raises ConflictError (409) for a job that is not planned."""
+    """Cancel a planned job. Raises JobStateError (409) for a job that is not planned."""
     job = JobQueueEntry.objects.select_for_update().get(pk=job.pk)
     if job.status != JobQueueEntry.Status.PLANNED:
         raise JobStateError(job=job, action="cancel")
@@ -364,15 +355,14 @@ TRANSPORT_FLOW = {
 def transport_job_set_status(*, transport_job: TransportJob, status: str) -> TransportJob:
     """Move a transport job planned → in transit → delivered (or cancel it before delivery).
 
-    Raises ValidationError (400) for an unknown status, ConflictError (409) for a move the
+    Raises ValidationError (400) for an unknown status, TransportJobStateError (409) for a move the
     current status does not allow.
     """
     if status not in TransportJob.Status.values:
         raise ValidationError.for_field("status", f"must be one of {', '.join(TransportJob.Status.values)}.")
     transport_job = TransportJob.objects.select_for_update().get(pk=transport_job.pk)
     if status not in TRANSPORT_FLOW.get(transport_job.status, set()):
-        raise ConflictError(f"Transport job {transport_job.pk} is {transport_job.status}; cannot become {status}.",
-                            transport_job_id=transport_job.pk, status=transport_job.status)
+        raise TransportJobStateError(transport_job=transport_job, status=status)
     transport_job.status = status
     transport_job.save(update_fields=["status"])
     return transport_job

@@ -83,20 +83,6 @@ class ConflictError(ApplicationError):
     http_status = status.HTTP_409_CONFLICT
 
 
-class AlreadyReversedError(ConflictError):
-    code = "already_reversed"
-
-
-class SpoolStateError(ConflictError):
-    code = "spool_state"
-
-
-class SpoolShortError(ConflictError):
-    """A spool would hold less than 0 g after the change."""
-
-    code = "spool_short"
-
-
 class IdempotencyInFlightError(ConflictError):
     code = "idempotency_in_flight"
 

@@ -32,8 +32,9 @@ from inventory.models import InventoryTransaction, ItemType, Location, Spool, Wo
 from inventory.services import LedgerEntry, inventory_transactions_post, inventory_transactions_reverse_reference
 from plans.models import JobQueueEntry, Recipe
 from plans.selectors import recipes_for_products
-from plans.services import JobStateError
-from prodtrack.exceptions import ConflictError, ValidationError
+from plans.errors import JobStateError
+from runs.errors import RunStateError
+from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.telemetry import traced
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
@@ -43,16 +44,6 @@ REFERENCE_RUN = "production_run"
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 Status = ProductionRun.Status
-
-
-class RunStateError(ConflictError):
-    """409: the run's status does not allow the action."""
-
-    code = "run_state"
-
-    def __init__(self, *, run: ProductionRun, action: str, hint: str = "") -> None:
-        super().__init__(f"Run {run.run_number} is {run.get_status_display().lower()}; cannot {action}."
-                         + (f" {hint}" if hint else ""), run_id=run.pk, status=run.status, action=action)
 
 
 # --- inputs ----------------------------------------------------------------------------------

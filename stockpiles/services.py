@@ -53,7 +53,8 @@ from django.utils import timezone
 from inventory.models import ItemType, Location, StockBalance
 from plans.models import ProductionPlan, ProductionPlanRun, ProductionPlanStep
 from plans.services import plan_generate
-from prodtrack.exceptions import ApplicationError, ConflictError, ValidationError
+from prodtrack.exceptions import ApplicationError, ValidationError
+from stockpiles.errors import AutoProductionRunStateError
 from prodtrack.models import Membership, Tenant, User
 from prodtrack.telemetry import traced
 from stockpiles.models import AutoProductionRun, StockpileMarker
@@ -203,13 +204,13 @@ def _run_create(*, tenant: Tenant, key: str, triggered_by: str, by: User | None,
 
 def _transition(run: AutoProductionRun, status: str, **fields: Any) -> AutoProductionRun:
     """Move ``run`` forward to ``status`` (``AutoProductionRun.TRANSITIONS``), writing ``fields``:
-    a compare-and-set UPDATE on the current status. ConflictError (409) if another writer moved it."""
+    a compare-and-set UPDATE on the current status. AutoProductionRunStateError (409) if another writer moved it."""
     unknown = set(fields) - AutoProductionRun.MUTABLE_FIELDS
     if unknown:
         raise ValueError(f"auto-production runs cannot change {sorted(unknown)}")
     sources = [old for old, targets in AutoProductionRun.TRANSITIONS.items() if status in targets]
     if not AutoProductionRun.objects.filter(pk=run.pk, status__in=sources).update(status=status, **fields):
-        raise ConflictError(f"Auto-production run {run.pk} cannot become {status}.", run_id=run.pk, status=status)
+        raise AutoProductionRunStateError(run_id=run.pk, status=status)
     run.status = status
     for name, value in fields.items():
         setattr(run, name, value)

@@ -12,7 +12,8 @@ from hypothesis.extra.django import TestCase
 
 from inventory import selectors, services
 from inventory.models import InventoryTransaction, Spool, StockBalance
-from prodtrack.exceptions import AlreadyReversedError, ApplicationError, SpoolShortError
+from inventory.errors import AlreadyReversedError, SpoolShortError
+from prodtrack.exceptions import ApplicationError
 from tests.factories import (LocationFactory, MaterialFactory, MembershipFactory, ProductFactory, TenantFactory,
                              receive_spool)
 

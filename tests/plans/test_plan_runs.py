@@ -105,7 +105,7 @@ def test_a_failed_or_cancelled_run_returns_its_job_to_planned(plan_run, admin_us
 
 
 def test_only_planned_jobs_start_or_cancel(plan_run, admin_user):
-    from plans.services import JobStateError
+    from plans.errors import JobStateError
 
     job = plan_run.jobs.first()
     run_services.job_start(job=job, by=admin_user, spools=[])

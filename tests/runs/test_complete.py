@@ -8,9 +8,11 @@ from django.db.models import Sum
 
 from inventory import selectors as inventory_selectors
 from inventory.models import InventoryTransaction, StockBalance
-from prodtrack.exceptions import SpoolShortError, ValidationError
+from inventory.errors import SpoolShortError
+from prodtrack.exceptions import ValidationError
 from runs import services
-from runs.services import ItemOutcome, MaterialActual, RunStateError
+from runs.errors import RunStateError
+from runs.services import ItemOutcome, MaterialActual
 
 
 def ledger_rows(run):

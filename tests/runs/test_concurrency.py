@@ -10,7 +10,8 @@ from inventory import selectors as inventory_selectors
 from inventory.models import InventoryTransaction
 from runs import services
 from runs.models import ProductionRun
-from runs.services import MaterialActual, RunStateError
+from runs.errors import RunStateError
+from runs.services import MaterialActual
 from tests.inventory.test_concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,8 @@ from django.db.models import Sum
 from inventory.models import InventoryTransaction, StockBalance
 from runs import services
 from runs.models import ProductionRun
-from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec, RunStateError
+from runs.errors import RunStateError
+from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
 
 
 def complete(run, by, **kwargs):
