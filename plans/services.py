@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.models import ItemType
+from inventory.models import ItemType, Workstation
 from plans.generation import Generation, plan_generation_compute
 from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
                           TransportJob)
@@ -342,6 +342,47 @@ def job_cancel(*, job: JobQueueEntry) -> JobQueueEntry:
     job.status = JobQueueEntry.Status.CANCELLED
     job.save(update_fields=["status"])
     return job
+
+
+@traced("job.claim")
+@transaction.atomic(savepoint=False)  # inside the caller's transaction: no savepoint round trips
+def job_claim(*, job: JobQueueEntry, workstation: Workstation | None = None) -> JobQueueEntry:
+    """The job's side of starting it: lock the planned job and make it ``active`` on
+    ``workstation`` (default: the job's own). Returns the locked job with its recipe, product,
+    workstation and location loaded. The production run that executes it is created by the
+    caller (``runs.services.job_start``) in the same transaction.
+
+    Raises JobStateError (409) unless the job is planned, ValidationError (400) naming
+    ``workstation`` when neither the job nor the workstation gives the output a location.
+    """
+    job = JobQueueEntry.objects.select_for_update(of=("self",)).select_related(
+        "recipe", "product", "workstation", "location").get(pk=job.pk)
+    if job.status != JobQueueEntry.Status.PLANNED:
+        raise JobStateError(job=job, action="start")
+    workstation = workstation or job.workstation
+    if job.location is None and (workstation is None or workstation.location_id is None):
+        raise ValidationError.for_field("workstation", "choose a workstation: the job has no location for its output.")
+    job.status = JobQueueEntry.Status.ACTIVE
+    job.workstation = workstation
+    job.save(update_fields=["status", "workstation"])
+    return job
+
+
+RUN_ENDING_JOB_STATUS = {"completed": JobQueueEntry.Status.COMPLETED, "failed": JobQueueEntry.Status.PLANNED,
+                         "cancelled": JobQueueEntry.Status.PLANNED}
+"""A job follows its production run (DESIGN §5): completed with a completed run, back to
+``planned`` when the run fails or is cancelled."""
+
+
+@traced("job.follow_run")
+@transaction.atomic(savepoint=False)
+def job_follow_run(*, job_id: int | None, run_status: str) -> None:
+    """Move the job of a production run that just ended with ``run_status`` (completed, failed,
+    cancelled) to the status ``RUN_ENDING_JOB_STATUS`` gives: one UPDATE; nothing when the run has
+    no job (``job_id`` None). Raises KeyError for a run status that ends no job."""
+    status = RUN_ENDING_JOB_STATUS[run_status]
+    if job_id is not None:
+        JobQueueEntry.objects.filter(pk=job_id).update(status=status)
 
 
 TRANSPORT_FLOW = {

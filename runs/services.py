@@ -32,7 +32,7 @@ from inventory.models import InventoryTransaction, ItemType, Location, Spool, Wo
 from inventory.services import LedgerEntry, inventory_transactions_post, inventory_transactions_reverse_reference
 from plans.models import JobQueueEntry, Recipe
 from plans.selectors import recipes_for_products
-from plans.errors import JobStateError
+from plans import services as plan_services
 from runs.errors import RunStateError
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
@@ -572,7 +572,7 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
     run.status, run.completed_at = Status.COMPLETED, at
     run.quality_rating, run.quality_notes, run.completion_notes = quality_rating, quality_notes, completion_notes
     run.save(update_fields=["status", "completed_at", "quality_rating", "quality_notes", "completion_notes"])
-    _job_follows(run, JobQueueEntry.Status.COMPLETED)
+    plan_services.job_follow_run(job_id=run.job_id, run_status=run.status)
     return run_totals_refresh(run)
 
 
@@ -614,7 +614,7 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
     run.status = Status.FAILED
     run.completion_notes = "\n".join(filter(None, [run.completion_notes, notes]))
     run.save(update_fields=["status", "completed_at", "completion_notes"])
-    _job_follows(run, JobQueueEntry.Status.PLANNED)
+    plan_services.job_follow_run(job_id=run.job_id, run_status=run.status)
     return run_totals_refresh(run)
 
 
@@ -636,7 +636,7 @@ def production_run_cancel(*, run: ProductionRun, by: User, note: str = "",
     run.status = Status.CANCELLED
     run.completion_notes = "\n".join(filter(None, [run.completion_notes, note]))
     run.save(update_fields=["status", "completion_notes"])
-    _job_follows(run, JobQueueEntry.Status.PLANNED)
+    plan_services.job_follow_run(job_id=run.job_id, run_status=run.status)
     return run
 
 
@@ -686,13 +686,6 @@ def production_run_reprint(*, run: ProductionRun, by: User, started_at: datetime
 
 # --- the job queue ---------------------------------------------------------------------------
 
-def _job_follows(run: ProductionRun, status: str) -> None:
-    """A run's job follows it: completed with a completed run, back to planned when the run
-    fails or is cancelled (one UPDATE; nothing when the run has no job)."""
-    if run.job_id:
-        JobQueueEntry.objects.filter(pk=run.job_id).update(status=status)
-
-
 def job_material_grams(job: JobQueueEntry) -> dict[int, Decimal]:
     """Grams of each material (item type id → g) a job's run needs: recipe grams × runs ×
     (100 − material efficiency %) / 100 (DESIGN §5). One query."""
@@ -723,13 +716,8 @@ def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None =
     ValidationError (400) when neither the job nor the workstation gives the output a location,
     and the create errors of ``production_run_create``.
     """
-    job = JobQueueEntry.objects.select_for_update(of=("self",)).select_related(
-        "recipe", "product", "workstation", "location").get(pk=job.pk)
-    if job.status != JobQueueEntry.Status.PLANNED:
-        raise JobStateError(job=job, action="start")
-    workstation = workstation or job.workstation
-    if job.location is None and (workstation is None or workstation.location_id is None):
-        raise ValidationError.for_field("workstation", "choose a workstation: the job has no location for its output.")
+    job = plan_services.job_claim(job=job, workstation=workstation)
+    workstation = job.workstation
     grams = job_material_grams(job)
     if materials is None:
         if spools is None:
@@ -751,7 +739,4 @@ def job_start(*, job: JobQueueEntry, by: User, workstation: Workstation | None =
                                       notes])))
     ProductionRun.objects.filter(pk=run.pk).update(job=job)
     run.job = job
-    job.status = JobQueueEntry.Status.ACTIVE
-    job.workstation = workstation
-    job.save(update_fields=["status", "workstation"])
     return run
