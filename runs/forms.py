@@ -290,7 +290,8 @@ class MaterialActualForm(PageForm):
 
 class ItemOutcomeForm(PageForm):
     """How many pieces of one run item came out right and wrong (``runs.services.ItemOutcome``);
-    all successful by default; a waste reason is required when any failed. Prefixed ``item-<pk>``."""
+    all successful by default. Prefixed ``item-<pk>``. The service asks for a waste reason when any
+    failed (``runs.services``); its error lands beside this row's field."""
 
     successful_quantity = forms.IntegerField(min_value=0, label="Successful", error_messages=PIECES_ERRORS)
     failed_quantity = forms.IntegerField(min_value=0, label="Failed", error_messages=PIECES_ERRORS)
@@ -310,12 +311,6 @@ class ItemOutcomeForm(PageForm):
         """The waste reason is asked for once pieces failed (the page's script follows the typing)."""
         failed = str(self["failed_quantity"].value() or "").strip()
         return failed not in ("", "0") or bool(self["waste_reason"].value()) or "waste_reason" in self.errors
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("failed_quantity") and not data.get("waste_reason", "").strip():
-            self.add_error("waste_reason", "say why the pieces failed.")
-        return data
 
     def outcome(self) -> ItemOutcome:
         data = self.cleaned_data

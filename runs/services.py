@@ -484,10 +484,16 @@ def material_actuals_apply(materials: list[ProductionRunMaterial], actuals: Sequ
             material.actual_purge_g = material.estimated_purge_g
 
 
-def _apply_outcomes(items: list[ProductionRunItem], outcomes: Sequence[ItemOutcome], *, default: str) -> None:
+WASTE_REASON_NEEDED = "say why the pieces failed."
+
+
+def _apply_outcomes(items: list[ProductionRunItem], outcomes: Sequence[ItemOutcome], *, default: str,
+                    reason_required: bool = False) -> None:
     """Set successful/failed quantities; items not mentioned get ``default`` (all successful or failed).
 
-    Raises ValidationError (400) when successful + failed exceeds the planned quantity.
+    Raises ValidationError (400) when successful + failed exceeds the planned quantity and, with
+    ``reason_required`` (completing a run), naming ``items[<i>].waste_reason`` of every outcome
+    with failed pieces and a blank waste reason.
     """
     by_id = {item.pk: item for item in items}
     given: set[int] = set()
@@ -506,10 +512,23 @@ def _apply_outcomes(items: list[ProductionRunItem], outcomes: Sequence[ItemOutco
         item.successful_quantity, item.failed_quantity = outcome.successful_quantity, outcome.failed_quantity
         item.waste_reason = outcome.waste_reason
         given.add(item.pk)
+    _check_waste_reasons(outcomes, required=reason_required)
     for item in items:
         if item.pk not in given:
             item.successful_quantity = item.quantity if default == "successful" else 0
             item.failed_quantity = item.quantity - item.successful_quantity
+
+
+def _check_waste_reasons(outcomes: Sequence[ItemOutcome], *, required: bool) -> None:
+    """The waste-reason rule, the one home of it (API and complete page): an outcome with failed
+    pieces says why. All such outcomes are named at once."""
+    if not required:
+        return
+    missing = {f"items[{index}].waste_reason": [WASTE_REASON_NEEDED] for index, outcome in enumerate(outcomes)
+               if outcome.failed_quantity > 0 and not outcome.waste_reason.strip()}
+    if missing:
+        first = next(iter(missing))
+        raise ValidationError(f"{first}: {WASTE_REASON_NEEDED}", fields=missing)
 
 
 def _save_actuals(materials: list[ProductionRunMaterial]) -> None:
@@ -557,7 +576,7 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
     run_materials = list(run.materials.select_related("spool__item_type", "spool__location"))
     run_items = list(run.items.select_related("product"))
     material_actuals_apply(run_materials, materials, require_all=True)
-    _apply_outcomes(run_items, items, default="successful")
+    _apply_outcomes(run_items, items, default="successful", reason_required=True)
     if any(item.successful_quantity for item in run_items) and run.location is None:
         raise ValidationError.for_field("location", "set where the output goes (a location or a workstation).")
     at = completed_at or timezone.now()

@@ -25,7 +25,8 @@ def complete(run, grams: dict | None = None, outcomes: dict | None = None):
     items = []
     if outcomes:
         items = [services.ItemOutcome(item_id=run.items.get().pk, successful_quantity=outcomes["successful"],
-                                      failed_quantity=outcomes["failed"])]
+                                      failed_quantity=outcomes["failed"],
+                                      waste_reason="spaghetti" if outcomes["failed"] else "")]
     return services.production_run_complete(run=run, by=run.created_by, materials=materials, items=items)
 
 

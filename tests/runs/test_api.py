@@ -142,7 +142,8 @@ def test_delete_of_a_completed_run_is_409(api, started):
 def test_reprint_starts_a_linked_run_for_the_failed_pieces(api, started):
     item = started["items"][0]
     api.post(run_url(started, "complete"), complete_body(
-        started, items=[{"item_id": item["id"], "successful_quantity": 6, "failed_quantity": 2}]), format="json")
+        started, items=[{"item_id": item["id"], "successful_quantity": 6, "failed_quantity": 2,
+                                     "waste_reason": "spaghetti"}]), format="json")
 
     response = api.post(run_url(started, "reprint"), format="json")
 
@@ -289,6 +290,29 @@ def test_more_pieces_than_planned_is_400(api, started):
     assert response.status_code == 400
     assert "items[0].failed_quantity" in response.json()["extra"]["fields"]
     assert not InventoryTransaction.objects.filter(transaction_type="usage").exists()
+
+
+def test_failed_pieces_without_a_waste_reason_are_400_naming_the_field(api, started):
+    item = started["items"][0]
+
+    response = api.post(run_url(started, "complete"), complete_body(
+        started, items=[{"item_id": item["id"], "successful_quantity": 5, "failed_quantity": 3}]), format="json")
+
+    assert response.status_code == 400
+    assert response.json()["extra"]["fields"] == {"items[0].waste_reason": ["say why the pieces failed."]}
+    assert ProductionRun.objects.get(pk=started["id"]).status == "in_progress"
+    assert not InventoryTransaction.objects.filter(transaction_type="usage").exists()
+
+
+def test_failed_pieces_with_a_waste_reason_complete_and_keep_it(api, started):
+    item = started["items"][0]
+
+    response = api.post(run_url(started, "complete"), complete_body(started, items=[
+        {"item_id": item["id"], "successful_quantity": 5, "failed_quantity": 3, "waste_reason": "  spaghetti "}]),
+        format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["items"][0]["waste_reason"] == "spaghetti"
 
 
 @pytest.mark.parametrize("change,field", [

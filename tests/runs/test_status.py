@@ -123,7 +123,8 @@ def test_delete_is_soft_and_refused_for_completed_runs(make_run, admin_user):
 def test_reprint_makes_a_linked_run_for_the_failed_pieces(make_run, admin_user):
     run = make_run(quantity=8, purge="4")
     item = run.items.get()
-    complete(run, admin_user, items=[ItemOutcome(item_id=item.pk, successful_quantity=6, failed_quantity=2)])
+    complete(run, admin_user, items=[ItemOutcome(item_id=item.pk, successful_quantity=6, failed_quantity=2,
+                                                waste_reason="layer shift")])
 
     reprint = services.production_run_reprint(run=run, by=admin_user)
 
