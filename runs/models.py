@@ -7,6 +7,7 @@ every change) so lists filter and sort by variance without aggregating per row.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from inventory.models import GRAMS, MONEY, ItemType, Location, Spool, Workstation
 from prodtrack.tenancy import TenantOwned
+from runs.variance import Variance, material_variance, variance_pct
 
 ZERO = Decimal("0")
 
@@ -117,6 +119,16 @@ class ProductionRun(FilamentTotals, TenantOwned):
         return max(0, int((self.completed_at - self.started_at).total_seconds()))
 
     @property
+    def product_rows(self) -> list[dict[str, Any]]:
+        """The run's products with their planned pieces summed, in item order:
+        ``[{"name", "quantity"}]``. Reads ``items`` (prefetch them with their products)."""
+        products: dict[int, dict[str, Any]] = {}
+        for item in self.items.all():
+            row = products.setdefault(item.product_id, {"name": item.product.name, "quantity": 0})
+            row["quantity"] += item.quantity
+        return list(products.values())
+
+    @property
     def elapsed_s(self) -> int:
         """Seconds since the start (to completion once the run ended); 0 for a start in the future."""
         end = self.completed_at or timezone.now()
@@ -161,6 +173,19 @@ class ProductionRunItem(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_id}"
 
+    @property
+    def success_rate_pct(self) -> Decimal | None:
+        """Successful pieces ÷ planned × 100 (percent, unrounded); None until an outcome is recorded."""
+        if not (self.successful_quantity or self.failed_quantity):
+            return None
+        return Decimal(self.successful_quantity) * 100 / self.quantity
+
+    @property
+    def cost_variance_pct(self) -> Decimal | None:
+        """Actual vs estimated cost of the item, % (``runs.variance.variance_pct``). Needs the
+        ``actual_cost`` annotation of ``runs.selectors.product_production_history``; None without it."""
+        return variance_pct(getattr(self, "actual_cost", None), self.estimated_cost)
+
 
 class ProductionRunMaterial(FilamentTotals, models.Model):
     """A spool used by the run: estimated and actual grams of filament and of purge.
@@ -191,3 +216,14 @@ class ProductionRunMaterial(FilamentTotals, models.Model):
 
     def __str__(self) -> str:
         return f"spool {self.spool_id} in run {self.run_id}"
+
+    @property
+    def cost(self) -> Decimal:
+        """Actual (else estimated) weight + purge in grams × the spool's cost per gram (money)."""
+        grams = self.actual_total_g if self.actual_total_g is not None else self.estimated_total_g
+        return grams * self.spool.cost_per_gram
+
+    @property
+    def variance(self) -> dict[str, Variance]:
+        """Weight, purge and total variance in grams (``runs.variance.material_variance``)."""
+        return material_variance(self)

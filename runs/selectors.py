@@ -24,7 +24,7 @@ from runs.filters import ProductionRunFilter
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 from runs.services import (REFERENCE_RUN, MaterialActual, material_actuals_apply, run_number_format,
                            run_number_sequence)
-from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL, Variance, material_variance
+from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL, Variance, material_variance, variance_pct
 
 ITEMS = Prefetch("items", queryset=ProductionRunItem.objects.select_related("product"))
 MATERIALS = Prefetch("materials", queryset=ProductionRunMaterial.objects.select_related(
@@ -158,8 +158,10 @@ def product_production_history(*, tenant: Tenant, product: ItemType) -> tuple[di
 
     ``items`` are its run items newest first with their run (for a paginated table), each with
     ``actual_cost``: the item's estimated cost scaled by its run's actual ÷ estimated material
-    cost. ``summary``: runs, planned / successful / failed pieces, estimated cost per planned
-    piece and actual cost per good piece (waste included) over completed runs.
+    cost (and so ``cost_variance_pct``). ``summary``: runs, planned / successful / failed pieces,
+    estimated cost per planned piece and actual cost per good piece (waste included) over
+    completed runs, and ``cost_variance_pct``: actual per good piece vs estimated per piece (%,
+    None when either is missing).
     """
     items = (ProductionRunItem.objects.filter(run__tenant=tenant, run__deleted_at__isnull=True, product=product)
              .select_related("run").annotate(actual_cost=ITEM_ACTUAL_COST).order_by("-run__started_at", "-pk"))
@@ -174,6 +176,7 @@ def product_production_history(*, tenant: Tenant, product: ItemType) -> tuple[di
         "actual_cost_per_piece": (sums["actual"] / sums["good"]).quantize(cent)
         if sums["good"] and sums["actual"] is not None else None,
     }
+    summary["cost_variance_pct"] = variance_pct(summary["actual_cost_per_piece"], summary["estimated_cost_per_piece"])
     return summary, items
 
 

@@ -19,7 +19,7 @@ from plans.serializers import JobOutput, ProductBrief
 from prodtrack.serializers import FlatErrorsSerializer, SpecInput, TenantPrimaryKeyRelatedField
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
-from runs.variance import material_variance, run_variance, variance_band
+from runs.variance import run_variance, variance_band
 
 GRAMS = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
@@ -28,8 +28,6 @@ TEMPERATURE = {"min_value": 0, "max_value": 500}
 BANDS = [("over", "Over estimate (> +10 %)"), ("under", "Under estimate (< −10 %)"), ("within", "Within ±10 %")]
 
 # Standalone fields used to render computed values the same way as model fields.
-_MONEY_OUT = serializers.DecimalField(max_digits=14, decimal_places=2, rounding=ROUND_HALF_UP)
-_PCT_OUT = serializers.DecimalField(max_digits=5, decimal_places=1, rounding=ROUND_HALF_UP)
 
 
 # --- named enums (one schema component each, whichever serializer uses them) --------------------
@@ -148,19 +146,14 @@ class ProductionRunListOutput(serializers.ModelSerializer):
 
 class RunItemOutput(serializers.ModelSerializer):
     product = ProductBrief()
-    success_rate_pct = serializers.SerializerMethodField(
+    success_rate_pct = serializers.DecimalField(
+        max_digits=5, decimal_places=1, rounding=ROUND_HALF_UP, read_only=True, allow_null=True,
         help_text="Successful pieces ÷ planned × 100; null until an outcome is recorded.")
 
     class Meta:
         model = ProductionRunItem
         fields = ["id", "product", "quantity", "successful_quantity", "failed_quantity", "success_rate_pct",
                   "bed_position", "estimated_cost", "waste_reason"]
-
-    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True))
-    def get_success_rate_pct(self, item: ProductionRunItem) -> str | None:
-        if not (item.successful_quantity or item.failed_quantity):
-            return None
-        return _PCT_OUT.to_representation(Decimal(item.successful_quantity) * 100 / item.quantity)
 
 
 class RunSpoolBrief(serializers.ModelSerializer):
@@ -180,7 +173,8 @@ class RunMaterialOutput(serializers.ModelSerializer):
     estimated_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     actual_total_g = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
     variance = serializers.SerializerMethodField()
-    cost = serializers.SerializerMethodField(help_text="Actual (else estimated) total grams × the spool's cost/g.")
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2, rounding=ROUND_HALF_UP, read_only=True,
+                                    help_text="Actual (else estimated) total grams × the spool's cost/g.")
 
     class Meta:
         model = ProductionRunMaterial
@@ -190,12 +184,7 @@ class RunMaterialOutput(serializers.ModelSerializer):
     @extend_schema_field(MaterialVarianceOutput)
     def get_variance(self, material: ProductionRunMaterial) -> dict:
         return _MATERIAL_VARIANCE.to_representation(
-            {name: variance.as_dict() for name, variance in material_variance(material).items()})
-
-    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
-    def get_cost(self, material: ProductionRunMaterial) -> str:
-        grams = material.actual_total_g if material.actual_total_g is not None else material.estimated_total_g
-        return _MONEY_OUT.to_representation(grams * material.spool.cost_per_gram)
+            {name: variance.as_dict() for name, variance in material.variance.items()})
 
 
 # --- G-code estimates (issue 7) ---------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Production run pages to browse: the run list, a run's detail and the variance dashboard."""
 from __future__ import annotations
 
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,20 +11,10 @@ from prodtrack.pages import filtered, found, paginate, render_page
 from prodtrack.tenancy import role_required
 from runs import selectors
 from runs.forms import ProductionRunFilterForm, VarianceFilterForm
-from runs.models import ProductionRun
-from runs.variance import material_variance, run_variance, variance_band
+from runs.variance import run_variance, variance_band
 
 
 # --- production runs -------------------------------------------------------------------------------
-
-def _products(run: ProductionRun) -> list[dict[str, Any]]:
-    """The run's products with their planned pieces summed (from the prefetched items)."""
-    products: dict[int, dict[str, Any]] = {}
-    for item in run.items.all():
-        row = products.setdefault(item.product_id, {"name": item.product.name, "quantity": 0})
-        row["quantity"] += item.quantity
-    return list(products.values())
-
 
 @role_required(Role.VIEWER)
 def run_list(request: HttpRequest) -> HttpResponse:
@@ -43,8 +32,6 @@ def run_list(request: HttpRequest) -> HttpResponse:
         return selectors.production_run_list(tenant=request.tenant, filters=data)
 
     page = paginate(request, filtered(form, select))
-    for run in page.object_list:
-        run.product_rows = _products(run)
     return render_page(request, "runs/run_list.html", {"form": form, "page": page})
 
 
@@ -53,15 +40,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run: overview, items with outcomes, materials with their variance, the run's variance."""
     run = found(selectors.production_run_get, tenant=request.tenant, pk=pk)
     items = list(run.items.all())
-    for item in items:
-        done = item.successful_quantity or item.failed_quantity
-        item.success_rate = item.successful_quantity * 100 / item.quantity if done else None
     materials = list(run.materials.all())
     chart = []
     for material in materials:
-        material.variance = material_variance(material)
-        grams = material.actual_total_g if material.actual_total_g is not None else material.estimated_total_g
-        material.cost = grams * material.spool.cost_per_gram
         chart.append({"name": f"#{material.spool_id} {material.spool.item_type.name}",
                       "estimated": str(material.estimated_total_g),
                       "actual": None if material.actual_total_g is None else str(material.actual_total_g),

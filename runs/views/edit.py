@@ -10,7 +10,7 @@ confirmation; their outcome is a flash message on the page they came from (``nex
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +25,7 @@ from prodtrack.pages import button_action, found, next_url, submit, wants_partia
 from prodtrack.tenancy import role_required
 from runs import selectors, services
 from runs.forms import (ItemAddForm, ItemRowForm, MaterialAddForm, MaterialRowForm, RunEditForm, RunFailForm)
-from runs.models import ProductionRun
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 
 T = TypeVar("T")
 Status = ProductionRun.Status
@@ -56,6 +56,13 @@ def _editing(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
+class EditRow(NamedTuple):
+    """A row of the edit page's items or materials table: the run item or material and its form."""
+
+    obj: ProductionRunItem | ProductionRunMaterial
+    form: PageForm
+
+
 def _edit_page(request: HttpRequest, run: ProductionRun, *, bound: dict[str, PageForm] | None = None,
                section: str | None = None, saved: str = "", status: int = 200) -> HttpResponse:
     """The edit page, or over HTMX only ``section`` ("items" or "materials").
@@ -65,12 +72,9 @@ def _edit_page(request: HttpRequest, run: ProductionRun, *, bound: dict[str, Pag
     removal; every other form shows the run as it is. ``saved`` confirms a change in its section.
     """
     bound = bound or {}
-    items = list(run.items.all())
-    for item in items:
-        item.form = bound.get(f"item-{item.pk}") or ItemRowForm(obj=item)
-    materials = list(run.materials.all())
-    for material in materials:
-        material.form = bound.get(f"material-{material.pk}") or MaterialRowForm(obj=material)
+    items = [EditRow(item, bound.get(f"item-{item.pk}") or ItemRowForm(obj=item)) for item in run.items.all()]
+    materials = [EditRow(material, bound.get(f"material-{material.pk}") or MaterialRowForm(obj=material))
+                 for material in run.materials.all()]
     context = {
         "run": run, "items": items, "materials": materials, "saved": saved, "saved_section": section,
         "form": bound.get("run") or RunEditForm(obj=run, tenant=request.tenant),

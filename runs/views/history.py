@@ -16,7 +16,6 @@ from django.http import HttpRequest
 from inventory.models import ItemType, Spool
 from prodtrack.pages import paginate
 from runs import selectors
-from runs.variance import material_variance, variance_pct
 
 
 def product_history_tab(request: HttpRequest, product: ItemType) -> dict[str, Any]:
@@ -26,12 +25,7 @@ def product_history_tab(request: HttpRequest, product: ItemType) -> dict[str, An
     estimated per piece, %, None when either is missing) — and ``page``: its run items newest first,
     each with its run, ``actual_cost`` and ``cost_variance_pct``. Three queries (summary, count, page)."""
     summary, items = selectors.product_production_history(tenant=request.tenant, product=product)
-    page = paginate(request, items)
-    page.object_list = list(page.object_list)
-    for item in page.object_list:
-        item.cost_variance_pct = variance_pct(item.actual_cost, item.estimated_cost)
-    cost_variance = variance_pct(summary["actual_cost_per_piece"], summary["estimated_cost_per_piece"])
-    return {"history": {**summary, "cost_variance_pct": cost_variance}, "page": page}
+    return {"history": summary, "page": paginate(request, items)}
 
 
 def spool_usage_tab(request: HttpRequest, spool: Spool) -> dict[str, Any]:
@@ -40,8 +34,4 @@ def spool_usage_tab(request: HttpRequest, spool: Spool) -> dict[str, Any]:
     first, each with its run and ``variance`` (estimated vs actual weight + purge, grams and %).
     Four queries (runs, grams, count, page)."""
     summary, materials = selectors.spool_production_usage(tenant=request.tenant, spool=spool)
-    page = paginate(request, materials)
-    page.object_list = list(page.object_list)
-    for material in page.object_list:
-        material.variance = material_variance(material)["total"]
-    return {"usage": summary, "page": page}
+    return {"usage": summary, "page": paginate(request, materials)}
