@@ -20,9 +20,9 @@ from typing import Any
 
 import django_filters
 from django.conf import settings
-from django.db.models import (Case, CharField, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value,
+from django.db.models import (Case, CharField, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value,
                               When)
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from inventory.models import ItemType, Location, StockBalance
@@ -33,6 +33,8 @@ from prodtrack.tenancy import get_for_tenant
 from stockpiles.models import AutoProductionRun, StockpileMarker
 
 QTY = DecimalField(max_digits=14, decimal_places=3)
+PCT = DecimalField(max_digits=9, decimal_places=2)
+MONEY_EXACT = DecimalField(max_digits=24, decimal_places=6)
 ZERO = Value(Decimal("0"), output_field=QTY)
 OPEN_JOB_STATUSES = (JobQueueEntry.Status.PLANNED, JobQueueEntry.Status.ACTIVE)
 #: the runner's cooldown ends this much before a whole interval has passed, so that the beat tick
@@ -139,12 +141,17 @@ def _marker_queryset(tenant: Tenant) -> QuerySet[StockpileMarker]:
 
 def stockpile_marker_list(*, tenant: Tenant, filters: Any = None, now: datetime | None = None
                           ) -> QuerySet[StockpileMarker]:
-    """Markers by item and location, each with ``on_hand``, ``deficit`` (gross), ``pending_output``
+    """Markers by item and location, each with ``on_hand``, ``deficit`` (gross), ``fill_pct`` (on
+    hand ÷ desired × 100, within 0–100; 100 for a target of 0), ``pending_output``
     of its plan and ``auto_production_status`` (``AutoStatus``): off; covered when it has a deficit
     and its plan's pending output covers the gross deficits of all the plan's markers (the runner
     would generate nothing for the plan); cooling down when it has a deficit and the plan had an
     auto run within the interval; on otherwise. One query per page."""
-    qs = _marker_queryset(tenant).annotate(pending_output=pending_output_expression())
+    qs = _marker_queryset(tenant).annotate(
+        pending_output=pending_output_expression(),
+        fill_pct=Case(When(desired_quantity__gt=0, then=Least(Greatest(
+            F("on_hand") * 100 / F("desired_quantity"), Value(Decimal("0"))), Value(Decimal("100")))),
+            default=Value(Decimal("100")), output_field=PCT))
     qs = qs.annotate(auto_production_status=Case(
         When(~AUTO_ON, then=Value(AutoStatus.OFF)),
         When(Q(deficit__gt=0) & Q(pending_output__gte=_plan_gross_deficit_expression()),
@@ -183,7 +190,8 @@ class DeficitFilter(TenantFilterSet):
 def stockpile_deficits(*, tenant: Tenant, filters: Any = None) -> QuerySet[StockpileMarker]:
     """Markers below target, "to produce" first, each with ``on_hand``, ``deficit`` (gross),
     ``pending_production`` (its plan's pending output; 0 without a plan — shared by every marker
-    of the plan), ``net_deficit`` = max(0, gross − pending) and ``kind``: ``to_produce`` when
+    of the plan), ``net_deficit`` = max(0, gross − pending), ``estimated_cost`` = net deficit ×
+    the item's unit cost (money, exact) and ``kind``: ``to_produce`` when
     auto-production is on, ``to_buy`` otherwise — so a deficit is in exactly one of the two lists
     and an auto-production marker never on the buy list. One query per page (balances included)."""
     qs = _marker_queryset(tenant).filter(deficit__gt=0).annotate(
@@ -192,6 +200,8 @@ def stockpile_deficits(*, tenant: Tenant, filters: Any = None) -> QuerySet[Stock
         pending_production=Case(When(plan__isnull=True, then=ZERO), default=pending_output_expression(),
                                 output_field=QTY),
     ).annotate(net_deficit=Greatest(F("deficit") - F("pending_production"), ZERO, output_field=QTY))
+    qs = qs.annotate(estimated_cost=ExpressionWrapper(F("net_deficit") * F("item_type__unit_cost"),
+                                                      output_field=MONEY_EXACT))
     qs = qs.order_by("-kind", "item_type__name", "location__name", "id")   # to_produce before to_buy
     return apply_filters(DeficitFilter, filters, qs, tenant=tenant)
 

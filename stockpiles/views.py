@@ -60,9 +60,6 @@ def stockpile_list(request: HttpRequest) -> HttpResponse:
     form = StockpileFilterForm(request.GET, tenant=request.tenant)
     rows = filtered(form, lambda: selectors.stockpile_marker_list(tenant=request.tenant, filters=request.GET))
     page = paginate(request, rows)
-    for marker in page.object_list:
-        desired = marker.desired_quantity
-        marker.fill_pct = min(Decimal(100), max(Decimal(0), marker.on_hand * 100 / desired)) if desired else 100
     return render_page(request, "stockpiles/stockpile_list.html", {
         "form": form, "page": page, "interval_s": settings.AUTO_PRODUCTION_INTERVAL_SEC})
 
@@ -189,8 +186,6 @@ def deficits(request: HttpRequest) -> HttpResponse:
             rows = filtered(form, lambda kind=kind: selectors.stockpile_deficits(
                 tenant=request.tenant, filters={"kind": kind, "location": location.pk if location else None}))
             page = paginate(request, rows) if chosen else Paginator(rows, PAGE_SIZE).get_page(1)
-            for marker in page.object_list:
-                marker.estimated_cost = marker.net_deficit * marker.item_type.unit_cost
             sections.append({"kind": kind, "title": label.split(" (")[0], "page": page, "paged": bool(chosen)})
     return render_page(request, "stockpiles/deficits.html", {"form": form, "sections": sections})
 
@@ -224,7 +219,7 @@ def _buy_rows(markers: Iterator[StockpileMarker]) -> Iterator[list[Any]]:
         item = m.item_type
         yield [_cell(item.name), _cell(item.sku), item.kind, item.unit, _cell(m.location.name),
                _number(m.desired_quantity), _number(m.on_hand), _number(m.deficit), _number(m.pending_production),
-               _number(m.net_deficit), _number(item.unit_cost), _number(m.net_deficit * item.unit_cost),
+               _number(m.net_deficit), _number(item.unit_cost), _number(m.estimated_cost),
                _cell(m.owner.username), m.pk]
 
 
@@ -311,9 +306,7 @@ def automation(request: HttpRequest) -> HttpResponse:
     form = AutoProductionRunFilterForm(request.GET, tenant=request.tenant)
     rows = filtered(form, lambda: selectors.auto_production_run_list(tenant=request.tenant, filters=request.GET))
     page = paginate(request, rows)
-    for run in page.object_list:
-        run.view = _tick(run)
-    context: dict[str, Any] = {"form": form, "page": page}
+    context: dict[str, Any] = {"form": form, "page": page, "ticks": [(run, _tick(run)) for run in page.object_list]}
     if not wants_partial(request):
         chart = _chart(request)
         context.update(schedule=_schedule(request), chart=chart if len(chart) > 1 else None,
