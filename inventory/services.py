@@ -250,11 +250,7 @@ def item_type_update(*, item_type: ItemType, data: dict[str, Any]) -> ItemType:
     if data.get("kind", item_type.kind) != item_type.kind and (
             InventoryTransaction.objects.filter(item_type=item_type).exists()):
         raise ValidationError.for_field("kind", "cannot change once the item has ledger rows.")
-    for name, value in data.items():
-        setattr(item_type, name, value)
-    _item_type_check(item_type)
-    return model_save_validated(item_type, unique_fields=[f for f in ITEM_TYPE_UNIQUE if f in data],
-                                update_fields=list(data))
+    return model_update(item_type, data=data, unique_fields=ITEM_TYPE_UNIQUE, check=_item_type_check)
 
 
 @traced("location.create")

@@ -96,8 +96,11 @@ def plan_steps(*, plan: ProductionPlan) -> list[ProductionPlanStep]:
     return load_plan_tree(plan)
 
 
-def plan_by_product(*, tenant: Tenant, product: ItemType) -> QuerySet[ProductionPlan]:
-    """The plans that make ``product``."""
+def plan_by_product(*, tenant: Tenant, product: ItemType | None) -> QuerySet[ProductionPlan]:
+    """The plans that make ``product``; none for no item or an item that is not a product (only
+    products have plans: materials and components are bought)."""
+    if product is None or product.kind != ItemType.Kind.PRODUCT:
+        return ProductionPlan.objects.none()
     return plan_list(tenant=tenant).filter(product=product)
 
 

@@ -17,7 +17,7 @@ from plans.selectors import recipes_for_products
 from plans.errors import JobStateError, TransportJobStateError
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
-from prodtrack.services import model_save_validated
+from prodtrack.services import model_save_validated, model_update
 from prodtrack.telemetry import traced
 
 
@@ -74,13 +74,10 @@ def recipe_create(*, tenant: Tenant, name: str, product: ItemType, inputs: Seque
 def recipe_update(*, recipe: Recipe, data: dict[str, Any], inputs: Sequence[InputSpec] | None = None) -> Recipe:
     """Update fields; when ``inputs`` is given it replaces the whole input list."""
     recipe = Recipe.objects.select_for_update().get(pk=recipe.pk)
-    for name, value in data.items():
-        setattr(recipe, name, value)
     current = inputs if inputs is not None else [
         InputSpec(item_type=line.item_type, quantity=line.quantity) for line in recipe.inputs.select_related("item_type")]
-    _check_recipe(recipe.tenant, recipe.product, current)
-    recipe = model_save_validated(recipe, unique_fields=["name"] if "name" in data else [],
-                                  update_fields=list(data))
+    recipe = model_update(recipe, data=data, unique_fields=["name"],
+                          check=lambda recipe: _check_recipe(recipe.tenant, recipe.product, current))
     if inputs is not None:
         _replace_inputs(recipe, inputs)
     return recipe
@@ -199,9 +196,7 @@ def production_plan_update(*, plan: ProductionPlan, data: dict[str, Any]) -> Pro
     if data.get("transport_cost_per_item", Decimal("0")) < 0:
         raise ValidationError.for_field("transport_cost_per_item", "must be 0 or more.")
     plan = ProductionPlan.objects.select_for_update().get(pk=plan.pk)   # the caller's object stays as it was
-    for name, value in data.items():
-        setattr(plan, name, value)
-    return model_save_validated(plan, unique_fields=["name"] if "name" in data else [], update_fields=list(data))
+    return model_update(plan, data=data, unique_fields=["name"])
 
 
 @traced("production_plan.delete")
@@ -251,10 +246,7 @@ def production_plan_step_update(*, step: ProductionPlanStep, data: dict[str, Any
     if unknown:
         raise ValidationError.for_field(sorted(unknown)[0], "cannot be changed.")
     _check_step_values(step.plan.tenant, step.product, data)
-    for name, value in data.items():
-        setattr(step, name, value)
-    step.save(update_fields=list(data))
-    return step
+    return model_update(step, data=data)
 
 
 @traced("production_plan_step.remove")

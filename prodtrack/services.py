@@ -1,7 +1,8 @@
 """Core services: tenants and memberships, plus the validated-save helpers every app uses."""
 from __future__ import annotations
 
-from typing import Any, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
@@ -23,8 +24,11 @@ def model_save_validated(instance: M, *, unique_fields: Iterable[str] = (), upda
     concurrent insert wins the race and the database raises ``IntegrityError``.
     """
     unique_fields = list(unique_fields)
+    exclude = {"tenant"} if hasattr(instance, "tenant_id") else set()
+    if update_fields is not None:   # validate what is saved: the other fields are as stored
+        exclude |= {field.name for field in instance._meta.concrete_fields if field.name not in update_fields}
     try:
-        instance.full_clean(exclude=["tenant"] if hasattr(instance, "tenant_id") else None, validate_constraints=False)
+        instance.full_clean(exclude=exclude or None, validate_constraints=False)
     except DjangoValidationError as error:
         raise ValidationError.from_django(error) from error
     model = type(instance)
@@ -47,15 +51,22 @@ def model_save_validated(instance: M, *, unique_fields: Iterable[str] = (), upda
     return instance
 
 
-def model_update(instance: M, *, data: dict[str, Any], unique_fields: Iterable[str] = ()) -> M:
-    """Set the attributes in ``data`` that differ, validate and save only those fields."""
+def model_update(instance: M, *, data: dict[str, Any], unique_fields: Iterable[str] = (),
+                 check: Callable[[M], None] | None = None) -> M:
+    """The one way a service updates fields: set the attributes in ``data`` that differ, run
+    ``check(instance)`` (the service's own rules across fields; it raises ApplicationError), then
+    validate (``model_save_validated``) and save only the changed fields, plus the model's
+    ``auto_now`` fields. Nothing is saved when nothing changed."""
     changed = [name for name, value in data.items() if getattr(instance, name) != value]
     for name in changed:
         setattr(instance, name, data[name])
+    if check is not None:
+        check(instance)
     if not changed:
         return instance
+    stamped = [field.name for field in instance._meta.concrete_fields if getattr(field, "auto_now", False)]
     return model_save_validated(instance, unique_fields=[f for f in unique_fields if f in changed],
-                                update_fields=changed)
+                                update_fields=[*changed, *(name for name in stamped if name not in changed)])
 
 
 @traced("tenant.create")

@@ -72,7 +72,7 @@ class RunApi(TenantApiView):
 
     def get_run(self) -> ProductionRun:
         """The tenant's run named in the URL (not soft-deleted), or 404."""
-        return self.get_object(queryset=ProductionRun.objects.filter(deleted_at__isnull=True))
+        return self.get_object(queryset=ProductionRun.objects.live())
 
     def render_run(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         return Response(ProductionRunOutput(selectors.production_run_get(tenant=self.request.tenant, pk=pk)).data,

@@ -38,9 +38,21 @@ class FilamentTotals:
 
 
 class ProductionRunQuerySet(models.QuerySet):
-    def for_tenant(self, tenant) -> "ProductionRunQuerySet":
+    def live(self) -> ProductionRunQuerySet:
+        """Runs that are not soft-deleted (the one home of that filter)."""
+        return self.filter(deleted_at__isnull=True)
+
+    def for_tenant(self, tenant) -> ProductionRunQuerySet:
         """The tenant's runs that are not soft-deleted."""
-        return self.filter(tenant=tenant, deleted_at__isnull=True)
+        return self.live().filter(tenant=tenant)
+
+
+class RunPartQuerySet(models.QuerySet):
+    """Items and materials of runs."""
+
+    def for_tenant(self, tenant) -> RunPartQuerySet:
+        """The parts of the tenant's runs that are not soft-deleted (a join, no subquery)."""
+        return self.filter(run__tenant=tenant, run__deleted_at__isnull=True)
 
 
 class ProductionRun(FilamentTotals, TenantOwned):
@@ -162,6 +174,8 @@ class ProductionRunItem(models.Model):
     estimated_cost = models.DecimalField(**MONEY, default=ZERO)
     waste_reason = models.CharField(max_length=300, blank=True)
 
+
+    objects = RunPartQuerySet.as_manager()
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -203,6 +217,8 @@ class ProductionRunMaterial(FilamentTotals, models.Model):
     weight_before_g = models.DecimalField(**GRAMS, null=True, blank=True)
     weight_after_g = models.DecimalField(**GRAMS, null=True, blank=True)
 
+
+    objects = RunPartQuerySet.as_manager()
     class Meta:
         ordering = ["id"]
         constraints = [

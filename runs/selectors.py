@@ -29,7 +29,7 @@ from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL, Variance, material_varian
 ITEMS = Prefetch("items", queryset=ProductionRunItem.objects.select_related("product"))
 MATERIALS = Prefetch("materials", queryset=ProductionRunMaterial.objects.select_related(
     "spool__item_type", "spool__location"))
-REPRINTS = Prefetch("reprints", queryset=ProductionRun.objects.filter(deleted_at__isnull=True).only(
+REPRINTS = Prefetch("reprints", queryset=ProductionRun.objects.live().only(
     "id", "run_number", "status", "original_run_id"))
 # A product is "consistently" off when at least this many completed runs show it, its average
 # is beyond the band and at least this share of its runs sit on that side.
@@ -50,7 +50,7 @@ def production_run_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Prod
 def production_run_get(*, tenant: Tenant, pk: Any) -> ProductionRun:
     """One run with items, materials (spool, material, location) and reprints; NotFoundError (404)
     for another tenant's or a deleted run. Four queries whatever the number of items."""
-    qs = (ProductionRun.objects.filter(deleted_at__isnull=True)
+    qs = (ProductionRun.objects.live()
           .select_related("workstation", "location", "original_run", "created_by")
           .prefetch_related(ITEMS, MATERIALS, REPRINTS))
     return get_for_tenant(qs, tenant, pk, label="production run")
@@ -163,7 +163,7 @@ def product_production_history(*, tenant: Tenant, product: ItemType) -> tuple[di
     completed runs, and ``cost_variance_pct``: actual per good piece vs estimated per piece (%,
     None when either is missing).
     """
-    items = (ProductionRunItem.objects.filter(run__tenant=tenant, run__deleted_at__isnull=True, product=product)
+    items = (ProductionRunItem.objects.for_tenant(tenant).filter(product=product)
              .select_related("run").annotate(actual_cost=ITEM_ACTUAL_COST).order_by("-run__started_at", "-pk"))
     done = items.filter(run__status=ProductionRun.Status.COMPLETED)
     sums = done.aggregate(runs=Count("run", distinct=True), planned=Sum("quantity"), good=Sum("successful_quantity"),
@@ -186,7 +186,7 @@ def spool_production_usage(*, tenant: Tenant, spool: Spool) -> tuple[dict[str, A
     ``materials`` are the spool's run materials newest first with their run; ``summary`` gives
     the runs and the net grams the ledger says production took from it (usage minus reversals).
     """
-    materials = (ProductionRunMaterial.objects.filter(spool=spool, run__tenant=tenant, run__deleted_at__isnull=True)
+    materials = (ProductionRunMaterial.objects.for_tenant(tenant).filter(spool=spool)
                  .select_related("run").order_by("-run__started_at", "-pk"))
     used = (InventoryTransaction.objects.for_tenant(tenant).filter(spool=spool, reference_type=REFERENCE_RUN)
             .aggregate(total=Sum("quantity"))["total"] or Decimal("0"))
@@ -240,7 +240,7 @@ def production_run_for_completion(*, tenant: Tenant, pk: Any, items: bool = True
     NotFoundError (404) for another tenant's or a deleted run. Two queries (three with items),
     whatever the number of materials and items."""
     prefetch = [MATERIALS, ITEMS] if items else [MATERIALS]
-    qs = (ProductionRun.objects.filter(deleted_at__isnull=True).select_related("workstation", "location")
+    qs = (ProductionRun.objects.live().select_related("workstation", "location")
           .prefetch_related(*prefetch))
     return get_for_tenant(qs, tenant, pk, label="production run")
 

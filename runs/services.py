@@ -36,6 +36,7 @@ from plans import services as plan_services
 from runs.errors import RunStateError
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
+from prodtrack.services import model_update
 from prodtrack.telemetry import traced
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 from runs.variance import variance_pct
@@ -110,7 +111,7 @@ def _grams(value: Decimal) -> Decimal:
 def _lock(run: ProductionRun) -> ProductionRun:
     """Re-read the run under a row lock (the status check must come after this)."""
     return (ProductionRun.objects.select_for_update(of=("self",)).select_related("tenant", "location")
-            .get(pk=run.pk, deleted_at__isnull=True))
+            .live().get(pk=run.pk))
 
 
 def _lock_in_progress(run: ProductionRun, action: str) -> ProductionRun:
@@ -328,10 +329,7 @@ def production_run_update(*, run: ProductionRun, data: dict[str, Any]) -> Produc
         raise ValidationError.for_field(sorted(unknown)[0], "cannot be changed.")
     run = _lock_in_progress(run, "edit")
     _check_run_fields(run.tenant, data)
-    for name, value in data.items():
-        setattr(run, name, value)
-    run.save(update_fields=list(data))
-    return run
+    return model_update(run, data=data)
 
 
 @traced("production_run.item_add")
@@ -365,10 +363,7 @@ def production_run_item_update(*, item: ProductionRunItem, data: dict[str, Any])
         raise ValidationError.for_field("estimated_cost", "must be 0 or more.")
     if "quantity" in data and "estimated_cost" not in data and data["quantity"] != item.quantity:
         data = {**data, "estimated_cost": _money(item.estimated_cost * data["quantity"] / item.quantity)}
-    for name, value in data.items():
-        setattr(item, name, value)
-    item.save(update_fields=list(data))
-    return item
+    return model_update(item, data=data)
 
 
 @traced("production_run.item_remove")
@@ -413,8 +408,7 @@ def production_run_material_update(*, material: ProductionRunMaterial, data: dic
     for name, value in data.items():
         if value is not None and value < 0:
             raise ValidationError.for_field(name, "must be 0 or more.")
-        setattr(material, name, value)
-    material.save(update_fields=list(data))
+    model_update(material, data=data)
     run_totals_refresh(run)
     return material
 

@@ -56,6 +56,7 @@ from plans.services import plan_generate
 from prodtrack.exceptions import ApplicationError, ValidationError
 from stockpiles.errors import AutoProductionRunStateError
 from prodtrack.models import Membership, Tenant, User
+from prodtrack.services import model_update
 from prodtrack.telemetry import traced
 from stockpiles.models import AutoProductionRun, StockpileMarker
 from stockpiles.selectors import AUTO_ON, cooldown_since, open_root_jobs
@@ -135,10 +136,7 @@ def stockpile_marker_update(*, marker: StockpileMarker, data: dict[str, Any]) ->
                   desired_quantity=values["desired_quantity"], plan=values["plan"],
                   parallelism=values["auto_production_parallelism"], enabled=values["auto_production_enabled"],
                   enabling=bool(data.get("auto_production_enabled")) or "plan" in data)
-    for name, value in data.items():
-        setattr(marker, name, value)
-    marker.save(update_fields=[*data, "updated_at"])
-    return marker
+    return model_update(marker, data=data)
 
 
 @traced("stockpile_marker.delete")

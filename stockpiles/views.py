@@ -66,8 +66,6 @@ def stockpile_list(request: HttpRequest) -> HttpResponse:
 
 def _plans_for(request: HttpRequest, item: ItemType | None) -> list:
     """The plans that make ``item`` (the rule of ``plans/by-product``); none for what is not a product."""
-    if item is None or item.kind != ItemType.Kind.PRODUCT:
-        return []
     return list(plan_by_product(tenant=request.tenant, product=item))
 
 
