@@ -35,7 +35,7 @@ from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Spool
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant
-from runs.gcode import MAX_FILE_BYTES, GcodeError, parse_gcode
+from slicing import MAX_FILE_BYTES, GcodeError, parse_gcode
 
 MATCH_LIMIT = 10
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
