@@ -9,10 +9,12 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from inventory import gcode_match
+from inventory.apis import GcodeUploadApi
 from inventory.models import ItemType, Spool
+from inventory.serializers import GcodeEstimateInput
 from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans.models import JobQueueEntry, Recipe
@@ -24,9 +26,9 @@ from prodtrack.idempotency import HEADER as IDEMPOTENCY_HEADER
 from prodtrack.idempotency import idempotent
 from prodtrack.models import Role
 from prodtrack.pagination import PageNumberPagination
-from runs import gcode_match, selectors, services
+from runs import selectors, services
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
-from runs.serializers import (GcodeEstimateInput, GcodeEstimateResponse, JobStartInput, RecipeFromGcodeInput, JobStartOutput, ProductHistoryOutput, ProductHistoryRowOutput,
+from runs.serializers import (GcodeEstimateResponse, JobStartInput, RecipeFromGcodeInput, JobStartOutput, ProductHistoryOutput, ProductHistoryRowOutput,
                               ProductHistorySummaryOutput, ProductionRunCancelInput, ProductionRunCompleteInput,
                               ProductionRunCreateInput, ProductionRunFailInput, ProductionRunListOutput,
                               ProductionRunOutput, ProductionRunUpdateInput, RunItemInput, RunItemOutput,
@@ -283,23 +285,16 @@ class SpoolProductionUsageApi(TenantApiView):
         return _page_with_summary(self, materials, SpoolUsageRowOutput, SpoolUsageSummaryOutput(summary).data)
 
 
-class GcodeEstimateApi(TenantApiView):
+class GcodeEstimateApi(GcodeUploadApi):
     """Read a slicer file: ``multipart/form-data`` with ``file`` (a .gcode, .gcode.3mf or .3mf, up to
     512 MB; only its head and tail are read) and optional ``plate``. Answers the parsed estimate
-    (``dataclasses.asdict`` of ``runs.gcode.GcodeEstimate``) and, per filament, the tenant's matching
+    (``dataclasses.asdict`` of ``slicing.GcodeEstimate``) and, per filament, the tenant's matching
     material item types (same material type; the file's colour first) and active spools, best first.
     Nothing is stored. A file the parser refuses is 400 naming ``file``, with the rule in
     ``extra.rule`` (``empty``, ``too_large``, ``not_gcode``, ``binary_gcode``, ``corrupt_zip``,
     ``no_plate``, ``plate_not_found``). Operators (it prepares a run)."""
 
     read_role = write_role = Role.OPERATOR
-    parser_classes = [MultiPartParser, FormParser]
-
-    def initial(self, request, *args, **kwargs):
-        too_large = gcode_match.gcode_upload_too_large(request.META.get("CONTENT_LENGTH"))
-        if too_large is not None:  # refused before Django reads (and spools to disk) the body
-            raise too_large
-        super().initial(request, *args, **kwargs)
 
     @extend_schema(request={"multipart/form-data": GcodeEstimateInput}, responses=GcodeEstimateResponse,
                    summary="Parse a G-code file and match its filaments")

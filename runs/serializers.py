@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import ItemType, Location, Spool, Workstation
+from inventory.serializers import GcodeEstimateInput
 from plans.serializers import JobOutput, ProductBrief
 from prodtrack.serializers import FlatErrorsSerializer, SpecInput, TenantPrimaryKeyRelatedField
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
@@ -219,7 +220,7 @@ class GcodeObjectOutput(serializers.Serializer):
 
 
 class GcodeEstimateOutput(serializers.Serializer):
-    """``dataclasses.asdict`` of ``runs.gcode.GcodeEstimate``: what the slicer wrote about one plate.
+    """``dataclasses.asdict`` of ``slicing.GcodeEstimate``: what the slicer wrote about one plate.
     Every value the file does not state is null (never guessed)."""
 
     slicer = serializers.CharField(allow_null=True)
@@ -258,13 +259,6 @@ class GcodeFilamentMatchOutput(serializers.Serializer):
     index = serializers.IntegerField(help_text="The filament's index in ``estimate.filaments``.")
     materials = GcodeMaterialMatchOutput(many=True)
     spools = RunSpoolBrief(many=True)
-
-
-class GcodeEstimateInput(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True,  # the parser says "empty" like every other rule
-                                 help_text="A .gcode file or a sliced 3MF project (.gcode.3mf / .3mf), up to 512 MB.")
-    plate = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                     help_text="The 3MF plate to read (1-based); default plate 1.")
 
 
 class RecipeFromGcodeInput(GcodeEstimateInput):

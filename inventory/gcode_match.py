@@ -1,5 +1,6 @@
 """What a parsed G-code estimate means in a tenant: its filaments' material item types and spools,
-its objects' products (issue 7). Reads only; the API and the run wizard both use it.
+its objects' products (issue 7). Reads only; the runs API and run wizard and the plans API (a
+recipe from G-code) use it.
 
 Rules:
 
