@@ -15,7 +15,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import ItemType, Location, Spool, Workstation
-from inventory.serializers import GcodeEstimateInput
 from plans.serializers import JobOutput, ProductBrief
 from prodtrack.serializers import FlatErrorsSerializer, SpecInput, TenantPrimaryKeyRelatedField
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
@@ -259,28 +258,6 @@ class GcodeFilamentMatchOutput(serializers.Serializer):
     index = serializers.IntegerField(help_text="The filament's index in ``estimate.filaments``.")
     materials = GcodeMaterialMatchOutput(many=True)
     spools = RunSpoolBrief(many=True)
-
-
-class RecipeFromGcodeInput(GcodeEstimateInput):
-    product_id = serializers.IntegerField(help_text="The product the recipe makes.")
-    recipe_id = serializers.IntegerField(required=False, allow_null=True,
-                                         help_text="Update this recipe of the product (its id and name stay).")
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                                 help_text='A new recipe\'s name; default "<product> (G-code)".')
-    materials = serializers.JSONField(
-        binary=True, required=False,
-        help_text='Material item type per filament index, as JSON: {"0": 12, "1": 15}. A filament left out '
-                  'takes its best match (same material type, same colour first).')
-
-    def validate_materials(self, value: Any) -> dict[int, int]:
-        if value in (None, ""):
-            return {}
-        if not isinstance(value, dict):
-            raise serializers.ValidationError('Give a JSON object: {"<filament index>": <item type id>}.')
-        try:
-            return {int(index): int(pk) for index, pk in value.items()}
-        except (TypeError, ValueError):
-            raise serializers.ValidationError("Indexes and item type ids are whole numbers.") from None
 
 
 class GcodeEstimateResponse(serializers.Serializer):
