@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark: ``runs.gcode.parse_gcode`` on the real fixtures and on a 100 MiB G-code (issue 7).
+"""Benchmark: ``slicing.parse_gcode`` on the real fixtures and on a 100 MiB G-code (issue 7).
 
 Run from the project root::
 
@@ -7,7 +7,7 @@ Run from the project root::
     .venv/bin/python bench/gcode_parse.py --no-3mf --repeat 20
     .venv/bin/python bench/gcode_parse.py --json > out.json
 
-No database and no Django: the parser is a plain module. Measured, p50 / p95 / min of
+No database and no Django: the parser is a plain library. Measured, p50 / p95 / min of
 ``parse_gcode(path)`` over ``--repeat`` calls after ``--warmup`` (``time.perf_counter``):
 
 1. each G-code in ``tests/fixtures/gcode`` (PrusaSlicer 2.5.0, 0.5–1.5 MB: read whole);
@@ -42,8 +42,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import slicing  # noqa: E402
 from bench._common import loadavg, log, time_calls  # noqa: E402
-from runs import gcode  # noqa: E402
+from slicing.files import HEAD_BYTES, TAIL_BYTES  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "gcode"
 TEMPLATE = FIXTURES / "01_box_40mm_pla_0.20mm.gcode"
@@ -111,7 +112,7 @@ def rss_growth(path: Path) -> dict:
     code = """
 import json, sys
 sys.path.insert(0, sys.argv[2])
-from runs.gcode import parse_gcode
+from slicing import parse_gcode
 
 def status(key):
     with open("/proc/self/status") as f:
@@ -137,8 +138,8 @@ print(json.dumps({"rss_before_kb": before, "hwm_before_kb": hwm_before, "hwm_aft
 
 
 def measure_file(path: Path, args, *, label: str, repeat: int | None = None) -> dict:
-    estimate = gcode.parse_gcode(path)
-    timing = time_calls(lambda: gcode.parse_gcode(path), repeat or args.repeat, args.warmup)
+    estimate = slicing.parse_gcode(path)
+    timing = time_calls(lambda: slicing.parse_gcode(path), repeat or args.repeat, args.warmup)
     return {"label": label, "bytes": path.stat().st_size, "gcode_bytes": estimate.gcode_size,
             "read_bytes": estimate.gcode_bytes_read, "ms": timing,
             "print_time_s": estimate.print_time_s, "grams": [f.grams for f in estimate.filaments],
@@ -147,8 +148,8 @@ def measure_file(path: Path, args, *, label: str, repeat: int | None = None) -> 
 
 def run(args) -> dict:
     result: dict = {"config": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": args.repeat,
-                               "warmup": args.warmup, "head_bytes": gcode.HEAD_BYTES,
-                               "tail_bytes": gcode.TAIL_BYTES, "loadavg_start": loadavg()}}
+                               "warmup": args.warmup, "head_bytes": HEAD_BYTES,
+                               "tail_bytes": TAIL_BYTES, "loadavg_start": loadavg()}}
     result["fixtures"] = [measure_file(p, args, label=p.name) for p in sorted(FIXTURES.glob("*.gcode"))]
     with tempfile.TemporaryDirectory(prefix="bench-gcode-") as tmp:
         big = Path(tmp) / "synthetic.gcode"
@@ -161,11 +162,11 @@ def run(args) -> dict:
         cold = None
         if hasattr(os, "posix_fadvise"):
             drop_page_cache(big)
-            cold = time_calls(lambda: gcode.parse_gcode(big), max(5, args.repeat // 5), 0,
+            cold = time_calls(lambda: slicing.parse_gcode(big), max(5, args.repeat // 5), 0,
                               after=lambda _: drop_page_cache(big))
         result["big_cold_ms"] = cold
         tracemalloc.start()
-        gcode.parse_gcode(big)
+        slicing.parse_gcode(big)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         result["memory"] = {"tracemalloc_peak_bytes": peak, "rss": rss_growth(big)}

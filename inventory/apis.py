@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from inventory import selectors, services
+from inventory import gcode_match, selectors, services
 from inventory.filters import (InventoryTransactionFilter, ItemTypeFilter, LocationFilter, SpoolFilter,
                                StockBalanceFilter, WorkstationFilter)
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
@@ -237,3 +238,19 @@ class StockAdjustApi(TenantApiView):
         row = services.stock_adjust(tenant=request.tenant, by=request.user, **self.validate(StockAdjustInput))
         return Response(InventoryTransactionOutput(
             selectors.transaction_list(tenant=request.tenant).get(pk=row.pk)).data, status=status.HTTP_201_CREATED)
+
+
+# --- slicer-file uploads (the runs and plans APIs that read G-code) ----------------------------
+
+class GcodeUploadApi(TenantApiView):
+    """Base of the APIs that take a slicer file as ``multipart/form-data`` (the G-code estimate, a
+    recipe from G-code): a request whose ``Content-Length`` cannot hold a file within the parser's
+    limit is refused with 400 (``extra.rule`` ``too_large``) before Django reads the body."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def initial(self, request, *args, **kwargs):
+        too_large = gcode_match.gcode_upload_too_large(request.META.get("CONTENT_LENGTH"))
+        if too_large is not None:  # refused before Django reads (and spools to disk) the body
+            raise too_large
+        super().initial(request, *args, **kwargs)

@@ -169,3 +169,12 @@ class StockAdjustInput(serializers.Serializer):
     location = TenantPrimaryKeyRelatedField(queryset=Location.objects.all())
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3, help_text="Signed, in the item's unit.")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+# --- slicer-file uploads (the runs and plans APIs that read G-code) ----------------------------
+
+class GcodeEstimateInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True,  # the parser says "empty" like every other rule
+                                 help_text="A .gcode file or a sliced 3MF project (.gcode.3mf / .3mf), up to 512 MB.")
+    plate = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                     help_text="The 3MF plate to read (1-based); default plate 1.")

@@ -2,9 +2,11 @@ from django.urls import path
 
 from plans import apis
 
-# Literal segments ("runs", "by-product") never clash with <int:pk>: the int converter does not match them.
+# Literal segments ("from-gcode", "runs", "by-product") never clash with <int:pk>: the int converter does not
+# match them.
 urlpatterns = [
     path("recipes", apis.RecipeListApi.as_view(), name="recipe-list"),
+    path("recipes/from-gcode", apis.RecipeFromGcodeApi.as_view(), name="recipe-from-gcode"),
     path("recipes/<int:pk>", apis.RecipeDetailApi.as_view(), name="recipe-detail"),
     path("plans", apis.PlanListApi.as_view(), name="plan-list"),
     path("plans/runs", apis.AllPlanRunListApi.as_view(), name="plan-run-list-all"),

@@ -12,20 +12,23 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from inventory import gcode_match
+from inventory.apis import GcodeUploadApi
 from inventory.models import ItemType
 from plans import selectors, services
 from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe,
                           TransportJob)
 from plans.serializers import (GenerateInput, GenerationOutput, JobOutput, PlanOutput, PlanRunDetailOutput,
-                               PlanRunOutput, PlanUpdateInput, PlanWriteInput, RecipeOutput, RecipeWriteInput,
-                               StepAddInput, StepOutput, StepSettingsInput, TransportJobOutput, TransportStatusInput,
-                               preview_rows)
+                               PlanRunOutput, PlanUpdateInput, PlanWriteInput, RecipeFromGcodeInput, RecipeOutput,
+                               RecipeWriteInput, StepAddInput, StepOutput, StepSettingsInput, TransportJobOutput,
+                               TransportStatusInput, preview_rows)
 from prodtrack.api import TenantApiView
-from prodtrack.exceptions import NotFoundError
+from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.idempotency import HEADER as IDEMPOTENCY_HEADER
 from prodtrack.idempotency import idempotent
 from prodtrack.models import Role
 from prodtrack.pagination import PageNumberPagination
+from prodtrack.tenancy import get_for_tenant
 
 
 RECIPE_LIST_PARAMETERS = [
@@ -80,6 +83,43 @@ class RecipeDetailApi(TenantApiView):
     def delete(self, request, pk):
         services.recipe_delete(recipe=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RecipeFromGcodeApi(GcodeUploadApi):
+    """Create or update a product's recipe from a slicer file (multipart: ``file``, optional
+    ``plate``, ``product_id``, optional ``recipe_id`` and ``name``, optional ``materials`` as JSON
+    ``{"<filament index>": <material item type id>}``): output quantity = objects × copies (1 when
+    unknown), duration = print time, one input per filament in grams. A filament not in
+    ``materials`` takes its best matching material (as ``gcode/estimates`` ranks them); 400 naming
+    ``materials.<index>`` when it has none. Another tenant's product or recipe is 404. Managers
+    (they write recipes)."""
+
+    read_role = write_role = Role.MANAGER
+    url_kwarg_models = {}
+
+    @extend_schema(request={"multipart/form-data": RecipeFromGcodeInput}, responses={200: RecipeOutput, 201: RecipeOutput},
+                   summary="Create or update a recipe from G-code")
+    def post(self, request):
+        data = self.validate(RecipeFromGcodeInput)
+        tenant = request.tenant
+        product = get_for_tenant(ItemType.objects.filter(kind=ItemType.Kind.PRODUCT), tenant, data["product_id"],
+                                 label="product")
+        recipe = get_for_tenant(Recipe, tenant, data["recipe_id"]) if data.get("recipe_id") else None
+        estimate = gcode_match.gcode_upload_parse(upload=data["file"], plate=data.get("plate"))
+        chosen = data.get("materials") or {}
+        found = {item.pk: item for item in ItemType.objects.for_tenant(tenant).filter(pk__in=chosen.values())}
+        materials = {}
+        for index, pk in chosen.items():
+            if pk not in found:
+                raise ValidationError.for_field(f"materials.{index}", f"item type {pk} not found.")
+            materials[index] = found[pk]
+        for match in gcode_match.gcode_filament_matches(tenant=tenant, estimate=estimate):
+            if match.index not in materials and match.best_material is not None:
+                materials[match.index] = match.best_material
+        saved = services.recipe_from_gcode(tenant=tenant, product=product, estimate=estimate,
+                                           materials=materials, recipe=recipe, name=data.get("name") or "")
+        return Response(RecipeOutput(selectors.recipe_get(tenant=tenant, pk=saved.pk)).data,
+                        status=status.HTTP_200_OK if recipe else status.HTTP_201_CREATED)
 
 
 # --- production plans ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import ItemType, Location, Workstation
-from inventory.serializers import MaterialBrief
+from inventory.serializers import GcodeEstimateInput, MaterialBrief
 from plans.generation import Generation
 from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
                           TransportJob)
@@ -67,6 +67,28 @@ class RecipeWriteInput(FlatErrorsSerializer):
     is_active = serializers.BooleanField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     inputs = RecipeLineInput(many=True, required=False)
+
+
+class RecipeFromGcodeInput(GcodeEstimateInput):
+    product_id = serializers.IntegerField(help_text="The product the recipe makes.")
+    recipe_id = serializers.IntegerField(required=False, allow_null=True,
+                                         help_text="Update this recipe of the product (its id and name stay).")
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                 help_text='A new recipe\'s name; default "<product> (G-code)".')
+    materials = serializers.JSONField(
+        binary=True, required=False,
+        help_text='Material item type per filament index, as JSON: {"0": 12, "1": 15}. A filament left out '
+                  'takes its best match (same material type, same colour first).')
+
+    def validate_materials(self, value: Any) -> dict[int, int]:
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise serializers.ValidationError('Give a JSON object: {"<filament index>": <item type id>}.')
+        try:
+            return {int(index): int(pk) for index, pk in value.items()}
+        except (TypeError, ValueError):
+            raise serializers.ValidationError("Indexes and item type ids are whole numbers.") from None
 
 
 # --- shared pieces -----------------------------------------------------------------------------

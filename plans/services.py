@@ -119,7 +119,7 @@ def _gcode_inputs(estimate: dict[str, Any], materials: Mapping[int, ItemType], t
 def recipe_from_gcode(*, tenant: Tenant, product: ItemType, estimate: dict[str, Any],
                       materials: Mapping[int, ItemType], recipe: Recipe | None = None, name: str = "") -> Recipe:
     """Create (or, given ``recipe``, update) ``product``'s recipe from a slicer estimate
-    (``dataclasses.asdict`` of ``runs.gcode.GcodeEstimate``): output quantity = the pieces on the
+    (``dataclasses.asdict`` of ``slicing.GcodeEstimate``): output quantity = the pieces on the
     plate (objects × copies; an object without a stated count is 1; 1 when the file lists no
     objects), duration = the print time (0 when unknown), one input per filament with grams, of
     the material item type ``materials[filament index]`` chooses. Updating replaces the inputs

@@ -21,7 +21,6 @@ urlpatterns = [
     path("products/<int:pk>/production-history", apis.ProductProductionHistoryApi.as_view(),
          name="product-production-history"),
     path("gcode/estimates", apis.GcodeEstimateApi.as_view(), name="gcode-estimate"),
-    path("recipes/from-gcode", apis.RecipeFromGcodeApi.as_view(), name="recipe-from-gcode"),
     path("jobs/<int:pk>/start", apis.JobStartApi.as_view(), name="job-start"),
     path("spools/<int:pk>/production-usage", apis.SpoolProductionUsageApi.as_view(), name="spool-production-usage"),
 ]

@@ -9,24 +9,22 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from inventory import gcode_match
+from inventory.apis import GcodeUploadApi
 from inventory.models import ItemType, Spool
+from inventory.serializers import GcodeEstimateInput
 from plans import selectors as plan_selectors
-from plans import services as plan_services
-from plans.models import JobQueueEntry, Recipe
-from plans.serializers import RecipeOutput
-from prodtrack.exceptions import ValidationError
-from prodtrack.tenancy import get_for_tenant
+from plans.models import JobQueueEntry
 from prodtrack.api import TenantApiView
 from prodtrack.idempotency import HEADER as IDEMPOTENCY_HEADER
 from prodtrack.idempotency import idempotent
 from prodtrack.models import Role
 from prodtrack.pagination import PageNumberPagination
-from runs import gcode_match, selectors, services
+from runs import selectors, services
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
-from runs.serializers import (GcodeEstimateInput, GcodeEstimateResponse, JobStartInput, RecipeFromGcodeInput, JobStartOutput, ProductHistoryOutput, ProductHistoryRowOutput,
+from runs.serializers import (GcodeEstimateResponse, JobStartInput, JobStartOutput, ProductHistoryOutput, ProductHistoryRowOutput,
                               ProductHistorySummaryOutput, ProductionRunCancelInput, ProductionRunCompleteInput,
                               ProductionRunCreateInput, ProductionRunFailInput, ProductionRunListOutput,
                               ProductionRunOutput, ProductionRunUpdateInput, RunItemInput, RunItemOutput,
@@ -283,23 +281,16 @@ class SpoolProductionUsageApi(TenantApiView):
         return _page_with_summary(self, materials, SpoolUsageRowOutput, SpoolUsageSummaryOutput(summary).data)
 
 
-class GcodeEstimateApi(TenantApiView):
+class GcodeEstimateApi(GcodeUploadApi):
     """Read a slicer file: ``multipart/form-data`` with ``file`` (a .gcode, .gcode.3mf or .3mf, up to
     512 MB; only its head and tail are read) and optional ``plate``. Answers the parsed estimate
-    (``dataclasses.asdict`` of ``runs.gcode.GcodeEstimate``) and, per filament, the tenant's matching
+    (``dataclasses.asdict`` of ``slicing.GcodeEstimate``) and, per filament, the tenant's matching
     material item types (same material type; the file's colour first) and active spools, best first.
     Nothing is stored. A file the parser refuses is 400 naming ``file``, with the rule in
     ``extra.rule`` (``empty``, ``too_large``, ``not_gcode``, ``binary_gcode``, ``corrupt_zip``,
     ``no_plate``, ``plate_not_found``). Operators (it prepares a run)."""
 
     read_role = write_role = Role.OPERATOR
-    parser_classes = [MultiPartParser, FormParser]
-
-    def initial(self, request, *args, **kwargs):
-        too_large = gcode_match.gcode_upload_too_large(request.META.get("CONTENT_LENGTH"))
-        if too_large is not None:  # refused before Django reads (and spools to disk) the body
-            raise too_large
-        super().initial(request, *args, **kwargs)
 
     @extend_schema(request={"multipart/form-data": GcodeEstimateInput}, responses=GcodeEstimateResponse,
                    summary="Parse a G-code file and match its filaments")
@@ -319,40 +310,3 @@ class GcodeEstimateApi(TenantApiView):
 def _with_colour_match(item: ItemType, colour_match: bool) -> ItemType:
     item.colour_match = colour_match
     return item
-
-
-class RecipeFromGcodeApi(GcodeEstimateApi):
-    """Create or update a product's recipe from a slicer file (multipart: ``file``, optional
-    ``plate``, ``product_id``, optional ``recipe_id`` and ``name``, optional ``materials`` as JSON
-    ``{"<filament index>": <material item type id>}``): output quantity = objects × copies (1 when
-    unknown), duration = print time, one input per filament in grams. A filament not in
-    ``materials`` takes its best matching material (as ``gcode/estimates`` ranks them); 400 naming
-    ``materials.<index>`` when it has none. Another tenant's product or recipe is 404. Managers
-    (they write recipes). Lives in ``runs`` because plans never imports runs (the parser)."""
-
-    read_role = write_role = Role.MANAGER
-    url_kwarg_models = {}
-
-    @extend_schema(request={"multipart/form-data": RecipeFromGcodeInput}, responses={200: RecipeOutput, 201: RecipeOutput},
-                   summary="Create or update a recipe from G-code")
-    def post(self, request):
-        data = self.validate(RecipeFromGcodeInput)
-        tenant = request.tenant
-        product = get_for_tenant(ItemType.objects.filter(kind=ItemType.Kind.PRODUCT), tenant, data["product_id"],
-                                 label="product")
-        recipe = get_for_tenant(Recipe, tenant, data["recipe_id"]) if data.get("recipe_id") else None
-        estimate = gcode_match.gcode_upload_parse(upload=data["file"], plate=data.get("plate"))
-        chosen = data.get("materials") or {}
-        found = {item.pk: item for item in ItemType.objects.for_tenant(tenant).filter(pk__in=chosen.values())}
-        materials = {}
-        for index, pk in chosen.items():
-            if pk not in found:
-                raise ValidationError.for_field(f"materials.{index}", f"item type {pk} not found.")
-            materials[index] = found[pk]
-        for match in gcode_match.gcode_filament_matches(tenant=tenant, estimate=estimate):
-            if match.index not in materials and match.best_material is not None:
-                materials[match.index] = match.best_material
-        saved = plan_services.recipe_from_gcode(tenant=tenant, product=product, estimate=estimate,
-                                                materials=materials, recipe=recipe, name=data.get("name") or "")
-        return Response(RecipeOutput(plan_selectors.recipe_get(tenant=tenant, pk=saved.pk)).data,
-                        status=status.HTTP_200_OK if recipe else status.HTTP_201_CREATED)

@@ -77,7 +77,7 @@ class ProductionRun(FilamentTotals, TenantOwned):
     gcode_filename = models.CharField(max_length=255, blank=True,
                                       help_text="Name of the G-code file the estimates came from (the file is not kept).")
     gcode_estimate = models.JSONField(null=True, blank=True,
-                                      help_text="The slicer's estimate parsed from that file (runs.gcode.GcodeEstimate).")
+                                      help_text="The slicer's estimate parsed from that file (slicing.GcodeEstimate).")
     bed_temp_c = models.SmallIntegerField(null=True, blank=True)
     nozzle_temp_c = models.SmallIntegerField(null=True, blank=True)
     quality_rating = models.PositiveSmallIntegerField(

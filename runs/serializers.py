@@ -208,7 +208,7 @@ class GcodeObjectOutput(serializers.Serializer):
 
 
 class GcodeEstimateOutput(serializers.Serializer):
-    """``dataclasses.asdict`` of ``runs.gcode.GcodeEstimate``: what the slicer wrote about one plate.
+    """``dataclasses.asdict`` of ``slicing.GcodeEstimate``: what the slicer wrote about one plate.
     Every value the file does not state is null (never guessed)."""
 
     slicer = serializers.CharField(allow_null=True)
@@ -247,35 +247,6 @@ class GcodeFilamentMatchOutput(serializers.Serializer):
     index = serializers.IntegerField(help_text="The filament's index in ``estimate.filaments``.")
     materials = GcodeMaterialMatchOutput(many=True)
     spools = RunSpoolBrief(many=True)
-
-
-class GcodeEstimateInput(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True,  # the parser says "empty" like every other rule
-                                 help_text="A .gcode file or a sliced 3MF project (.gcode.3mf / .3mf), up to 512 MB.")
-    plate = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                     help_text="The 3MF plate to read (1-based); default plate 1.")
-
-
-class RecipeFromGcodeInput(GcodeEstimateInput):
-    product_id = serializers.IntegerField(help_text="The product the recipe makes.")
-    recipe_id = serializers.IntegerField(required=False, allow_null=True,
-                                         help_text="Update this recipe of the product (its id and name stay).")
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                                 help_text='A new recipe\'s name; default "<product> (G-code)".')
-    materials = serializers.JSONField(
-        binary=True, required=False,
-        help_text='Material item type per filament index, as JSON: {"0": 12, "1": 15}. A filament left out '
-                  'takes its best match (same material type, same colour first).')
-
-    def validate_materials(self, value: Any) -> dict[int, int]:
-        if value in (None, ""):
-            return {}
-        if not isinstance(value, dict):
-            raise serializers.ValidationError('Give a JSON object: {"<filament index>": <item type id>}.')
-        try:
-            return {int(index): int(pk) for index, pk in value.items()}
-        except (TypeError, ValueError):
-            raise serializers.ValidationError("Indexes and item type ids are whole numbers.") from None
 
 
 class GcodeEstimateResponse(serializers.Serializer):

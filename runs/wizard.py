@@ -14,9 +14,9 @@ G-code (issue 7): step 1 takes a slicer file. The draft keeps its **name and par
 (``dataclasses.asdict``), never the file. Uploading prefills what is still blank or was
 prefilled by an earlier file: the print time and slicer in basics; the items, when no product
 is chosen yet, from the file's objects × copies whose name matches a product
-(``runs.gcode_match``: ``torus.stl`` ↔ "Torus"), otherwise matching products not listed yet
+(``inventory.gcode_match``: ``torus.stl`` ↔ "Torus"), otherwise matching products not listed yet
 are added; in materials each recipe material takes the grams of the file's filament of that
-material (best match per ``runs.gcode_match``), and filaments no recipe material takes get a
+material (best match per ``inventory.gcode_match``), and filaments no recipe material takes get a
 row of their own with the suggested spool until the materials step is first saved. Grams
 typed by the user stay. Removing the file forgets the estimate, blanks the print time and
 slicer it filled (if unchanged) and drops the filament rows; items stay as they are.
@@ -31,7 +31,7 @@ from django import forms
 from django.utils import timezone
 
 from prodtrack.forms import format_duration
-from runs import gcode_match
+from inventory import gcode_match
 
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Location, Spool, Workstation

@@ -19,13 +19,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from inventory import gcode_match
 from plans import selectors as plan_selectors
 from plans.models import JobQueueEntry
 from prodtrack.exceptions import ApplicationError, ValidationError
 from prodtrack.models import Role
 from prodtrack.pages import found, render_page
 from prodtrack.tenancy import role_required
-from runs import gcode_match, services
+from runs import services
 from runs.wizard import (ITEM_FIELDS, MATERIAL_FIELDS, STEP_TITLES, STEPS, Draft, Wizard, rows_from_post,
                          spool_label)
 

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from plans.models import Recipe
 from plans.services import recipe_from_gcode
 from prodtrack.exceptions import ValidationError
-from runs.gcode import parse_gcode
+from slicing import parse_gcode
 from tests.factories import MaterialFactory, ProductFactory, make_recipe
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gcode"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from runs.gcode import MAX_FILE_BYTES
+from slicing import MAX_FILE_BYTES
 from tests.factories import LocationFactory, MaterialFactory, receive_spool
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gcode"

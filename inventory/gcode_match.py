@@ -1,5 +1,6 @@
 """What a parsed G-code estimate means in a tenant: its filaments' material item types and spools,
-its objects' products (issue 7). Reads only; the API and the run wizard both use it.
+its objects' products (issue 7). Reads only; the runs API and run wizard and the plans API (a
+recipe from G-code) use it.
 
 Rules:
 
@@ -35,7 +36,7 @@ from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Spool
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant
-from runs.gcode import MAX_FILE_BYTES, GcodeError, parse_gcode
+from slicing import MAX_FILE_BYTES, GcodeError, parse_gcode
 
 MATCH_LIMIT = 10
 UPLOAD_OVERHEAD_BYTES = 64 * 1024

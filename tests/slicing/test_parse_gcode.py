@@ -1,4 +1,4 @@
-"""runs.gcode: slicer estimates from G-code and 3MF projects (issue 7, point 1).
+"""slicing.parse_gcode: slicer estimates from G-code and 3MF projects (issue 7, point 1).
 
 Plain functions, no database. The real files are PrusaSlicer 2.5.0 output (tests/fixtures/gcode,
 licence and provenance in its SOURCE.md, whose tables the first tests read); the other slicers'
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from runs import gcode
-from runs.gcode import Filament, GcodeError, PrintedObject, parse_duration, parse_gcode
+import slicing
+from slicing import Filament, GcodeError, PrintedObject, files, parse_gcode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gcode"
 REAL_FILES = sorted(p.name for p in FIXTURES.glob("*.gcode"))
@@ -40,7 +40,7 @@ def _source_rows() -> dict[str, dict[str, str]]:
         if header is None:
             header = cells
         elif not set(cells[0]) <= set("-: "):
-            rows.setdefault(cells[0].strip("`"), {}).update(zip(header[1:], (c.strip("`") for c in cells[1:])))
+            rows.setdefault(cells[0].strip("`"), {}).update(zip(header[1:], (c.strip("`") for c in cells[1:]), strict=False))
     return rows
 
 
@@ -116,8 +116,8 @@ def test_real_file_under_two_mib_is_read_once_and_whole(name):
 
 
 def test_real_file_read_at_head_and_tail_only_keeps_what_those_parts_prove(monkeypatch):
-    monkeypatch.setattr(gcode, "HEAD_BYTES", 128 * 1024)    # given: a window smaller than the file
-    monkeypatch.setattr(gcode, "TAIL_BYTES", 128 * 1024)
+    monkeypatch.setattr(files, "HEAD_BYTES", 128 * 1024)    # given: a window smaller than the file
+    monkeypatch.setattr(files, "TAIL_BYTES", 128 * 1024)
 
     estimate = parse_gcode(FIXTURES / "03_torus_x4_petg_0.20mm.gcode")
 
@@ -150,13 +150,17 @@ def test_estimate_turns_into_json_with_asdict():
     assert data["print_time_s"] == 2492
 
 
-def test_module_imports_nothing_but_the_standard_library():
-    tree = ast.parse(Path(gcode.__file__).read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+def test_library_imports_nothing_but_the_standard_library_and_itself():
+    modules = sorted(Path(slicing.__file__).parent.glob("*.py"))
+    imported = set()
+    for module in modules:
+        tree = ast.parse(module.read_text())
+        imported |= {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                     for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
 
-    assert imported <= set(sys.stdlib_module_names)
+    assert len(modules) > 1 and "slicing" in imported
+    assert imported - {"slicing"} <= set(sys.stdlib_module_names)
 
 
 # --- synthetic files per slicer ----------------------------------------------------------------
@@ -545,14 +549,6 @@ def test_gcode_without_slicer_comments_is_all_unknown_never_guessed():
     assert estimate.layer_count is None and estimate.layer_height_mm is None and estimate.objects is None
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("1d 2h 3m 4s", 93784), ("2d 20h 17m 43s", 245863), ("41m 32s", 2492), ("2h", 7200), ("5s", 5),
-    ("1h 0m 0s", 3600), ("", None), (None, None), ("soon", None), ("1:30:00", None), ("3x", None),
-])
-def test_parse_duration_reads_slicer_time_strings(text, seconds):
-    assert parse_duration(text) == seconds
-
-
 # --- 3MF projects ------------------------------------------------------------------------------
 
 SLICE_INFO = """\
@@ -667,17 +663,17 @@ def test_3mf_large_stored_plate_is_read_at_head_and_tail_only():
     estimate = parse_gcode(project)
 
     assert estimate.gcode_size > 8 * 2**20 and not estimate.whole_gcode_read
-    assert project.bytes_read < gcode.HEAD_BYTES + gcode.TAIL_BYTES + 64 * 1024   # + zip directory, headers
+    assert project.bytes_read < files.HEAD_BYTES + files.TAIL_BYTES + 64 * 1024   # + zip directory, headers
     assert estimate.print_time_s == 2094 and estimate.filaments[0].cost == 0.08  # from the plate's tail
 
 
 def test_3mf_compressed_plate_over_the_inflate_limit_skips_its_tail(monkeypatch):
-    monkeypatch.setattr(gcode, "ZIP_INFLATE_LIMIT", 4 * 2**20)      # given: a plate larger than that
+    monkeypatch.setattr(files, "ZIP_INFLATE_LIMIT", 4 * 2**20)      # given: a plate larger than that
     project = _project({1: _large_orca(6 * 2**20)}, slice_info=SLICE_INFO)
 
     estimate = parse_gcode(io.BytesIO(project))
 
-    assert estimate.gcode_bytes_read == gcode.HEAD_BYTES
+    assert estimate.gcode_bytes_read == files.HEAD_BYTES
     assert estimate.print_time_s == 4552                            # slice_info, the footer was not read
     assert estimate.filaments[0].cost is None and estimate.filaments[0].grams == 8.84
     assert any("was not read" in note for note in estimate.notes)
@@ -768,8 +764,8 @@ def test_large_prusa_gcode_is_read_only_at_head_and_tail():
     estimate = parse_gcode(upload)
 
     assert upload.size > 100 * 2**20
-    assert upload.bytes_read == gcode.HEAD_BYTES + gcode.TAIL_BYTES + 4    # + the 4-byte sniff
-    assert estimate.gcode_bytes_read == gcode.HEAD_BYTES + gcode.TAIL_BYTES and not estimate.whole_gcode_read
+    assert upload.bytes_read == files.HEAD_BYTES + files.TAIL_BYTES + 4    # + the 4-byte sniff
+    assert estimate.gcode_bytes_read == files.HEAD_BYTES + files.TAIL_BYTES and not estimate.whole_gcode_read
     assert estimate.print_time_s == 93784 and [f.grams for f in estimate.filaments] == [1.68, 2.66]
     assert estimate.layer_count is None                                    # no count line, middle unseen
 
@@ -811,7 +807,7 @@ def test_large_cura_gcode_takes_everything_from_its_head():
 
     estimate = parse_gcode(upload)
 
-    assert upload.bytes_read <= gcode.HEAD_BYTES + gcode.TAIL_BYTES + 4
+    assert upload.bytes_read <= files.HEAD_BYTES + files.TAIL_BYTES + 4
     assert (estimate.print_time_s, estimate.layer_count) == (6737, 240)
     assert estimate.filaments == (Filament(index=0, length_mm=3823.68),) and estimate.objects is None
 
@@ -874,8 +870,8 @@ def test_3mf_plate_that_is_not_gcode_is_an_error():
 def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path):
     path = tmp_path / "huge.gcode"
     with open(path, "wb") as f:
-        f.truncate(gcode.MAX_FILE_BYTES + 1)                                # sparse: nothing written
-    upload = SyntheticGcode(PRUSA_HEAD, PRUSA_FOOT, body_bytes=gcode.MAX_FILE_BYTES)
+        f.truncate(files.MAX_FILE_BYTES + 1)                                # sparse: nothing written
+    upload = SyntheticGcode(PRUSA_HEAD, PRUSA_FOOT, body_bytes=files.MAX_FILE_BYTES)
 
     assert _error(path).code == "too_large"
     assert _error(upload).code == "too_large" and upload.bytes_read == 0
