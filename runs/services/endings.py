@@ -1,0 +1,281 @@
+"""How a run ends: complete, fail, cancel (void) and delete (DESIGN §4).
+
+Completing writes one ``usage`` row per material (−(actual + purge)) and one ``production`` row
+per item with good pieces; voiding reverses every row of the run; ``completed → failed`` keeps the
+usage and reverses only the output. Every change locks the run row first and checks the status
+under the lock, so two concurrent completes cannot both pass."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.models import InventoryTransaction
+from inventory.services import LedgerEntry, inventory_transactions_post, inventory_transactions_reverse_reference
+from plans import services as plan_services
+from prodtrack.exceptions import ValidationError
+from prodtrack.models import User
+from prodtrack.telemetry import traced
+from runs.errors import RunStateError
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.services.common import (
+    REFERENCE_RUN,
+    Status,
+    lock_run,
+    lock_run_in_progress,
+)
+from runs.services.editing import run_totals_refresh
+from runs.services.inputs import ItemOutcome, MaterialActual
+
+
+def material_actuals_apply(materials: list[ProductionRunMaterial], actuals: Sequence[MaterialActual], *,
+                           require_all: bool) -> None:
+    """Set actual grams on the in-memory ``materials`` from ``actuals`` (see MaterialActual); no
+    query, nothing saved: completion saves them, the complete page's live preview only shows them.
+
+    Raises ValidationError (400) naming ``materials[i].<field>`` for bad input; with
+    ``require_all`` also when a material ends up without an actual weight (completion).
+    """
+    by_id = {m.pk: m for m in materials}
+    for index, actual in enumerate(actuals):
+        where = f"materials[{index}]"
+        material = by_id.get(actual.material_id)
+        if material is None:
+            raise ValidationError.for_field(f"{where}.material_id", f"{actual.material_id} is not in this run.")
+        _apply_actual(material, actual, where)
+    if require_all:
+        missing = [m for m in materials if m.actual_weight_g is None]
+        if missing:
+            raise ValidationError(
+                f"Actual weight missing for spool(s) {', '.join(f'#{m.spool_id}' for m in missing)}.",
+                fields={"materials": [f"spool #{m.spool_id}: actual weight is required." for m in missing]},
+                material_ids=[m.pk for m in missing])
+    for material in materials:
+        if material.actual_weight_g is not None and material.actual_purge_g is None:
+            material.actual_purge_g = material.estimated_purge_g
+
+
+def _apply_actual(material: ProductionRunMaterial, actual: MaterialActual, where: str) -> None:
+    """One material's actual grams and purge from one of the three ways ``MaterialActual`` gives."""
+    purge = actual.actual_purge_g if actual.actual_purge_g is not None else material.estimated_purge_g
+    if purge < 0:
+        raise ValidationError.for_field(f"{where}.actual_purge_g", "must be 0 or more.")
+    weighed = actual.weight_before_g is not None or actual.weight_after_g is not None
+    if sum([actual.use_estimate, actual.actual_weight_g is not None, weighed]) > 1:
+        raise ValidationError.for_field(
+            f"{where}.actual_weight_g", "give one of actual_weight_g, use_estimate or weight_before_g/after_g.")
+    if actual.use_estimate:
+        weight = material.estimated_weight_g
+    elif actual.actual_weight_g is not None:
+        weight = actual.actual_weight_g
+    elif weighed:
+        weight = _weighed_grams(actual, purge, where)
+        material.weight_before_g, material.weight_after_g = actual.weight_before_g, actual.weight_after_g
+    else:
+        weight = material.actual_weight_g  # only the purge changes
+    if weight is not None and weight < 0:
+        raise ValidationError.for_field(f"{where}.actual_weight_g", "must be 0 or more.")
+    material.actual_weight_g, material.actual_purge_g = weight, purge
+
+
+def _weighed_grams(actual: MaterialActual, purge: Decimal, where: str) -> Decimal:
+    """Filament grams from the spool on the scale: before − after − purge."""
+    if actual.weight_before_g is None or actual.weight_after_g is None:
+        raise ValidationError.for_field(f"{where}.weight_after_g", "give both weight_before_g and weight_after_g.")
+    used = actual.weight_before_g - actual.weight_after_g
+    if used < 0:
+        raise ValidationError.for_field(f"{where}.weight_after_g", "is more than the weight before.")
+    if used - purge < 0:
+        raise ValidationError.for_field(f"{where}.actual_purge_g", f"is more than the {used} g the spool lost.")
+    return used - purge
+
+
+WASTE_REASON_NEEDED = "say why the pieces failed."
+
+
+def _apply_outcomes(items: list[ProductionRunItem], outcomes: Sequence[ItemOutcome], *, default: str,
+                    reason_required: bool = False) -> None:
+    """Set successful/failed quantities; items not mentioned get ``default`` (all successful or failed).
+
+    Raises ValidationError (400) when successful + failed exceeds the planned quantity and, with
+    ``reason_required`` (completing a run), naming ``items[<i>].waste_reason`` of every outcome
+    with failed pieces and a blank waste reason.
+    """
+    by_id = {item.pk: item for item in items}
+    given: set[int] = set()
+    for index, outcome in enumerate(outcomes):
+        where = f"items[{index}]"
+        item = by_id.get(outcome.item_id)
+        if item is None:
+            raise ValidationError.for_field(f"{where}.item_id", f"{outcome.item_id} is not in this run.")
+        if outcome.successful_quantity < 0 or outcome.failed_quantity < 0:
+            raise ValidationError.for_field(f"{where}.successful_quantity", "must be 0 or more.")
+        if outcome.successful_quantity + outcome.failed_quantity > item.quantity:
+            raise ValidationError.for_field(
+                f"{where}.failed_quantity",
+                f"successful ({outcome.successful_quantity}) + failed ({outcome.failed_quantity}) is more than "
+                f"the {item.quantity} planned.")
+        item.successful_quantity, item.failed_quantity = outcome.successful_quantity, outcome.failed_quantity
+        item.waste_reason = outcome.waste_reason
+        given.add(item.pk)
+    _check_waste_reasons(outcomes, required=reason_required)
+    for item in items:
+        if item.pk not in given:
+            item.successful_quantity = item.quantity if default == "successful" else 0
+            item.failed_quantity = item.quantity - item.successful_quantity
+
+
+def _check_waste_reasons(outcomes: Sequence[ItemOutcome], *, required: bool) -> None:
+    """The waste-reason rule, the one home of it (API and complete page): an outcome with failed
+    pieces says why. All such outcomes are named at once."""
+    if not required:
+        return
+    missing = {f"items[{index}].waste_reason": [WASTE_REASON_NEEDED] for index, outcome in enumerate(outcomes)
+               if outcome.failed_quantity > 0 and not outcome.waste_reason.strip()}
+    if missing:
+        first = next(iter(missing))
+        raise ValidationError(f"{first}: {WASTE_REASON_NEEDED}", fields=missing)
+
+
+def _save_actuals(materials: list[ProductionRunMaterial]) -> None:
+    """Write the materials' actuals in one statement (scale readings only when any were taken)."""
+    fields = ["actual_weight_g", "actual_purge_g"]
+    if any(m.weight_before_g is not None for m in materials):
+        fields += ["weight_before_g", "weight_after_g"]
+    ProductionRunMaterial.objects.bulk_update(materials, fields)
+
+
+def _check_rating(rating: int | None) -> None:
+    if rating is not None and not 1 <= rating <= 5:
+        raise ValidationError.for_field("quality_rating", "must be from 1 to 5.")
+
+
+def _usage_entries(run: ProductionRun, materials: list[ProductionRunMaterial]) -> list[LedgerEntry]:
+    """One ``usage`` row per material with actuals: −(actual + purge) grams from its spool."""
+    return [LedgerEntry(item_type=m.spool.item_type, location=m.spool.location, spool=m.spool,
+                        quantity=-m.actual_total_g, transaction_type=InventoryTransaction.Type.USAGE,
+                        reference_type=REFERENCE_RUN, reference_id=str(run.pk), reference_label=run.run_number)
+            for m in materials if m.actual_weight_g is not None and m.actual_total_g > 0]
+
+
+@traced("production_run.complete")
+@transaction.atomic
+def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence[MaterialActual] = (),
+                            items: Sequence[ItemOutcome] = (), quality_rating: int | None = None,
+                            quality_notes: str = "", completion_notes: str = "",
+                            completed_at: datetime | None = None) -> ProductionRun:
+    """Complete an in-progress run in one transaction.
+
+    Locks the run, re-checks its status, sets every material's actual grams (``materials``;
+    ones recorded earlier count) and every item's outcome (``items``; unmentioned items: all
+    successful), then posts one ``usage`` row per material (−(actual + purge) g) and one
+    ``production`` row per item with successful output (at the run's location), deducting the
+    spools (locked in pk order by the ledger service).
+
+    Raises RunStateError (409) unless in progress; ValidationError (400) for a material without
+    an actual weight, successful + failed > planned, a rating outside 1–5, or output with no
+    location; SpoolShortError (409, with the spool and the shortfall in grams) when a spool
+    holds less than it gave. Nothing is written when anything is refused.
+    """
+    run = lock_run_in_progress(run, "complete")
+    _check_rating(quality_rating)
+    run_materials = list(run.materials.select_related("spool__item_type", "spool__location"))
+    run_items = list(run.items.select_related("product"))
+    material_actuals_apply(run_materials, materials, require_all=True)
+    _apply_outcomes(run_items, items, default="successful", reason_required=True)
+    if any(item.successful_quantity for item in run_items) and run.location is None:
+        raise ValidationError.for_field("location", "set where the output goes (a location or a workstation).")
+    at = completed_at or timezone.now()
+    output = [LedgerEntry(item_type=item.product, location=run.location, quantity=Decimal(item.successful_quantity),
+                          transaction_type=InventoryTransaction.Type.PRODUCTION, reference_type=REFERENCE_RUN,
+                          reference_id=str(run.pk), reference_label=run.run_number)
+              for item in run_items if item.successful_quantity]
+    inventory_transactions_post(tenant=run.tenant, by=by, at=at,
+                                entries=_usage_entries(run, run_materials) + output)
+    _save_actuals(run_materials)
+    ProductionRunItem.objects.bulk_update(run_items, ["successful_quantity", "failed_quantity", "waste_reason"])
+    run.status, run.completed_at = Status.COMPLETED, at
+    run.quality_rating, run.quality_notes, run.completion_notes = quality_rating, quality_notes, completion_notes
+    run.save(update_fields=["status", "completed_at", "quality_rating", "quality_notes", "completion_notes"])
+    plan_services.job_follow_run(job_id=run.job_id, run_status=run.status)
+    return run_totals_refresh(run)
+
+
+@traced("production_run.fail")
+@transaction.atomic
+def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[MaterialActual] = (),
+                        items: Sequence[ItemOutcome] = (), notes: str = "",
+                        failed_at: datetime | None = None) -> ProductionRun:
+    """Mark a run failed.
+
+    ``in_progress → failed``: records the actual usage given in ``materials`` (usage rows, spools
+    deducted — the filament really was used) and no output; items not mentioned count as all
+    failed, and none may be successful. ``completed → failed``: keeps the usage and reverses only
+    the product output; every piece counts as failed. Raises RunStateError (409) otherwise,
+    ValidationError (400) / SpoolShortError (409) as for completion.
+    """
+    run = lock_run(run)
+    run_items = list(run.items.select_related("product"))
+    at = failed_at or timezone.now()
+    if run.status == Status.IN_PROGRESS:
+        run_materials = list(run.materials.select_related("spool__item_type", "spool__location"))
+        material_actuals_apply(run_materials, materials, require_all=False)
+        _apply_outcomes(run_items, items, default="failed")
+        if any(item.successful_quantity for item in run_items):
+            raise ValidationError.for_field("items", "a failed run has no successful pieces; complete it instead.")
+        inventory_transactions_post(tenant=run.tenant, by=by, at=at, entries=_usage_entries(run, run_materials))
+        _save_actuals(run_materials)
+        run.completed_at = at
+    elif run.status == Status.COMPLETED:
+        if materials or items:
+            raise ValidationError.for_field("materials", "a completed run keeps its recorded usage.")
+        inventory_transactions_reverse_reference(
+            tenant=run.tenant, by=by, at=at, reference_type=REFERENCE_RUN, reference_id=str(run.pk),
+            transaction_types=[InventoryTransaction.Type.PRODUCTION], note=f"{run.run_number} failed")
+        _apply_outcomes(run_items, [], default="failed")
+    else:
+        raise RunStateError(run=run, action="fail")
+    ProductionRunItem.objects.bulk_update(run_items, ["successful_quantity", "failed_quantity", "waste_reason"])
+    run.status = Status.FAILED
+    run.completion_notes = "\n".join(filter(None, [run.completion_notes, notes]))
+    run.save(update_fields=["status", "completed_at", "completion_notes"])
+    plan_services.job_follow_run(job_id=run.job_id, run_status=run.status)
+    return run_totals_refresh(run)
+
+
+@traced("production_run.cancel")
+@transaction.atomic
+def production_run_cancel(*, run: ProductionRun, by: User, note: str = "",
+                          cancelled_at: datetime | None = None) -> ProductionRun:
+    """Cancel a run; a completed or failed run is voided: every ledger row it posted gets a
+    reversal, so its spools hold exactly what they held before and its ledger sums to zero.
+
+    Raises RunStateError (409) for a run already cancelled.
+    """
+    run = lock_run(run)
+    if run.status == Status.CANCELLED:
+        raise RunStateError(run=run, action="cancel")
+    inventory_transactions_reverse_reference(
+        tenant=run.tenant, by=by, at=cancelled_at, reference_type=REFERENCE_RUN, reference_id=str(run.pk),
+        note=note or f"{run.run_number} cancelled")
+    run.status = Status.CANCELLED
+    run.completion_notes = "\n".join(filter(None, [run.completion_notes, note]))
+    run.save(update_fields=["status", "completion_notes"])
+    plan_services.job_follow_run(job_id=run.job_id, run_status=run.status)
+    return run
+
+
+@traced("production_run.delete")
+@transaction.atomic
+def production_run_delete(*, run: ProductionRun) -> ProductionRun:
+    """Soft-delete a run (it keeps its number, which is never reused). Completed runs are
+    refused with RunStateError (409): cancel them first so the ledger is voided."""
+    run = lock_run(run)
+    if run.status == Status.COMPLETED:
+        raise RunStateError(run=run, action="delete", hint="Cancel it first to void its ledger rows.")
+    run.deleted_at = timezone.now()
+    run.save(update_fields=["deleted_at"])
+    return run
