@@ -12,7 +12,7 @@ from plans import services as plan_services
 from plans.models import JobQueueEntry, ProductionPlanRun, ProductionPlanStep
 from prodtrack.models import Role
 from stockpiles.models import AutoProductionRun
-from stockpiles import services
+from stockpiles.services import runner
 from stockpiles.services import auto_production_tick, beat_window
 from tests.conftest import _member
 
@@ -245,7 +245,7 @@ def test_beat_ticks_only_the_tenants_with_auto_production_markers(tenant, other_
 
 def test_a_failing_step_fails_the_tick_with_its_error(tenant, shop, keep, monkeypatch):
     keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
-    monkeypatch.setattr("stockpiles.services._balances", lambda tenant: 1 / 0)
+    monkeypatch.setattr("stockpiles.services.runner._balances", lambda tenant: 1 / 0)
 
     (run,) = auto_production_tick(tenant=tenant)
 
@@ -282,14 +282,14 @@ def test_quantity_is_the_net_deficit_rounded_up_to_whole_pieces(tenant, shop, ke
 def test_a_tick_that_fails_after_generating_leaves_no_plan_runs(tenant, shop, keep, monkeypatch):
     keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
     keep(shop["organiser"], shop["shop"], "2", plan=shop["organiser_plan"])
-    real_entry = services._entry
+    real_entry = runner._entry
 
     def entry(group, plans, owners, **extra):
         if "plan_run_id" in extra:
             raise RuntimeError("the worker lost its mind")
         return real_entry(group, plans, owners, **extra)
 
-    monkeypatch.setattr(services, "_entry", entry)
+    monkeypatch.setattr(runner, "_entry", entry)
 
     (run,) = auto_production_tick(tenant=tenant)
 

@@ -1,4 +1,4 @@
-"""Stockpile writes: markers (upsert, update, delete) and the auto-production runner (DESIGN §6).
+"""The auto-production runner (DESIGN §6).
 
 The runner — ``auto_production_tick`` — is driven by Celery beat every
 ``AUTO_PRODUCTION_INTERVAL_SEC`` (``stockpiles.tasks``), by ``POST /api/v1/auto-production/runs``
@@ -37,192 +37,39 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from datetime import timezone as dt_timezone
 from decimal import ROUND_CEILING, Decimal
 from time import perf_counter
-from typing import Any, Iterator
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.utils import timezone
 
-from inventory.models import ItemType, Location, StockBalance
+from inventory.models import StockBalance
 from plans.models import ProductionPlan, ProductionPlanRun, ProductionPlanStep
 from plans.services import plan_generate
-from prodtrack.exceptions import ApplicationError, ValidationError
-from stockpiles.errors import AutoProductionRunStateError
-from prodtrack.models import Membership, Tenant, User
-from prodtrack.services import model_update
+from prodtrack.exceptions import ApplicationError
+from prodtrack.models import Tenant, User
 from prodtrack.telemetry import traced
 from stockpiles.models import AutoProductionRun, StockpileMarker
 from stockpiles.selectors import AUTO_ON, cooldown_since, open_root_jobs
+from stockpiles.services.run_log import (
+    auto_production_lock,
+    auto_production_run_move,
+    auto_production_run_open,
+    auto_production_runs_abandoned_fail,
+    beat_window,
+)
 
 logger = logging.getLogger(__name__)
-
 Status = AutoProductionRun.Status
 Trigger = AutoProductionRun.Trigger
 ZERO = Decimal("0")
-
-
-# --- markers -------------------------------------------------------------------------------------
-
-def _check_marker(tenant: Tenant, *, item_type: ItemType, location: Location, desired_quantity: Decimal,
-                  plan: ProductionPlan | None, parallelism: int, enabled: bool, enabling: bool) -> None:
-    """The marker rules; errors name the API field. ``enabling``: the change turns auto-production on."""
-    if item_type.tenant_id != tenant.pk:
-        raise ValidationError.for_field("item_type", "not found.")
-    if location.tenant_id != tenant.pk:
-        raise ValidationError.for_field("location", "not found.")
-    if isinstance(desired_quantity, bool) or not isinstance(desired_quantity, (int, Decimal)) or desired_quantity < 0:
-        raise ValidationError.for_field("desired_quantity", "must be 0 or more.")
-    if item_type.unit == ItemType.Unit.PIECES and Decimal(desired_quantity) % 1:
-        raise ValidationError.for_field("desired_quantity", f"must be whole pieces of {item_type.name}.")
-    if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 0:
-        raise ValidationError.for_field("auto_production_parallelism",
-                                        "must be a whole number, 0 or more (0 = all workstations).")
-    if plan is not None:
-        if plan.tenant_id != tenant.pk:
-            raise ValidationError.for_field("plan_id", "not found.")
-        if plan.product_id != item_type.pk:
-            raise ValidationError.for_field(
-                "plan_id", f"plan {plan.name!r} makes {plan.product.name}, not {item_type.name}.")
-    if enabled and enabling and plan is None:
-        raise ValidationError.for_field("auto_production_enabled", "needs a plan (plan_id) that makes the item.")
-
-
-@traced("stockpile_marker.upsert")
-@transaction.atomic
-def stockpile_marker_upsert(*, tenant: Tenant, owner: User, item_type: ItemType, location: Location,
-                            desired_quantity: Decimal, plan: ProductionPlan | None = None,
-                            auto_production_parallelism: int = 0,
-                            auto_production_enabled: bool = False) -> tuple[StockpileMarker, bool]:
-    """Create the owner's marker for (item, location), or replace its settings; returns
-    ``(marker, created)``.
-
-    Raises ValidationError (400) naming the field, with nothing written: desired < 0 (or not whole
-    pieces), parallelism < 0, an item, location or plan of another tenant, a plan that makes
-    another product, auto-production on without a plan, an owner who is not a member.
-    """
-    _check_marker(tenant, item_type=item_type, location=location, desired_quantity=desired_quantity, plan=plan,
-                  parallelism=auto_production_parallelism, enabled=auto_production_enabled, enabling=True)
-    if not Membership.objects.filter(tenant=tenant, user=owner).exists():
-        raise ValidationError.for_field("owner", "is not a member of this tenant.")
-    return StockpileMarker.objects.update_or_create(
-        tenant=tenant, owner=owner, item_type=item_type, location=location,
-        defaults={"desired_quantity": desired_quantity, "plan": plan,
-                  "auto_production_parallelism": auto_production_parallelism,
-                  "auto_production_enabled": auto_production_enabled})
-
-
-MARKER_FIELDS = {"desired_quantity", "plan", "auto_production_parallelism", "auto_production_enabled"}
-
-
-@traced("stockpile_marker.update")
-@transaction.atomic
-def stockpile_marker_update(*, marker: StockpileMarker, data: dict[str, Any]) -> StockpileMarker:
-    """Change the given settings (``desired_quantity``, ``plan``, ``auto_production_parallelism``,
-    ``auto_production_enabled``); the owner, item and location are fixed. Errors as the upsert."""
-    unknown = set(data) - MARKER_FIELDS
-    if unknown:
-        raise ValidationError.for_field(sorted(unknown)[0], "cannot be changed.")
-    marker = (StockpileMarker.objects.select_for_update(of=("self",))
-              .select_related("tenant", "item_type", "location").get(pk=marker.pk))
-    values = {name: data.get(name, getattr(marker, name)) for name in MARKER_FIELDS}
-    _check_marker(marker.tenant, item_type=marker.item_type, location=marker.location,
-                  desired_quantity=values["desired_quantity"], plan=values["plan"],
-                  parallelism=values["auto_production_parallelism"], enabled=values["auto_production_enabled"],
-                  enabling=bool(data.get("auto_production_enabled")) or "plan" in data)
-    return model_update(marker, data=data)
-
-
-@traced("stockpile_marker.delete")
-@transaction.atomic
-def stockpile_marker_delete(*, marker: StockpileMarker) -> None:
-    """Delete a marker (its plan runs stay)."""
-    marker.delete()
-
-
-# --- the runner: records and locks ----------------------------------------------------------------
-
-def beat_window(now: datetime, interval_s: int) -> tuple[datetime, str]:
-    """The interval window ``now`` falls in (windows start at multiples of the interval since the
-    epoch, UTC) and its key ``beat:2025-03-01T10:30:00Z/PT1800S``.
-
-    Beat sends each tick one interval (or more) after the previous one was sent, so two ticks of
-    one beat process never fall in the same window.
-    """
-    start = datetime.fromtimestamp(int(now.timestamp()) // interval_s * interval_s, tz=dt_timezone.utc)
-    return start, f"beat:{start:%Y-%m-%dT%H:%M:%SZ}/PT{interval_s}S"
-
-
-def _lock_name(tenant_id: int) -> str:
-    return f"prodtrack.auto_production:{tenant_id}"
-
-
-@contextmanager
-def auto_production_lock(*, tenant_id: int) -> Iterator[bool]:
-    """Try to take the tenant's auto-production advisory lock (PostgreSQL; elsewhere always True).
-
-    Yields whether it was taken. Outside a transaction it is a session lock released on exit;
-    inside one (a request wrapped in ``Idempotency-Key`` handling) a transaction lock, held until
-    the outer transaction commits, so no other tick reads before this one's plan runs are visible.
-    """
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    scoped = connection.in_atomic_block
-    function = "pg_try_advisory_xact_lock" if scoped else "pg_try_advisory_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(hashtextextended(%s, 0))", [_lock_name(tenant_id)])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired and not scoped:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [_lock_name(tenant_id)])
-
-
-def _run_create(*, tenant: Tenant, key: str, triggered_by: str, by: User | None,
-                window_start: datetime | None) -> tuple[AutoProductionRun, bool]:
-    """Insert the tick's row (committed at once outside a transaction); ``(existing row, False)``
-    when the key is taken — by an earlier tick of the window, or a concurrent one that won."""
-    try:
-        with transaction.atomic():
-            return AutoProductionRun.objects.create(
-                tenant=tenant, idempotency_key=key, triggered_by=triggered_by, requested_by=by,
-                window_start=window_start), True
-    except IntegrityError:
-        return AutoProductionRun.objects.get(tenant=tenant, idempotency_key=key), False
-
-
-def _transition(run: AutoProductionRun, status: str, **fields: Any) -> AutoProductionRun:
-    """Move ``run`` forward to ``status`` (``AutoProductionRun.TRANSITIONS``), writing ``fields``:
-    a compare-and-set UPDATE on the current status. AutoProductionRunStateError (409) if another writer moved it."""
-    unknown = set(fields) - AutoProductionRun.MUTABLE_FIELDS
-    if unknown:
-        raise ValueError(f"auto-production runs cannot change {sorted(unknown)}")
-    sources = [old for old, targets in AutoProductionRun.TRANSITIONS.items() if status in targets]
-    if not AutoProductionRun.objects.filter(pk=run.pk, status__in=sources).update(status=status, **fields):
-        raise AutoProductionRunStateError(run_id=run.pk, status=status)
-    run.status = status
-    for name, value in fields.items():
-        setattr(run, name, value)
-    return run
-
-
-def _abandoned_runs_fail(run: AutoProductionRun, at: datetime) -> int:
-    """Holding the tenant's lock, any other ``running`` row of the tenant is a tick whose process
-    died (a live tick holds the lock): mark those failed. PostgreSQL only (elsewhere there is no lock)."""
-    if connection.vendor != "postgresql":
-        return 0
-    return (AutoProductionRun.objects.filter(tenant_id=run.tenant_id, status=Status.RUNNING).exclude(pk=run.pk)
-            .update(status=Status.FAILED, finished_at=at, error_code="abandoned",
-                    error_message="The tick stopped before it finished (its worker died); a later tick found it."))
 
 
 class _Steps:
@@ -249,8 +96,6 @@ class _Steps:
     def as_json(self) -> dict[str, Any]:
         return {"duration_ms": round((perf_counter() - self.started) * 1000, 3), "steps": self.steps}
 
-
-# --- the runner: the steps -------------------------------------------------------------------------
 
 @dataclass
 class _Group:
@@ -441,8 +286,6 @@ def _run_steps(*, tenant: Tenant, now: datetime, steps: _Steps) -> dict[str, Any
     return output
 
 
-# --- the runner: ticks ------------------------------------------------------------------------------
-
 @traced("auto_production.tenant_tick")
 def auto_production_tenant_tick(*, tenant: Tenant, key: str, triggered_by: str, by: User | None = None,
                                 now: datetime | None = None, window_start: datetime | None = None
@@ -461,25 +304,25 @@ def auto_production_tenant_tick(*, tenant: Tenant, key: str, triggered_by: str, 
     half-way leaves no plan runs behind.
     """
     now = now or timezone.now()
-    run, created = _run_create(tenant=tenant, key=key, triggered_by=triggered_by, by=by, window_start=window_start)
+    run, created = auto_production_run_open(tenant=tenant, key=key, triggered_by=triggered_by, by=by, window_start=window_start)
     run.deduplicated = not created
     if not created:
         return run
     with auto_production_lock(tenant_id=tenant.pk) as acquired:
         if not acquired:
-            return _transition(run, Status.SKIPPED, finished_at=timezone.now(), output={
+            return auto_production_run_move(run, Status.SKIPPED, finished_at=timezone.now(), output={
                 "reason": "locked", "message": "Another auto-production tick of this tenant was still running."})
-        _abandoned_runs_fail(run, timezone.now())
-        _transition(run, Status.RUNNING, started_at=timezone.now())
+        auto_production_runs_abandoned_fail(run, timezone.now())
+        auto_production_run_move(run, Status.RUNNING, started_at=timezone.now())
         steps = _Steps()
         try:
             with transaction.atomic():
                 output = _run_steps(tenant=tenant, now=now, steps=steps)
-                return _transition(run, Status.SUCCEEDED, finished_at=timezone.now(), metrics=steps.as_json(),
+                return auto_production_run_move(run, Status.SUCCEEDED, finished_at=timezone.now(), metrics=steps.as_json(),
                                    output=output)
         except Exception as error:  # noqa: BLE001 - recorded on the run
             logger.exception("auto-production tick %s of tenant %s failed", run.pk, tenant.pk)
-            return _transition(run, Status.FAILED, finished_at=timezone.now(), metrics=steps.as_json(),
+            return auto_production_run_move(run, Status.FAILED, finished_at=timezone.now(), metrics=steps.as_json(),
                                error_code=error.code if isinstance(error, ApplicationError) else "internal_error",
                                error_message=(error.message if isinstance(error, ApplicationError)
                                               else f"{type(error).__name__}: {error}")[:2000])
