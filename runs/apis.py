@@ -24,13 +24,30 @@ from prodtrack.models import Role
 from prodtrack.pagination import PageNumberPagination
 from runs import selectors, services
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
-from runs.serializers import (GcodeEstimateResponse, JobStartInput, JobStartOutput, ProductHistoryOutput, ProductHistoryRowOutput,
-                              ProductHistorySummaryOutput, ProductionRunCancelInput, ProductionRunCompleteInput,
-                              ProductionRunCreateInput, ProductionRunFailInput, ProductionRunListOutput,
-                              ProductionRunOutput, ProductionRunUpdateInput, RunItemInput, RunItemOutput,
-                              RunItemUpdateInput, RunMaterialInput, RunMaterialOutput, RunMaterialUpdateInput,
-                              SpoolUsageOutput, SpoolUsageRowOutput, SpoolUsageSummaryOutput, VarianceReportOutput,
-                              VarianceReportQuery)
+from runs.serializers.analytics import (
+    ProductHistoryOutput,
+    ProductHistoryRowOutput,
+    ProductHistorySummaryOutput,
+    SpoolUsageOutput,
+    SpoolUsageRowOutput,
+    SpoolUsageSummaryOutput,
+    VarianceReportOutput,
+    VarianceReportQuery,
+)
+from runs.serializers.gcode import GcodeEstimateResponse
+from runs.serializers.inputs import (
+    ProductionRunCancelInput,
+    ProductionRunCompleteInput,
+    ProductionRunCreateInput,
+    ProductionRunFailInput,
+    ProductionRunUpdateInput,
+    RunItemInput,
+    RunItemUpdateInput,
+    RunMaterialInput,
+    RunMaterialUpdateInput,
+)
+from runs.serializers.jobs import JobStartInput, JobStartOutput
+from runs.serializers.outputs import ProductionRunListOutput, ProductionRunOutput, RunItemOutput, RunMaterialOutput
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False,

@@ -9,8 +9,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
-from django.db.models import (Avg, Case, Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, When,
-                              prefetch_related_objects)
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from sequences import get_last_value
@@ -22,8 +34,7 @@ from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
 from runs.filters import ProductionRunFilter
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
-from runs.services import (REFERENCE_RUN, MaterialActual, material_actuals_apply, run_number_format,
-                           run_number_sequence)
+from runs.services import REFERENCE_RUN, MaterialActual, material_actuals_apply, run_number_format, run_number_sequence
 from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL, Variance, material_variance, variance_pct
 
 ITEMS = Prefetch("items", queryset=ProductionRunItem.objects.select_related("product"))

@@ -1,9 +1,7 @@
 """Production pages of the runs app (names in the ``runs`` namespace)."""
 from django.urls import path
 
-from runs.views import browse, wizard
-from runs.views import complete
-from runs.views import edit
+from runs.views import browse, complete, edit, wizard
 
 app_name = "runs"
 

@@ -30,13 +30,11 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from prodtrack.forms import format_duration
 from inventory import gcode_match
-
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Location, Spool, Workstation
 from plans.models import JobQueueEntry
-from prodtrack.forms import DurationField, PageForm
+from prodtrack.forms import DurationField, PageForm, format_duration
 from prodtrack.models import Tenant
 from runs import services
 from runs.selectors import run_number_preview

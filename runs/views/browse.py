@@ -1,7 +1,6 @@
 """Production run pages to browse: the run list, a run's detail and the variance dashboard."""
 from __future__ import annotations
 
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -12,7 +11,6 @@ from prodtrack.tenancy import role_required
 from runs import selectors
 from runs.forms import ProductionRunFilterForm, VarianceFilterForm
 from runs.variance import run_variance, variance_band
-
 
 # --- production runs -------------------------------------------------------------------------------
 

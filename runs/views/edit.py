@@ -24,7 +24,7 @@ from prodtrack.models import Role
 from prodtrack.pages import button_action, found, next_url, submit, wants_partial
 from prodtrack.tenancy import role_required
 from runs import selectors, services
-from runs.forms import (ItemAddForm, ItemRowForm, MaterialAddForm, MaterialRowForm, RunEditForm, RunFailForm)
+from runs.forms import ItemAddForm, ItemRowForm, MaterialAddForm, MaterialRowForm, RunEditForm, RunFailForm
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 
 T = TypeVar("T")

@@ -27,8 +27,7 @@ from prodtrack.models import Role
 from prodtrack.pages import found, render_page
 from prodtrack.tenancy import role_required
 from runs import services
-from runs.wizard import (ITEM_FIELDS, MATERIAL_FIELDS, STEP_TITLES, STEPS, Draft, Wizard, rows_from_post,
-                         spool_label)
+from runs.wizard import ITEM_FIELDS, MATERIAL_FIELDS, STEP_TITLES, STEPS, Draft, Wizard, rows_from_post, spool_label
 
 TEMPLATE = "runs/run_create.html"
 # Which step a service error's field belongs to ("materials[0].spool" → materials).
