@@ -6,8 +6,9 @@ so rendering a form per step costs no query.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django import forms
 
@@ -15,7 +16,7 @@ from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Location, Workstation
 from plans import selectors
 from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe
-from prodtrack.forms import FilterForm, PageForm, PageModelForm
+from prodtrack.forms import FilterForm, PageForm, PageModelForm, ProductChoiceField
 from prodtrack.models import Tenant
 
 MAX_QUANTITY = 1_000_000
@@ -86,11 +87,6 @@ def _optional_cost(form: forms.BaseForm) -> None:
     field = form.fields["transport_cost_per_item"]
     field.required = False
     field.widget.attrs.update({"inputmode": "decimal", "placeholder": "0.00"})
-
-
-class ProductChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: ItemType) -> str:
-        return obj.name if getattr(obj, "has_recipe", True) else f"{obj.name} (no recipe yet)"
 
 
 class PlanCreateForm(PageModelForm):

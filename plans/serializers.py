@@ -11,11 +11,25 @@ from rest_framework import serializers
 from inventory.models import ItemType, Location, Workstation
 from inventory.serializers import GcodeEstimateInput, MaterialBrief
 from plans.generation import Generation
-from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
-                          TransportJob)
+from plans.models import (
+    JobQueueEntry,
+    ProductionPlan,
+    ProductionPlanRun,
+    ProductionPlanStep,
+    Recipe,
+    RecipeInput,
+    TransportJob,
+)
 from plans.selectors import StepInput
 from plans.services import InputSpec
-from prodtrack.serializers import FlatErrorsSerializer, SpecInput, TenantPrimaryKeyRelatedField
+from prodtrack.serializers import (
+    FlatErrorsSerializer,
+    IdName,
+    SpecInput,
+    StrictIntegerField,
+    TenantPrimaryKeyRelatedField,
+    enum_field,
+)
 
 PERCENT = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal("0"), "max_value": Decimal("100")}
 
@@ -93,43 +107,13 @@ class RecipeFromGcodeInput(GcodeEstimateInput):
 
 # --- shared pieces -----------------------------------------------------------------------------
 
-class IdName(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that must arrive as a JSON integer: ``"5"``, ``2.5``, ``5.0`` and ``true`` are refused
-    (DRF's IntegerField would take ``"5"`` and ``5.0``)."""
-
-    default_error_messages = {"invalid": "Must be a whole number (a JSON integer, not a string or a decimal)."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-def _enum(component_name: str, choices: list[tuple[str, str]]):
-    """A read-only choice field rendered as its own named enum component (several models have a
-    ``status`` with different values; one name each keeps the schema free of naming collisions)."""
-
-    @extend_schema_field({"type": "string", "enum": [value for value, _ in choices]}, component_name=component_name)
-    class EnumField(serializers.ChoiceField):
-        def __init__(self, **kwargs):
-            super().__init__(choices=choices, **kwargs)
-
-    EnumField.__name__ = component_name.removesuffix("Enum") + "Field"
-    return EnumField
-
-
 PLAN_RUN_STATUSES = [("pending", "Pending"), ("in_progress", "In progress"), ("completed", "Completed")]
 SUPPLY = [("make", "Made by a child step"), ("buy", "Bought or taken from stock")]
-PlanRunStatusField = _enum("PlanRunStatusEnum", PLAN_RUN_STATUSES)
-PlanRunSourceField = _enum("PlanRunSourceEnum", ProductionPlanRun.Source.choices)
-JobStatusField = _enum("JobStatusEnum", JobQueueEntry.Status.choices)
-TransportStatusField = _enum("TransportJobStatusEnum", TransportJob.Status.choices)
-SupplyField = _enum("SupplyEnum", SUPPLY)
+PlanRunStatusField = enum_field("PlanRunStatusEnum", PLAN_RUN_STATUSES)
+PlanRunSourceField = enum_field("PlanRunSourceEnum", ProductionPlanRun.Source.choices)
+JobStatusField = enum_field("JobStatusEnum", JobQueueEntry.Status.choices)
+TransportStatusField = enum_field("TransportJobStatusEnum", TransportJob.Status.choices)
+SupplyField = enum_field("SupplyEnum", SUPPLY)
 
 
 # --- plans -------------------------------------------------------------------------------------

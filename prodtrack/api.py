@@ -21,8 +21,14 @@ from rest_framework.views import APIView
 from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.models import Role
 from prodtrack.pagination import PageNumberPagination
-from prodtrack.tenancy import (SESSION_TENANT_KEY, TENANT_HEADER, get_for_tenant, require_role, resolve_membership,
-                               user_memberships)
+from prodtrack.tenancy import (
+    SESSION_TENANT_KEY,
+    TENANT_HEADER,
+    get_for_tenant,
+    require_role,
+    resolve_membership,
+    user_memberships,
+)
 
 TENANT_PARAMETER = OpenApiParameter(
     TENANT_HEADER, str, OpenApiParameter.HEADER, required=False,

@@ -47,12 +47,12 @@ class ValidationError(ApplicationError):
         return self.extra["fields"]
 
     @classmethod
-    def for_field(cls, field: str, message: str) -> "ValidationError":
+    def for_field(cls, field: str, message: str) -> ValidationError:
         """One field, one rule: ``ValidationError.for_field("gross_weight_g", "must be ≥ tare")``."""
         return cls(f"{field}: {message}", fields={field: [message]})
 
     @classmethod
-    def from_django(cls, error: DjangoValidationError) -> "ValidationError":
+    def from_django(cls, error: DjangoValidationError) -> ValidationError:
         """Convert a Django ``ValidationError`` (e.g. from ``full_clean``) keeping field names."""
         if hasattr(error, "error_dict"):
             fields = {name: [m for e in errs for m in e.messages] for name, errs in error.error_dict.items()}

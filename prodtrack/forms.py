@@ -118,7 +118,7 @@ class DurationField(forms.CharField):
             return hours * 3600 + minutes * 60 + seconds
         parts = self.PARTS.match(text)
         if parts and any(parts.groups()):
-            return sum(int(part) * unit for part, unit in zip(parts.groups(), self.UNITS.values()) if part)
+            return sum(int(part) * unit for part, unit in zip(parts.groups(), self.UNITS.values(), strict=True) if part)
         raise forms.ValidationError("Enter a duration like 2h 30m, 1:45 or 90 (minutes).", code="invalid")
 
 
@@ -155,3 +155,11 @@ class FilterForm(PageForm):
     def is_filtered(self) -> bool:
         """True when any filter is set (the empty state then offers to clear them)."""
         return any(self.data.get(name) not in (None, "") for name in self.fields)
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    """A product picker whose option says "(no recipe yet)" for a product the queryset annotates
+    with a false ``has_recipe``."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name if getattr(obj, "has_recipe", True) else f"{obj.name} (no recipe yet)"

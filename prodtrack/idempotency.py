@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.utils.serializer_helpers import ReturnDict
@@ -75,3 +76,36 @@ class SpecInput(serializers.Serializer):
         if missing:
             raise serializers.ValidationError(missing)
         return self.spec_class(**attrs)
+
+
+class IdName(serializers.Serializer):
+    """``{"id", "name"}`` of a referenced object."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that must arrive as a JSON integer: ``"5"``, ``2.5``, ``5.0`` and ``true`` are refused
+    (DRF's IntegerField would take ``"5"`` and ``5.0``)."""
+
+    default_error_messages = {"invalid": "Must be a whole number (a JSON integer, not a string or a decimal)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def enum_field(component_name: str, choices: list[tuple[str, str]]) -> type[serializers.ChoiceField]:
+    """A choice field class rendered as its own named enum component ``component_name`` (several
+    models have a ``status`` with different values; one name each keeps the schema free of naming
+    collisions). ``choices``: ``[(value, label)]``."""
+
+    @extend_schema_field({"type": "string", "enum": [value for value, _ in choices]}, component_name=component_name)
+    class EnumField(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices, **kwargs)
+
+    EnumField.__name__ = component_name.removesuffix("Enum") + "Field"
+    return EnumField

@@ -10,8 +10,8 @@ from django.utils.text import slugify
 
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Membership, Role, Tenant, User
-from prodtrack.tenancy import parse_short_code
 from prodtrack.telemetry import traced
+from prodtrack.tenancy import parse_short_code
 
 M = TypeVar("M", bound=models.Model)
 

@@ -8,8 +8,9 @@ spans to stdout, ``otlp`` uses the OTLP exporter when its package is installed, 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from opentelemetry import trace
 

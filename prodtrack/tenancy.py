@@ -9,9 +9,10 @@ the API reads the ``X-Tenant`` header (a short code) and falls back to the user'
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
-from typing import Any, Callable, TypeVar
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.db import models
@@ -31,7 +32,7 @@ M = TypeVar("M", bound=models.Model)
 class TenantQuerySet(models.QuerySet):
     """QuerySet whose every use starts from ``for_tenant``."""
 
-    def for_tenant(self, tenant: Tenant) -> "TenantQuerySet":
+    def for_tenant(self, tenant: Tenant) -> TenantQuerySet:
         return self.filter(tenant=tenant)
 
 

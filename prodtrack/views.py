@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from prodtrack.pages import next_url
 from prodtrack.tenancy import SESSION_TENANT_KEY, choose_membership
 
+
 @require_POST
 def tenant_switch(request: HttpRequest) -> HttpResponse:
     """Make another of the user's tenants the active one (navbar switcher)."""

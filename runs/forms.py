@@ -13,9 +13,8 @@ from django import forms
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Spool
 from plans import selectors as plan_selectors
-from plans.forms import ProductChoiceField
 from prodtrack.exceptions import ApplicationError, ValidationError
-from prodtrack.forms import DurationField, FilterForm, PageForm, PageModelForm
+from prodtrack.forms import DurationField, FilterForm, PageForm, PageModelForm, ProductChoiceField
 from prodtrack.models import Tenant
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec

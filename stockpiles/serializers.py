@@ -8,16 +8,21 @@ from rest_framework import serializers
 
 from inventory.models import ItemType, Location
 from plans.models import ProductionPlan
-from plans.serializers import IdName, StrictIntegerField, _enum
-from prodtrack.serializers import FlatErrorsSerializer, TenantPrimaryKeyRelatedField
+from prodtrack.serializers import (
+    FlatErrorsSerializer,
+    IdName,
+    StrictIntegerField,
+    TenantPrimaryKeyRelatedField,
+    enum_field,
+)
 from stockpiles.models import AutoProductionRun, StockpileMarker
 from stockpiles.selectors import AutoStatus, DeficitKind
 
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
-AutoStatusField = _enum("AutoProductionStatusEnum", AutoStatus.CHOICES)
-DeficitKindField = _enum("DeficitKindEnum", DeficitKind.CHOICES)
-RunStatusField = _enum("AutoProductionRunStatusEnum", AutoProductionRun.Status.choices)
-TriggerField = _enum("AutoProductionTriggerEnum", AutoProductionRun.Trigger.choices)
+AutoStatusField = enum_field("AutoProductionStatusEnum", AutoStatus.CHOICES)
+DeficitKindField = enum_field("DeficitKindEnum", DeficitKind.CHOICES)
+RunStatusField = enum_field("AutoProductionRunStatusEnum", AutoProductionRun.Status.choices)
+TriggerField = enum_field("AutoProductionTriggerEnum", AutoProductionRun.Trigger.choices)
 
 
 # --- markers -------------------------------------------------------------------------------------

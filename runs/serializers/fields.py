@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from prodtrack.serializers import enum_field
 from runs.models import ProductionRun
 
 GRAMS = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
@@ -17,10 +18,7 @@ TEMPERATURE = {"min_value": 0, "max_value": 500}
 BANDS = [("over", "Over estimate (> +10 %)"), ("under", "Under estimate (< −10 %)"), ("within", "Within ±10 %")]
 
 
-@extend_schema_field({"type": "string", "enum": ProductionRun.Status.values}, component_name="RunStatusEnum")
-class RunStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=ProductionRun.Status.choices, **kwargs)
+RunStatusField = enum_field("RunStatusEnum", ProductionRun.Status.choices)
 
 
 @extend_schema_field({"type": "string", "enum": [value for value, _ in BANDS]}, component_name="VarianceBandEnum")
