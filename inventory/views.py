@@ -222,6 +222,7 @@ def stock(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "page": paginate(request, rows)}
     if not wants_partial(request):
         context["filament"] = selectors.filament_on_hand(tenant=request.tenant)
+        context["filament_chart"] = selectors.filament_on_hand_chart(context["filament"])
     return render_page(request, "inventory/stock.html", context)
 
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from sequences import get_last_value
 
 from inventory.models import InventoryTransaction, ItemType, Spool
+from prodtrack import charts
 from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.filters import apply_filters
 from prodtrack.models import Tenant
@@ -35,7 +36,7 @@ from prodtrack.tenancy import get_for_tenant
 from runs.filters import ProductionRunFilter
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 from runs.services import REFERENCE_RUN, MaterialActual, material_actuals_apply, run_number_format, run_number_sequence
-from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL, Variance, material_variance, variance_pct
+from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL, Variance, material_variance, variance_band, variance_pct
 
 ITEMS = Prefetch("items", queryset=ProductionRunItem.objects.select_related("product"))
 MATERIALS = Prefetch("materials", queryset=ProductionRunMaterial.objects.select_related(
@@ -91,6 +92,19 @@ def _child(model, run: ProductionRun, pk: Any, label: str):
         raise NotFoundError(f"{label.capitalize()} {pk} not found.", id=str(pk)) from None
     child.run = run
     return child
+
+
+def run_materials_chart(*, materials: Sequence[ProductionRunMaterial]) -> dict[str, Any]:
+    """A run's estimated vs actual grams (with purge) per material (``prodtrack.charts``): a row of
+    two bars each, the actual one in the material's colour (blue without one; none before the run
+    is completed), 52 px a row. Reads the materials' spools (``MATERIALS`` prefetches them)."""
+    return charts.chart(
+        kind="bar", horizontal=True, axis="grams", animate=False, height=max(180, 52 * len(materials)),
+        labels=[f"#{material.spool_id} {material.spool.item_type.name}" for material in materials], datasets=[
+            charts.series("Estimated (g)", [material.estimated_total_g for material in materials],
+                          color="estimated", opacity=0.45),
+            charts.series("Actual (g)", [material.actual_total_g for material in materials], color="actual",
+                          points=[{"color": material.spool.item_type.color_hex or None} for material in materials])])
 
 
 def _pct(value: Decimal | None) -> Decimal | None:
@@ -154,6 +168,26 @@ def variance_report(*, tenant: Tenant, filters: Any = None) -> dict[str, Any]:
                     "estimated_g": estimated, "actual_g": actual,
                     "total_variance_pct": _pct((actual - estimated) / estimated * 100) if estimated else None},
         "products": rows, "by_day": by_day, "recommendations": recommendations,
+    }
+
+
+def variance_report_charts(*, by_day: list[dict[str, Any]], products: list[dict[str, Any]]) -> dict[str, Any]:
+    """The variance dashboard's two charts (``prodtrack.charts``): ``days``, estimated vs actual grams
+    per day as lines, and ``products``, each product's average variance as a bar in its band's colour.
+
+    by_day: ``variance_report``'s ``by_day`` rows; products: its product rows (``product_name``,
+    ``average_variance_pct``) in the order the page lists them. No query.
+    """
+    return {
+        "days": charts.chart(kind="line", axis="grams", labels=[row["day"].isoformat() for row in by_day], datasets=[
+            charts.series("Estimated (g)", [row["estimated_g"] for row in by_day], color="estimated", dashed=True),
+            charts.series("Actual (g)", [row["actual_g"] for row in by_day], color="actual")]),
+        "products": charts.chart(
+            kind="bar", axis="% over (+) / under (−) estimate", legend=None,
+            labels=[row["product_name"] for row in products], datasets=[
+                charts.series("Average variance (%)", [row["average_variance_pct"] for row in products],
+                              color="secondary", opacity=0.8,
+                              points=[{"band": variance_band(row["average_variance_pct"])} for row in products])]),
     }
 
 

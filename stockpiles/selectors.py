@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from inventory.models import ItemType, Location, StockBalance
 from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun
+from prodtrack import charts
 from prodtrack.filters import TenantFilterSet, apply_filters, words_filter
 from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
@@ -227,3 +228,29 @@ def auto_production_run_get(*, tenant: Tenant, pk: Any) -> AutoProductionRun:
     """One tick with its metrics and output, or NotFoundError (404)."""
     return get_for_tenant(AutoProductionRun.objects.select_related("requested_by"), tenant, pk,
                           label="auto-production run")
+
+
+# The colour of each step of a tick in the duration chart (a ``prodtrack.charts`` colour name).
+TICK_STEP_COLORS = {"load_markers": "secondary", "compute_deficits": "info", "subtract_pending": "warning",
+                    "generate": "primary"}
+
+
+def auto_production_tick_chart(*, tenant: Tenant, step_labels: dict[str, str], ticks: int = 30
+                               ) -> dict[str, Any] | None:
+    """Milliseconds each step took in the last ``ticks`` ticks that ran, oldest first, as stacked
+    bars (``prodtrack.charts``); None with fewer than two such ticks (nothing to compare).
+
+    step_labels: step name → its label, in stacking order. One query.
+    """
+    rows = []
+    for run in auto_production_run_list(tenant=tenant)[:ticks]:
+        steps = {step.get("name"): step.get("duration_ms") or 0 for step in (run.metrics or {}).get("steps", [])}
+        if steps:
+            rows.append((f"#{run.pk} {timezone.localtime(run.created_at):%m-%d %H:%M}", steps))
+    if len(rows) < 2:
+        return None
+    rows.reverse()
+    return charts.chart(kind="bar", stacked=True, axis="ms", legend="bottom", labels=[label for label, _ in rows],
+                        datasets=[charts.series(label, [steps.get(name, 0) for _, steps in rows],
+                                                color=TICK_STEP_COLORS[name])
+                                  for name, label in step_labels.items()])

@@ -286,17 +286,6 @@ def _schedule(request: HttpRequest) -> dict[str, Any]:
     return {"interval_s": interval, "last_beat": last, "next_due": due if due and due > timezone.now() else None}
 
 
-def _chart(request: HttpRequest) -> list[dict[str, Any]]:
-    """Duration per step of the last ``CHART_TICKS`` ticks that ran, oldest first."""
-    ticks = []
-    for run in selectors.auto_production_run_list(tenant=request.tenant)[:CHART_TICKS]:
-        steps = {step.get("name"): step.get("duration_ms") or 0 for step in (run.metrics or {}).get("steps", [])}
-        if steps:
-            ticks.append({"label": f"#{run.pk} {timezone.localtime(run.created_at):%m-%d %H:%M}", **{
-                name: steps.get(name, 0) for name in STEP_LABELS}})
-    return ticks[::-1]
-
-
 @role_required(Role.VIEWER)
 def automation(request: HttpRequest) -> HttpResponse:
     """The auto-production run log, newest first, with each tick's steps and decisions; the full page
@@ -306,9 +295,9 @@ def automation(request: HttpRequest) -> HttpResponse:
     page = paginate(request, rows)
     context: dict[str, Any] = {"form": form, "page": page, "ticks": [(run, _tick(run)) for run in page.object_list]}
     if not wants_partial(request):
-        chart = _chart(request)
-        context.update(schedule=_schedule(request), chart=chart if len(chart) > 1 else None,
-                       step_labels=STEP_LABELS)
+        chart = selectors.auto_production_tick_chart(tenant=request.tenant, step_labels=STEP_LABELS,
+                                                     ticks=CHART_TICKS)
+        context.update(schedule=_schedule(request), chart=chart)
     return render_page(request, "stockpiles/automation.html", context)
 
 

@@ -153,3 +153,22 @@ def test_the_dashboard_runs_the_same_queries_for_1_and_for_30_runs(viewer_client
 def test_anonymous_is_sent_to_log_in(client):
     response = client.get("/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_trend_chart_colours_each_day_by_band_between_the_limits(viewer_client, make_run, admin_user):
+    _complete(make_run(quantity=8, started_at=timezone.now() - timedelta(hours=3)), admin_user, "264", "44")  # +10 %
+
+    response = viewer_client.get("/")
+    chart = response.context["trend_chart"]
+
+    assert chart["type"] == "line" and len(chart["labels"]) == 30
+    assert chart["labels"][-1] == f"{timezone.localdate():%m-%d}" and chart["range"] == [-20.0, 20.0]
+    assert chart["limits"] == [{"value": 10.0, "band": "over", "label": "+10 %"},
+                               {"value": -10.0, "band": "under", "label": "−10 %"}]
+    (series,) = chart["datasets"]
+    assert series["data"][-1] == 10.0 and series["data"][:-1] == [None] * 29
+    assert series["points"][-1] == {"band": "within", "title": timezone.localdate().isoformat(),
+                                    "note": "1 run: 308 g of 280 g"}
+    assert series["points"][0] == {"band": None, "title": series["points"][0]["title"], "note": None}
+    html = _html(response)
+    assert 'data-chart="variance-trend-data"' in html and '"band": "within"' in html and "<script>" not in html

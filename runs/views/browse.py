@@ -39,18 +39,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = found(selectors.production_run_get, tenant=request.tenant, pk=pk)
     items = list(run.items.all())
     materials = list(run.materials.all())
-    chart = []
-    for material in materials:
-        chart.append({"name": f"#{material.spool_id} {material.spool.item_type.name}",
-                      "estimated": str(material.estimated_total_g),
-                      "actual": None if material.actual_total_g is None else str(material.actual_total_g),
-                      "color": material.spool.item_type.color_hex or ""})
     variance = run_variance(run)
     difference = variance["duration"].difference
     return render(request, "runs/run_detail.html", {
         "run": run, "items": items, "materials": materials, "variance": variance,
         "duration_difference": difference, "duration_difference_abs": abs(difference or 0),
-        "reprints": list(run.reprints.all()), "chart": chart, "stars": range(1, 6)})
+        "reprints": list(run.reprints.all()), "chart": selectors.run_materials_chart(materials=materials),
+        "stars": range(1, 6)})
 
 
 # --- variance dashboard ----------------------------------------------------------------------------
@@ -73,12 +68,7 @@ def variance_dashboard(request: HttpRequest) -> HttpResponse:
                 for row in (report or {}).get("products", [])]
     products.sort(key=lambda row: (row["average_variance_pct"] is None, -(row["average_variance_pct"] or 0),
                                    row["product_name"]))
-    chart = {
-        "days": [{"day": row["day"].isoformat(), "estimated": str(row["estimated_g"]), "actual": str(row["actual_g"]),
-                  "runs": row["runs"]} for row in (report or {}).get("by_day", [])],
-        "products": [{"name": row["product_name"], "pct": None if row["average_variance_pct"] is None
-                      else str(row["average_variance_pct"]), "band": row["band"]} for row in products],
-    }
+    chart = selectors.variance_report_charts(by_day=(report or {}).get("by_day", []), products=products)
     summary = (report or {}).get("summary") or {}
     return render(request, "runs/variance.html", {
         "form": form, "report": report, "summary": summary, "products": products,

@@ -190,13 +190,149 @@
   on("input", "[data-swatch-input]", (e, input) => {
     const preview = document.getElementById(input.id + "-preview");
     if (preview && /^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$/.test(input.value)) {
+      preview.dataset.swatch = input.value;
       preview.style.setProperty("--swatch", input.value);
       preview.classList.remove("swatch-none");
     }
   });
 
-  /* --- charts (Chart.js is loaded only by the pages that draw one) ----------------------------- */
+  /* --- complete a run: Enter moves on, failed pieces ask why ------------------------------------- */
 
+  // <form data-enter-next>: Enter in a field goes to the next field (on a tablet's keyboard "Go" must
+  // not submit, e.g. complete the run).
+  on("keydown", "form[data-enter-next]", (e, form) => {
+    if (e.key !== "Enter" || !e.target.matches("input:not([type=submit])")) return;
+    e.preventDefault();
+    const fields = Array.from(form.querySelectorAll("input:not([type=hidden]):not(.btn-check):not(.star-input), textarea, button[type=submit]"))
+      .filter((field) => field.offsetParent !== null);
+    const next = fields[fields.indexOf(e.target) + 1];
+    if (next) next.focus();
+  });
+
+  // Pieces of a run: typing failed pieces moves them out of "successful" (until that is typed by
+  // hand) and asks why.
+  on("input", "#complete-items [data-item-row]", (e, row) => {
+    const successful = row.querySelector("[data-successful]");
+    if (e.target === successful) {
+      successful.dataset.touched = "1";
+      return;
+    }
+    if (!e.target.matches("[data-failed]")) return;
+    const planned = Number(row.dataset.planned);
+    const failed = Number(e.target.value);
+    const known = e.target.value !== "" && Number.isInteger(failed) && failed >= 0 && failed <= planned;
+    if (known && !successful.dataset.touched) successful.value = planned - failed;
+    const reason = row.querySelector("[data-waste-reason]");
+    const asks = (known && failed > 0) || reason.querySelector("input").value !== "";
+    reason.hidden = !asks;
+    row.querySelector("[data-no-waste]").hidden = asks;
+  });
+
+  /* --- widths and colours from data attributes (a strict CSP allows no style="") ---------------- */
+
+  // <div class="progress-bar" data-width="33.3"> is 33.3 % wide; <span class="swatch"
+  // data-swatch="#3D3E3D"> shows that colour. Set through the CSSOM, which the CSP allows.
+  function applyStyles(root) {
+    root.querySelectorAll("[data-width]").forEach((el) => { el.style.width = `${el.dataset.width}%`; });
+    root.querySelectorAll("[data-swatch]").forEach((el) => el.style.setProperty("--swatch", el.dataset.swatch));
+  }
+
+  /* --- charts: every canvas[data-chart] from its json_script (prodtrack/charts.py) ---------------- */
+
+  // The one palette (DESIGN §9), Bootstrap's colours: a chart names a variance band, a status, a
+  // series role or a Bootstrap colour; a colour of the data ("#3D3E3D", a material's) passes as it is.
+  const COLOUR_ROLES = {
+    over: "danger", under: "success", within: "warning",
+    in_progress: "primary", completed: "success", failed: "danger", cancelled: "secondary", pending: "secondary",
+    estimated: "secondary", actual: "primary",
+  };
+
+  // A colour name or "#rrggbb" as "rgba(r, g, b, alpha)".
+  function colour(name, alpha = 1) {
+    let rgb;
+    if (/^#[0-9a-f]{6}/i.test(name)) {
+      rgb = [1, 3, 5].map((i) => parseInt(name.slice(i, i + 2), 16)).join(", ");
+    } else {
+      const role = COLOUR_ROLES[name] || name;
+      rgb = getComputedStyle(document.documentElement).getPropertyValue(`--bs-${role}-rgb`).trim() || "108, 117, 125";
+    }
+    return `rgba(${rgb}, ${alpha})`;
+  }
+
+  // A series as a Chart.js dataset. Its points may each have a band or a colour of their own.
+  function dataset(spec, series) {
+    const points = series.points || [];
+    const pointColours = (alpha) => spec.labels.map((_, i) => {
+      const point = points[i] || {};
+      return colour(point.band || point.color || series.color, alpha);
+    });
+    if (spec.type === "line") {
+      return {
+        label: series.label, data: series.data, borderColor: colour(series.color),
+        backgroundColor: colour(series.color, 0.2), borderDash: series.dashed ? [6, 4] : [], tension: 0.2,
+        spanGaps: true, ...(series.points ? { pointRadius: 4, pointBackgroundColor: pointColours(1) } : {}),
+      };
+    }
+    return {
+      label: series.label, data: series.data,
+      backgroundColor: series.points ? pointColours(series.opacity) : colour(series.color, series.opacity),
+      ...(spec.stacked ? { maxBarThickness: 48 } : { borderColor: "rgba(0,0,0,.25)", borderWidth: 1 }),
+    };
+  }
+
+  // A limit (e.g. +10 %): a thin dashed line across the chart, in neither legend nor tooltip.
+  const limitLine = (spec, limit) => ({
+    type: "line", label: limit.label, data: spec.labels.map(() => limit.value), borderColor: colour(limit.band, 0.5),
+    borderDash: [4, 4], borderWidth: 1, pointRadius: 0, pointHitRadius: 0,
+  });
+
+  function chartConfig(spec) {
+    const count = spec.datasets.length;                  // the limits come after the series
+    const point = (item) => ((spec.datasets[item.datasetIndex] || {}).points || [])[item.dataIndex] || {};
+    const valueAxis = spec.horizontal ? "x" : "y";
+    const labelAxis = spec.horizontal ? "y" : "x";
+    // Bars of things (materials, products) show every label; dates and ticks skip some, level.
+    const everyLabel = spec.type === "bar" && !spec.stacked;
+    const range = spec.range || [];
+    return {
+      type: spec.type,
+      data: {
+        labels: spec.labels,
+        datasets: spec.datasets.map((series) => dataset(spec, series)).concat(spec.limits.map((limit) => limitLine(spec, limit))),
+      },
+      options: {
+        indexAxis: labelAxis,
+        maintainAspectRatio: false,
+        ...(spec.animate ? {} : { animation: false }),
+        ...(spec.type === "line" ? { interaction: { mode: "index", intersect: false } } : {}),
+        plugins: {
+          legend: spec.legend
+            ? { position: spec.legend, labels: { filter: (item) => item.datasetIndex < count } }
+            : { display: false },
+          tooltip: {
+            filter: (item) => item.datasetIndex < count && item.raw !== null,
+            callbacks: {
+              title: (items) => (items.length ? point(items[0]).title || items[0].label : ""),
+              afterLabel: (item) => point(item).note || "",
+            },
+          },
+        },
+        scales: {
+          [labelAxis]: {
+            stacked: spec.stacked,
+            ticks: everyLabel ? { autoSkip: false } : { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 },
+          },
+          [valueAxis]: {
+            stacked: spec.stacked, beginAtZero: spec.from_zero, suggestedMin: range[0], suggestedMax: range[1],
+            title: { display: Boolean(spec.axis), text: spec.axis },
+          },
+        },
+      },
+    };
+  }
+
+  // <canvas data-chart="<json_script id>" [data-chart-key="days"]>: draws the chart in that JSON
+  // (or under that key of it). Chart.js is loaded only by the pages that draw one.
   function drawCharts(root) {
     if (!window.Chart) return;
     root.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
@@ -204,39 +340,21 @@
       const source = document.getElementById(canvas.dataset.chart);
       if (!source) return;
       canvas.dataset.drawn = "1";
-      // <canvas data-chart="<json_script id>" data-label="name" data-value="grams" data-color="color_hex">
-      const rows = JSON.parse(source.textContent);
-      const { label = "label", value = "value", color = "color" } = canvas.dataset;
-      canvas.parentElement.style.height = `${Math.max(160, rows.length * 26 + 60)}px`;  // a line per bar
-      new Chart(canvas, {
-        type: "bar",
-        data: {
-          labels: rows.map((r) => r[label]),
-          datasets: [{
-            label: canvas.dataset.unit || "",
-            data: rows.map((r) => Number(r[value])),
-            backgroundColor: rows.map((r) => r[color] || "#6c757d"),
-            borderColor: "rgba(0,0,0,.25)",
-            borderWidth: 1,
-          }],
-        },
-        options: {
-          indexAxis: "y",
-          maintainAspectRatio: false,
-          plugins: { legend: { display: false } },
-          scales: {
-            x: { beginAtZero: true, title: { display: true, text: canvas.dataset.unit || "" } },
-            y: { ticks: { autoSkip: false } },
-          },
-        },
-      });
+      let spec = JSON.parse(source.textContent);
+      if (canvas.dataset.chartKey) spec = spec[canvas.dataset.chartKey];
+      if (spec.height) canvas.parentElement.style.height = `${spec.height}px`;   // one row per label
+      new Chart(canvas, chartConfig(spec));
     });
   }
 
+  // A deferred script: the document is parsed by now (and Chart.js, deferred before it, loaded).
+  applyStyles(document);
+  drawCharts(document);
+
   document.addEventListener("DOMContentLoaded", () => {
-    drawCharts(document);
     document.querySelectorAll("[data-kind-select]").forEach(syncKind);
     document.querySelectorAll("[data-tare]").forEach(showNet);
   });
-  document.addEventListener("htmx:afterSettle", (e) => drawCharts(e.detail.elt || document));
+  document.addEventListener("htmx:afterSwap", () => applyStyles(document));
+  document.addEventListener("htmx:afterSettle", () => drawCharts(document));
 })();

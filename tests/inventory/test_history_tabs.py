@@ -45,7 +45,7 @@ def test_a_material_page_shows_its_swatch_cost_and_stock_per_location(viewer_cli
     html = _html(response)
 
     assert response.status_code == 200
-    assert "<h1" in html and "Galaxy Black PLA" in html and "--swatch: #3D3E3D" in html
+    assert "<h1" in html and "Galaxy Black PLA" in html and 'data-swatch="#3D3E3D"' in html
     assert "0.025" in html and "/ g" in html
     assert 'id="item-stock"' in html and "Shelf A" in html and "1,000 g" in html and "750 g" in html
     assert "1,750 g" in html                                             # all locations

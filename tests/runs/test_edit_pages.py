@@ -90,7 +90,7 @@ def test_the_edit_page_offers_active_spools_not_in_the_run_with_their_colour_and
     assert f'name="material-add-spool" value="{spare.pk}"' in html and "750 g" in html
     assert f'name="material-add-spool" value="{archived.pk}"' not in html
     assert f'name="material-add-spool" value="{farm["pla_spool"].pk}"' not in html
-    assert "--swatch: #3D3E3D" in html
+    assert 'data-swatch="#3D3E3D"' in html
 
 
 # Queries of the edit page, pinned: session, user, memberships (3) + run, items, materials,
