@@ -44,6 +44,14 @@ UPLOAD_OVERHEAD_BYTES = 64 * 1024
 MODEL_EXTENSIONS = re.compile(r"\.(stl|3mf|obj|step|stp|amf|ply)$", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class MaterialMatch:
+    """A material item type matching a filament; ``colour_match``: same colour as the file's."""
+
+    item: ItemType
+    colour_match: bool
+
+
 @dataclass
 class FilamentMatch:
     """One filament of the estimate (``index`` as in the file) with its best materials and spools."""
@@ -53,6 +61,11 @@ class FilamentMatch:
     materials: list[ItemType]
     colour_matches: set[int]
     spools: list[Spool]
+
+    @property
+    def material_matches(self) -> list[MaterialMatch]:
+        """``materials``, best first, each with whether it has the file's colour."""
+        return [MaterialMatch(item=item, colour_match=item.pk in self.colour_matches) for item in self.materials]
 
     @property
     def best_material(self) -> ItemType | None:

@@ -319,11 +319,5 @@ class GcodeEstimateApi(GcodeUploadApi):
         return Response(GcodeEstimateResponse({
             "file_name": upload.name, "estimate": estimate,
             "filaments": [{"index": match.index, "spools": match.spools,
-                           "materials": [_with_colour_match(item, item.pk in match.colour_matches)
-                                         for item in match.materials]} for match in matches],
+                           "materials": match.material_matches} for match in matches],
         }).data)
-
-
-def _with_colour_match(item: ItemType, colour_match: bool) -> ItemType:
-    item.colour_match = colour_match
-    return item

@@ -12,7 +12,7 @@ class RunsConfig(AppConfig):
         from inventory.models import ItemType
         from inventory.references import register_reference
         from inventory.tabs import DetailTab, register_tab
-        from runs.services import REFERENCE_RUN
+        from runs.models import REFERENCE_RUN
         from runs.views.history import product_history_tab, spool_usage_tab
 
         register_reference(REFERENCE_RUN, lambda pk: reverse("runs:run-detail", args=[int(pk)]))

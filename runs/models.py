@@ -20,6 +20,8 @@ from prodtrack.tenancy import TenantOwned
 from runs.variance import Variance, material_variance, variance_pct
 
 ZERO = Decimal("0")
+REFERENCE_RUN = "production_run"
+"""``reference_type`` of the ledger rows a production run writes (DESIGN §3)."""
 
 
 class FilamentTotals:

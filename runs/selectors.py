@@ -3,10 +3,11 @@ spool usage). Aggregates run in the database; lists run a fixed number of querie
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -33,9 +34,10 @@ from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.filters import apply_filters
 from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
+from runs.actuals import MaterialActual, material_actuals_apply
 from runs.filters import ProductionRunFilter
-from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
-from runs.services import REFERENCE_RUN, MaterialActual, material_actuals_apply, run_number_format, run_number_sequence
+from runs.models import REFERENCE_RUN, ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.numbers import run_number_format, run_number_sequence
 from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL, Variance, material_variance, variance_band, variance_pct
 
 ITEMS = Prefetch("items", queryset=ProductionRunItem.objects.select_related("product"))

@@ -62,7 +62,7 @@ class Variance:
                 "pct": self.pct, "band": self.band}
 
 
-def material_variance(material: "ProductionRunMaterial") -> dict[str, Variance]:
+def material_variance(material: ProductionRunMaterial) -> dict[str, Variance]:
     """Weight, purge and total (weight + purge) variance of one run material, in grams."""
     return {
         "weight": Variance(material.estimated_weight_g, material.actual_weight_g),
@@ -72,7 +72,7 @@ def material_variance(material: "ProductionRunMaterial") -> dict[str, Variance]:
     }
 
 
-def run_variance(run: "ProductionRun") -> dict[str, Variance]:
+def run_variance(run: ProductionRun) -> dict[str, Variance]:
     """Weight, purge, total filament (g), duration (s) and cost variance of a run, from its totals."""
     return {
         "weight": Variance(run.estimated_weight_g, run.actual_weight_g),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from inventory.models import ItemType
 from runs.serializers.refs import RunSpoolBrief
 
 
@@ -52,12 +51,16 @@ class GcodeEstimateOutput(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField(), help_text="What could not be read, and why.")
 
 
-class GcodeMaterialMatchOutput(serializers.ModelSerializer):
-    colour_match = serializers.BooleanField(help_text="Same colour as the file's filament.")
+class GcodeMaterialMatchOutput(serializers.Serializer):
+    """A material item type that matches a filament (``inventory.gcode_match.MaterialMatch``)."""
 
-    class Meta:
-        model = ItemType
-        fields = ["id", "name", "material", "manufacturer", "color_name", "color_hex", "colour_match"]
+    id = serializers.IntegerField(source="item.pk")
+    name = serializers.CharField(source="item.name")
+    material = serializers.CharField(source="item.material")
+    manufacturer = serializers.CharField(source="item.manufacturer")
+    color_name = serializers.CharField(source="item.color_name")
+    color_hex = serializers.CharField(source="item.color_hex")
+    colour_match = serializers.BooleanField(help_text="Same colour as the file's filament.")
 
 
 class GcodeFilamentMatchOutput(serializers.Serializer):

@@ -17,31 +17,31 @@ Status machine::
 Only ``in_progress`` runs are edited. Every state change locks the run row first and checks
 the status under the lock, so two concurrent completes cannot both pass.
 """
-from runs.services.common import REFERENCE_RUN
+from runs.actuals import MaterialActual, material_actuals_apply
+from runs.models import REFERENCE_RUN
+from runs.numbers import run_number_format, run_number_sequence
 from runs.services.editing import (
-                                   production_run_create,
-                                   production_run_item_add,
-                                   production_run_item_remove,
-                                   production_run_item_update,
-                                   production_run_material_add,
-                                   production_run_material_remove,
-                                   production_run_material_update,
-                                   production_run_reprint,
-                                   production_run_update,
-                                   run_totals_refresh,
+    production_run_create,
+    production_run_item_add,
+    production_run_item_remove,
+    production_run_item_update,
+    production_run_material_add,
+    production_run_material_remove,
+    production_run_material_update,
+    production_run_reprint,
+    production_run_update,
+    run_totals_refresh,
 )
 from runs.services.endings import (
-                                   WASTE_REASON_NEEDED,
-                                   material_actuals_apply,
-                                   production_run_cancel,
-                                   production_run_complete,
-                                   production_run_delete,
-                                   production_run_fail,
+    WASTE_REASON_NEEDED,
+    production_run_cancel,
+    production_run_complete,
+    production_run_delete,
+    production_run_fail,
 )
 from runs.services.estimates import RecipeEstimate, job_material_grams, recipe_estimate
-from runs.services.inputs import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
+from runs.services.inputs import ItemOutcome, ItemSpec, MaterialSpec
 from runs.services.jobs import job_start
-from runs.services.numbering import run_number_format, run_number_sequence
 
 __all__ = [
     "REFERENCE_RUN", "WASTE_REASON_NEEDED", "ItemOutcome", "ItemSpec", "MaterialActual", "MaterialSpec",

@@ -7,7 +7,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from runs.errors import RunStateError
 from runs.models import ProductionRun
 
-REFERENCE_RUN = "production_run"
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 Status = ProductionRun.Status

@@ -32,26 +32,6 @@ class MaterialSpec:
 
 
 @dataclass(frozen=True)
-class MaterialActual:
-    """What a run material really used, given one of three ways:
-
-    * ``actual_weight_g`` — grams of filament;
-    * ``use_estimate`` — the estimated grams;
-    * ``weight_before_g`` and ``weight_after_g`` — the spool on the scale before and after
-      (actual = before − after − purge).
-
-    ``actual_purge_g`` None → the estimated purge.
-    """
-
-    material_id: int
-    actual_weight_g: Decimal | None = None
-    actual_purge_g: Decimal | None = None
-    use_estimate: bool = False
-    weight_before_g: Decimal | None = None
-    weight_after_g: Decimal | None = None
-
-
-@dataclass(frozen=True)
 class ItemOutcome:
     """How many pieces of a run item came out right and wrong (and why, when any failed)."""
 

@@ -45,7 +45,7 @@ def _rows(form: RunCompleteForm, preview: CompletionPreview, *, live: bool) -> l
     """Each material's row form and preview with the errors its result shows: the form's (the
     live preview does not nag about blanks it waits for) and the completion's, once each."""
     rows = []
-    for row_form, row in zip(form.material_forms, preview.materials):
+    for row_form, row in zip(form.material_forms, preview.materials, strict=True):
         waiting = not row_form.is_bound or (live and row_form.is_waiting())
         form_errors = {} if waiting else {name: list(texts) for name, texts in row_form.errors.items()}
         errors = _messages(row_form, form_errors)

@@ -9,8 +9,9 @@ confirmation; their outcome is a flash message on the page they came from (``nex
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse

@@ -27,7 +27,9 @@ from prodtrack.models import Role
 from prodtrack.pages import found, render_page
 from prodtrack.tenancy import role_required
 from runs import services
-from runs.wizard import ITEM_FIELDS, MATERIAL_FIELDS, STEP_TITLES, STEPS, Draft, Wizard, rows_from_post, spool_label
+from runs.wizard.draft import ITEM_FIELDS, MATERIAL_FIELDS, STEP_TITLES, STEPS, Draft, rows_from_post
+from runs.wizard.flow import Wizard
+from runs.wizard.forms import spool_label
 
 TEMPLATE = "runs/run_create.html"
 # Which step a service error's field belongs to ("materials[0].spool" → materials).
@@ -72,12 +74,9 @@ def run_create(request: HttpRequest, step: str = STEPS[0]) -> HttpResponse:
     (``action``: next, back, goto:<step>, add/remove a row, refresh the estimates, create)."""
     if step not in STEPS:
         return redirect(_step_url(STEPS[0], None))
-    job = None
-    if request.GET.get("job"):
-        job = found(plan_selectors.job_get, tenant=request.tenant, pk=request.GET["job"])
-        if job.status != JobQueueEntry.Status.PLANNED:
-            messages.error(request, f"Job #{job.pk} is {job.get_status_display().lower()}; only planned jobs start.")
-            return redirect("plans:job-list")
+    job, refused = _job_to_start(request)
+    if refused is not None:
+        return refused
     draft = Draft.load(request.session, job.pk if job else None)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action == "discard":
@@ -85,16 +84,10 @@ def run_create(request: HttpRequest, step: str = STEPS[0]) -> HttpResponse:
         return redirect(_step_url(STEPS[0], job))
     gcode_error = None
     if request.method == "POST":
-        _save(draft, step, request.POST, action)
-        if action == "gcode_upload":
-            gcode_error = _gcode_upload(request, draft)
-        elif action == "gcode_remove":
-            draft.gcode_remove()
-        draft.save(request.session)
+        gcode_error = _save_post(request, draft, step, action)
         if action.startswith(("add_", "remove_")) or (action.startswith("gcode_") and gcode_error is None):
             return redirect(_step_url(step, job))
     wizard = Wizard(tenant=request.tenant, draft=draft, job=job)
-    status = 200
     if gcode_error is not None:
         return render_page(request, TEMPLATE, {**_context(request, wizard, step), "gcode_error": gcode_error},
                            partial="wizard", status=400)
@@ -102,11 +95,42 @@ def run_create(request: HttpRequest, step: str = STEPS[0]) -> HttpResponse:
         return render_page(request, TEMPLATE, _context(request, wizard, step), partial=f"{step}-estimate")
     if action == "create" and step == "review":
         return _create(request, wizard, job)
+    return _move(request, wizard, step, action, job)
+
+
+def _job_to_start(request: HttpRequest) -> tuple[JobQueueEntry | None, HttpResponse | None]:
+    """The planned job named by ``?job=`` (404 for another tenant's), or a redirect to the job
+    queue with a message when it is no longer planned; ``(None, None)`` for a run without a job."""
+    if not request.GET.get("job"):
+        return None, None
+    job = found(plan_selectors.job_get, tenant=request.tenant, pk=request.GET["job"])
+    if job.status != JobQueueEntry.Status.PLANNED:
+        messages.error(request, f"Job #{job.pk} is {job.get_status_display().lower()}; only planned jobs start.")
+        return job, redirect("plans:job-list")
+    return job, None
+
+
+def _save_post(request: HttpRequest, draft: Draft, step: str, action: str) -> str | None:
+    """Save the step's input (and a G-code file's prefill) in the draft; the parser's message when
+    it refuses the file."""
+    _save(draft, step, request.POST, action)
+    gcode_error = None
+    if action == "gcode_upload":
+        gcode_error = _gcode_upload(request, draft)
+    elif action == "gcode_remove":
+        draft.gcode_remove()
+    draft.save(request.session)
+    return gcode_error
+
+
+def _move(request: HttpRequest, wizard: Wizard, step: str, action: str, job: JobQueueEntry | None) -> HttpResponse:
+    """Back, go to a step, or Next (only when the step is valid; else it shows again with its errors)."""
     index = STEPS.index(step)
     if action == "back" and index:
         return redirect(_step_url(STEPS[index - 1], job))
     if action.startswith("goto:") and action[5:] in STEPS:
         return redirect(_step_url(action[5:], job))
+    status = 200
     if action == "next" and index < len(STEPS) - 1:
         if not wizard.validate().get(step):
             return redirect(_step_url(STEPS[index + 1], job))

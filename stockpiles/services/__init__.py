@@ -4,10 +4,10 @@
 from stockpiles.services.markers import stockpile_marker_delete, stockpile_marker_update, stockpile_marker_upsert
 from stockpiles.services.run_log import auto_production_lock, beat_window
 from stockpiles.services.runner import (
-                                        SKIP_MESSAGES,
-                                        auto_production_run_now,
-                                        auto_production_tenant_tick,
-                                        auto_production_tick,
+    SKIP_MESSAGES,
+    auto_production_run_now,
+    auto_production_tenant_tick,
+    auto_production_tick,
 )
 
 __all__ = [

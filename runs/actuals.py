@@ -1,0 +1,93 @@
+"""What a run material really used (DESIGN §4): ``MaterialActual`` in, grams set on the in-memory
+run materials out. Pure (no query, nothing saved): completion saves the result, the complete page's
+live preview only shows it."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from prodtrack.exceptions import ValidationError
+from runs.models import ProductionRunMaterial
+
+
+@dataclass(frozen=True)
+class MaterialActual:
+    """What a run material really used, given one of three ways:
+
+    * ``actual_weight_g`` — grams of filament;
+    * ``use_estimate`` — the estimated grams;
+    * ``weight_before_g`` and ``weight_after_g`` — the spool on the scale before and after
+      (actual = before − after − purge).
+
+    ``actual_purge_g`` None → the estimated purge.
+    """
+
+    material_id: int
+    actual_weight_g: Decimal | None = None
+    actual_purge_g: Decimal | None = None
+    use_estimate: bool = False
+    weight_before_g: Decimal | None = None
+    weight_after_g: Decimal | None = None
+
+
+def material_actuals_apply(materials: list[ProductionRunMaterial], actuals: Sequence[MaterialActual], *,
+                           require_all: bool) -> None:
+    """Set actual grams on the in-memory ``materials`` from ``actuals`` (see MaterialActual); no
+    query, nothing saved: completion saves them, the complete page's live preview only shows them.
+
+    Raises ValidationError (400) naming ``materials[i].<field>`` for bad input; with
+    ``require_all`` also when a material ends up without an actual weight (completion).
+    """
+    by_id = {m.pk: m for m in materials}
+    for index, actual in enumerate(actuals):
+        where = f"materials[{index}]"
+        material = by_id.get(actual.material_id)
+        if material is None:
+            raise ValidationError.for_field(f"{where}.material_id", f"{actual.material_id} is not in this run.")
+        _apply_actual(material, actual, where)
+    if require_all:
+        missing = [m for m in materials if m.actual_weight_g is None]
+        if missing:
+            raise ValidationError(
+                f"Actual weight missing for spool(s) {', '.join(f'#{m.spool_id}' for m in missing)}.",
+                fields={"materials": [f"spool #{m.spool_id}: actual weight is required." for m in missing]},
+                material_ids=[m.pk for m in missing])
+    for material in materials:
+        if material.actual_weight_g is not None and material.actual_purge_g is None:
+            material.actual_purge_g = material.estimated_purge_g
+
+
+def _apply_actual(material: ProductionRunMaterial, actual: MaterialActual, where: str) -> None:
+    """One material's actual grams and purge from one of the three ways ``MaterialActual`` gives."""
+    purge = actual.actual_purge_g if actual.actual_purge_g is not None else material.estimated_purge_g
+    if purge < 0:
+        raise ValidationError.for_field(f"{where}.actual_purge_g", "must be 0 or more.")
+    weighed = actual.weight_before_g is not None or actual.weight_after_g is not None
+    if sum([actual.use_estimate, actual.actual_weight_g is not None, weighed]) > 1:
+        raise ValidationError.for_field(
+            f"{where}.actual_weight_g", "give one of actual_weight_g, use_estimate or weight_before_g/after_g.")
+    if actual.use_estimate:
+        weight = material.estimated_weight_g
+    elif actual.actual_weight_g is not None:
+        weight = actual.actual_weight_g
+    elif weighed:
+        weight = _weighed_grams(actual, purge, where)
+        material.weight_before_g, material.weight_after_g = actual.weight_before_g, actual.weight_after_g
+    else:
+        weight = material.actual_weight_g  # only the purge changes
+    if weight is not None and weight < 0:
+        raise ValidationError.for_field(f"{where}.actual_weight_g", "must be 0 or more.")
+    material.actual_weight_g, material.actual_purge_g = weight, purge
+
+
+def _weighed_grams(actual: MaterialActual, purge: Decimal, where: str) -> Decimal:
+    """Filament grams from the spool on the scale: before − after − purge."""
+    if actual.weight_before_g is None or actual.weight_after_g is None:
+        raise ValidationError.for_field(f"{where}.weight_after_g", "give both weight_before_g and weight_after_g.")
+    used = actual.weight_before_g - actual.weight_after_g
+    if used < 0:
+        raise ValidationError.for_field(f"{where}.weight_after_g", "is more than the weight before.")
+    if used - purge < 0:
+        raise ValidationError.for_field(f"{where}.actual_purge_g", f"is more than the {used} g the spool lost.")
+    return used - purge
