@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "plans",
     "runs",
     "stockpiles",
+    "demo",
 ]
 
 MIDDLEWARE = [
