@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "runs",
     "stockpiles",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,8 @@ from rest_framework.test import APIClient
 from prodtrack.models import Role
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
+pytest_plugins = ["tests.fixtures.demo"]
+
 
 def pytest_configure(config):
     from django.conf import settings

@@ -14,7 +14,7 @@ from prodtrack.models import Tenant
 
 def import_catalog(*, tenant: Tenant, entries: list[CatalogEntry], show_progress: bool) -> CatalogImportResult:
     """Import ``entries`` into ``tenant`` behind a progress bar (hidden when ``show_progress`` is
-    False). Shared with ``seed_demo``."""
+    False)."""
     with tqdm(total=len(entries), desc=f"Importing into {tenant.short_code}", unit="item",
               disable=not show_progress) as bar:
         return item_type_catalog_import(tenant=tenant, entries=entries, progress=bar.update)

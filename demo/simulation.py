@@ -1,6 +1,6 @@
 """The demo print farm's production history: weeks of a farm's life, replayed in time order.
 
-``replay_history`` is called by ``manage.py seed_demo`` once the farm's printers, products and
+``replay_history`` is called by ``demo.services.demo_seed`` once the farm's printers, products and
 recipes exist. It plays spool deliveries, weigh-ins and production runs in the order they happen,
 through ``inventory.services`` and ``runs.services`` only, so each spool's ledger adds up at every
 moment of its history, not only at the end:
@@ -150,6 +150,9 @@ class Receive(Protocol):
 
 @dataclass(frozen=True)
 class HistorySummary:
+    """What ``replay_history`` played: production runs (in total, by status at ``now``, and how many
+    are reprints), the planned spool deliveries received and the reorders."""
+
     runs: int
     completed: int
     failed: int
@@ -716,7 +719,8 @@ class _FarmLife:
                 .exclude(materials__spool__status__in=[Spool.Status.ARCHIVED, Spool.Status.EMPTY])
                 .distinct().order_by("started_at", "pk"))
         candidates = list(done)
-        for run, note in zip(self.rng.sample(candidates, min(len(VOID_NOTES), len(candidates))), VOID_NOTES):
+        for run, note in zip(self.rng.sample(candidates, min(len(VOID_NOTES), len(candidates))), VOID_NOTES,
+                             strict=False):
             services.production_run_cancel(run=run, by=self.admin, note=note)
 
     def summary(self) -> HistorySummary:
