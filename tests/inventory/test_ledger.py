@@ -13,8 +13,14 @@ from hypothesis.extra.django import TestCase
 from inventory import selectors, services
 from inventory.models import InventoryTransaction, Spool, StockBalance
 from prodtrack.exceptions import AlreadyReversedError, ApplicationError, SpoolShortError
-from tests.factories import (LocationFactory, MaterialFactory, MembershipFactory, ProductFactory, TenantFactory,
-                             receive_spool)
+from tests.factories import (
+    LocationFactory,
+    MaterialFactory,
+    MembershipFactory,
+    ProductFactory,
+    TenantFactory,
+    receive_spool,
+)
 
 
 def ledger_sum(**filters) -> Decimal:
