@@ -53,9 +53,20 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import (classify_sql, create_indexes, drop_secondary_indexes, explain, explain_series,  # noqa: E402
-                           kind_counts, loadavg, log, run_on_bench_database, skip_fk_triggers, sql_profile,
-                           time_calls)
+from bench._common import (  # noqa: E402
+    classify_sql,
+    create_indexes,
+    drop_secondary_indexes,
+    explain,
+    explain_series,
+    kind_counts,
+    loadavg,
+    log,
+    run_on_bench_database,
+    skip_fk_triggers,
+    sql_profile,
+    time_calls,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/prodtrack_bench_plans"
 GEN_SLUG, GEN_CODE = "bench-plans-gen", "BENCHGEN"
@@ -717,9 +728,8 @@ class _Fallback:
     def get(self, path: str, params: dict, plan=None):
         from rest_framework.request import Request
 
-        from prodtrack.pagination import PageNumberPagination  # the API's paginator
-
         from plans.selectors import plan_run_list
+        from prodtrack.pagination import PageNumberPagination  # the API's paginator
 
         request = Request(self.factory.get(path, params))
         filters = request.query_params.copy()

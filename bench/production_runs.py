@@ -47,9 +47,20 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import (classify_sql, create_indexes, drop_secondary_indexes, explain, kind_counts,  # noqa: E402
-                           loadavg, log, run_on_bench_database, skip_fk_triggers, sql_profile, summarize,
-                           time_calls)
+from bench._common import (  # noqa: E402
+    classify_sql,
+    create_indexes,
+    drop_secondary_indexes,
+    explain,
+    kind_counts,
+    loadavg,
+    log,
+    run_on_bench_database,
+    skip_fk_triggers,
+    sql_profile,
+    summarize,
+    time_calls,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/prodtrack_bench_runs"
 TENANT_SLUG = "bench-runs"

@@ -37,8 +37,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import (create_indexes, drop_secondary_indexes, explain, explain_series, log,  # noqa: E402
-                           run_on_bench_database, skip_fk_triggers, summarize, wall_series)
+from bench._common import (  # noqa: E402
+    create_indexes,
+    drop_secondary_indexes,
+    explain,
+    explain_series,
+    log,
+    run_on_bench_database,
+    skip_fk_triggers,
+    summarize,
+    wall_series,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/prodtrack_bench"
 N_LOCATIONS = 5

@@ -7,18 +7,34 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from inventory import gcode_match, selectors, services
-from inventory.filters import (InventoryTransactionFilter, ItemTypeFilter, LocationFilter, SpoolFilter,
-                               StockBalanceFilter, WorkstationFilter)
+from inventory.filters import (
+    InventoryTransactionFilter,
+    ItemTypeFilter,
+    LocationFilter,
+    SpoolFilter,
+    StockBalanceFilter,
+    WorkstationFilter,
+)
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
-from inventory.serializers import (InventoryTransactionOutput, ItemTypeInput, ItemTypeOutput, LocationInput,
-                                   LocationOutput, NoteInput, SpoolAdjustInput, SpoolOutput, SpoolReceiveInput,
-                                   SpoolUpdateInput, StockAdjustInput, StockBalanceOutput, WorkstationInput,
-                                   WorkstationOutput)
+from inventory.serializers import (
+    InventoryTransactionOutput,
+    ItemTypeInput,
+    ItemTypeOutput,
+    LocationInput,
+    LocationOutput,
+    NoteInput,
+    SpoolAdjustInput,
+    SpoolOutput,
+    SpoolReceiveInput,
+    SpoolUpdateInput,
+    StockAdjustInput,
+    StockBalanceOutput,
+    WorkstationInput,
+    WorkstationOutput,
+)
 from prodtrack.api import TenantApiView, TenantFilteredListApi
 from prodtrack.idempotency import idempotent
 from prodtrack.models import Role
-
-
 
 # --- item types ------------------------------------------------------------------------------
 

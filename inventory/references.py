@@ -12,7 +12,7 @@ The ledger page then shows ``reference_label`` as a link when a resolver is know
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.urls import NoReverseMatch, reverse
 

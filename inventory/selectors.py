@@ -1,13 +1,20 @@
 """Inventory reads. Each list is one query (plus the paginator's count) whatever the page size."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from inventory.filters import (InventoryTransactionFilter, ItemTypeFilter, LocationFilter, SpoolFilter,
-                               StockBalanceFilter, WorkstationFilter)
+from inventory.filters import (
+    InventoryTransactionFilter,
+    ItemTypeFilter,
+    LocationFilter,
+    SpoolFilter,
+    StockBalanceFilter,
+    WorkstationFilter,
+)
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
 from prodtrack import charts
 from prodtrack.filters import apply_filters, words_filter

@@ -10,10 +10,11 @@ spool in the same transaction. So at every commit:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -21,8 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inventory.catalog import ITEM_TYPE_FIELDS, CatalogEntry, check_unique
-from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
 from inventory.errors import AlreadyReversedError, SpoolShortError, SpoolStateError
+from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.services import model_save_validated, model_update

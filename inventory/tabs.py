@@ -18,8 +18,9 @@ the HTMX request that switched to it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django.http import HttpRequest
 

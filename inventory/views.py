@@ -5,8 +5,9 @@ in ``prodtrack.pages``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -15,13 +16,24 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from inventory import selectors, services, tabs
-from inventory.forms import (ItemTypeFilterForm, ItemTypeForm, LedgerFilterForm, LocationFilterForm, LocationForm,
-                             NoteForm, SpoolFilterForm, SpoolReceiveForm, SpoolWeighForm, StockFilterForm,
-                             WorkstationFilterForm, WorkstationForm)
+from inventory.forms import (
+    ItemTypeFilterForm,
+    ItemTypeForm,
+    LedgerFilterForm,
+    LocationFilterForm,
+    LocationForm,
+    NoteForm,
+    SpoolFilterForm,
+    SpoolReceiveForm,
+    SpoolWeighForm,
+    StockFilterForm,
+    WorkstationFilterForm,
+    WorkstationForm,
+)
 from inventory.models import ItemType, Location, Spool, Workstation
 from inventory.tabs import DetailTab
-from prodtrack.models import Role
 from prodtrack.forms import PageForm
+from prodtrack.models import Role
 from prodtrack.pages import filtered, form_page, found, next_url, paginate, render_page, submit, wants_partial
 from prodtrack.tenancy import get_for_tenant, role_required
 

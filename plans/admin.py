@@ -10,8 +10,15 @@ from django import forms
 from django.contrib import admin
 
 from inventory.admin import ReadOnlyAdmin
-from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
-                          TransportJob)
+from plans.models import (
+    JobQueueEntry,
+    ProductionPlan,
+    ProductionPlanRun,
+    ProductionPlanStep,
+    Recipe,
+    RecipeInput,
+    TransportJob,
+)
 from plans.selectors import with_job_summary
 
 

@@ -16,12 +16,26 @@ from inventory import gcode_match
 from inventory.apis import GcodeUploadApi
 from inventory.models import ItemType
 from plans import selectors, services
-from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe,
-                          TransportJob)
-from plans.serializers import (GenerateInput, GenerationOutput, JobOutput, PlanOutput, PlanRunDetailOutput,
-                               PlanRunOutput, PlanUpdateInput, PlanWriteInput, RecipeFromGcodeInput, RecipeOutput,
-                               RecipeWriteInput, StepAddInput, StepOutput, StepSettingsInput, TransportJobOutput,
-                               TransportStatusInput, preview_rows)
+from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, TransportJob
+from plans.serializers import (
+    GenerateInput,
+    GenerationOutput,
+    JobOutput,
+    PlanOutput,
+    PlanRunDetailOutput,
+    PlanRunOutput,
+    PlanUpdateInput,
+    PlanWriteInput,
+    RecipeFromGcodeInput,
+    RecipeOutput,
+    RecipeWriteInput,
+    StepAddInput,
+    StepOutput,
+    StepSettingsInput,
+    TransportJobOutput,
+    TransportStatusInput,
+    preview_rows,
+)
 from prodtrack.api import TenantApiView
 from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -29,7 +43,6 @@ from prodtrack.idempotency import idempotent
 from prodtrack.models import Role
 from prodtrack.pagination import PageNumberPagination
 from prodtrack.tenancy import get_for_tenant
-
 
 RECIPE_LIST_PARAMETERS = [
     OpenApiParameter("q", str, description="Part of the recipe name."),

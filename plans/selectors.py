@@ -1,17 +1,24 @@
 """Plans reads: recipes, plans, plan runs (status derived from their jobs), jobs, transports."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-from django.db.models import (Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value,
-                              When)
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from inventory.models import ItemType
 from plans.filters import JobFilter, PlanFilter, PlanRunFilter, RecipeFilter, TransportJobFilter
-from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
-                          TransportJob)
+from plans.models import (
+    JobQueueEntry,
+    ProductionPlan,
+    ProductionPlanRun,
+    ProductionPlanStep,
+    Recipe,
+    RecipeInput,
+    TransportJob,
+)
 from prodtrack.exceptions import NotFoundError
 from prodtrack.filters import apply_filters
 from prodtrack.models import Tenant
@@ -183,7 +190,7 @@ class StepInput:
     """One input of a step's recipe as the editor shows it: made by ``child`` or bought (None)."""
 
     line: RecipeInput
-    child: "StepNode | None" = None
+    child: StepNode | None = None
 
     @property
     def makeable(self) -> bool:
@@ -200,10 +207,10 @@ class StepNode:
     step: ProductionPlanStep
     depth: int
     inputs: list[StepInput] = field(default_factory=list)
-    orphans: list["StepNode"] = field(default_factory=list)
+    orphans: list[StepNode] = field(default_factory=list)
 
     @property
-    def children(self) -> list["StepNode"]:
+    def children(self) -> list[StepNode]:
         return [line.child for line in self.inputs if line.child is not None] + self.orphans
 
     def subtree_size(self) -> int:
@@ -248,7 +255,7 @@ def plan_step_get(*, plan: ProductionPlan, pk: Any) -> ProductionPlanStep:
     try:
         step = qs.get(pk=int(pk))
     except (ProductionPlanStep.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError(f"Step {pk} not found.", model="productionplanstep", id=str(pk))
+        raise NotFoundError(f"Step {pk} not found.", model="productionplanstep", id=str(pk)) from None
     step.plan = plan
     return step
 

@@ -1,20 +1,28 @@
 """Plans writes: recipes, production plans and steps, generation, plan runs, jobs, transport."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from inventory.models import ItemType, Workstation
-from plans.generation import Generation, plan_generation_compute
-from plans.models import (JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe, RecipeInput,
-                          TransportJob)
-from plans.selectors import recipes_for_products
 from plans.errors import JobStateError, TransportJobStateError
+from plans.generation import Generation, plan_generation_compute
+from plans.models import (
+    JobQueueEntry,
+    ProductionPlan,
+    ProductionPlanRun,
+    ProductionPlanStep,
+    Recipe,
+    RecipeInput,
+    TransportJob,
+)
+from plans.selectors import recipes_for_products
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.services import model_save_validated, model_update

@@ -16,8 +16,16 @@ from django.views.decorators.http import require_POST
 
 from inventory import selectors as inventory_selectors
 from plans import selectors, services
-from plans.forms import (GenerateForm, JobQueueFilterForm, PlanCreateForm, PlanFilterForm, PlanRunFilterForm,
-                         PlanSettingsForm, StepForm, StepProductForm)
+from plans.forms import (
+    GenerateForm,
+    JobQueueFilterForm,
+    PlanCreateForm,
+    PlanFilterForm,
+    PlanRunFilterForm,
+    PlanSettingsForm,
+    StepForm,
+    StepProductForm,
+)
 from plans.models import ProductionPlan, ProductionPlanRun
 from prodtrack.exceptions import ApplicationError
 from prodtrack.forms import PageForm

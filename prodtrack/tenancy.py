@@ -59,7 +59,8 @@ def get_for_tenant(queryset: models.QuerySet[M] | type[M], tenant: Tenant, pk: A
     try:
         return qs.filter(tenant=tenant).get(pk=int(pk))
     except (qs.model.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError(f"{name.capitalize()} {pk} not found.", model=qs.model._meta.model_name, id=str(pk))
+        raise NotFoundError(f"{name.capitalize()} {pk} not found.", model=qs.model._meta.model_name,
+                            id=str(pk)) from None
 
 
 def user_memberships(user) -> list[Membership]:

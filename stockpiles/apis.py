@@ -17,8 +17,14 @@ from prodtrack.models import Role
 from stockpiles import selectors, services
 from stockpiles.models import AutoProductionRun, StockpileMarker
 from stockpiles.selectors import DeficitKind
-from stockpiles.serializers import (AutoProductionRunDetailOutput, AutoProductionRunOutput, DeficitOutput,
-                                    StockpileOutput, StockpileUpdateInput, StockpileUpsertInput)
+from stockpiles.serializers import (
+    AutoProductionRunDetailOutput,
+    AutoProductionRunOutput,
+    DeficitOutput,
+    StockpileOutput,
+    StockpileUpdateInput,
+    StockpileUpsertInput,
+)
 
 PAGE_PARAMETERS = [
     OpenApiParameter("page", int),

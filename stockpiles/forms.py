@@ -6,8 +6,9 @@ chosen item) and cleans to the objects, so rendering it costs no query of its ow
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django import forms
 from django.urls import reverse

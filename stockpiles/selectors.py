@@ -20,8 +20,21 @@ from typing import Any
 
 import django_filters
 from django.conf import settings
-from django.db.models import (Case, CharField, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value,
-                              When)
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 

@@ -10,9 +10,10 @@ same URLs are plain pages.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,11 +30,20 @@ from inventory import selectors as inventory_selectors
 from inventory.models import ItemType
 from plans.selectors import plan_by_product
 from prodtrack.models import Role
-from prodtrack.pages import PAGE_SIZE, button_action, filtered, found, next_url, paginate, render_page, submit, wants_partial
+from prodtrack.pages import (
+    PAGE_SIZE,
+    button_action,
+    filtered,
+    found,
+    next_url,
+    paginate,
+    render_page,
+    submit,
+    wants_partial,
+)
 from prodtrack.tenancy import role_required
 from stockpiles import selectors, services
-from stockpiles.forms import (AutoProductionRunFilterForm, DeficitFilterForm, StockpileFilterForm,
-                              StockpileMarkerForm)
+from stockpiles.forms import AutoProductionRunFilterForm, DeficitFilterForm, StockpileFilterForm, StockpileMarkerForm
 from stockpiles.models import AutoProductionRun, StockpileMarker
 from stockpiles.selectors import DeficitKind
 

@@ -95,6 +95,13 @@ class ProductFactory(factory.django.DjangoModelFactory):
     unit_cost = Decimal("2.50")
 
 
+def make_member(*, tenant: Tenant, role: Role, username: str) -> User:
+    """A user (password ``PASSWORD``) who belongs to ``tenant`` with ``role``."""
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, tenant=tenant, role=role)
+    return user
+
+
 def receive_spool(*, tenant: Tenant, by: User, material: ItemType | None = None, location: Location | None = None,
                   grams: str = "1000", **kwargs):
     """A spool received through the real service (so its receipt row exists)."""

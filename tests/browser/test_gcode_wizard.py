@@ -4,22 +4,36 @@ the card names the file, and the run keeps its name and estimate."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from inventory.models import ItemType, Spool
 from runs.models import ProductionRun
-from tests.factories import LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory, make_recipe, \
-    receive_spool
+from tests.factories import (
+    LocationFactory,
+    MaterialFactory,
+    ProductFactory,
+    WorkstationFactory,
+    make_recipe,
+    receive_spool,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 TORUS = Path(__file__).resolve().parents[1] / "fixtures" / "gcode" / "03_torus_x4_petg_0.20mm.gcode"
 
 
+@dataclass(frozen=True)
+class TorusFarm:
+    torus: ItemType         # "Torus": its recipe guesses 10 g PETG and 45 min per plate of 4
+    spool: Spool            # 1000 g of "PETG Teal" in the print room, where printer "MK4-01" stands
+
+
 @pytest.fixture
-def farm(tenant, admin_user):
+def torus_farm(tenant, admin_user) -> TorusFarm:
     """A printer; a torus whose recipe guesses 10 g PETG and 45 min per plate of 4."""
     room = LocationFactory(tenant=tenant, name="Print room")
     WorkstationFactory(tenant=tenant, name="MK4-01", location=room)
@@ -29,11 +43,11 @@ def farm(tenant, admin_user):
     make_recipe(tenant=tenant, product=torus, inputs=[(petg, "10")], output_quantity=4, duration_s=2700)
     spool = receive_spool(tenant=tenant, by=admin_user, material=petg, location=room, grams="1000",
                           cost=Decimal("30.00"))
-    return {"torus": torus, "spool": spool}
+    return TorusFarm(torus=torus, spool=spool)
 
 
-def test_a_dropped_gcode_file_prefills_time_pieces_and_grams(transactional_db, page_at, viewport, log_in,
-                                                             screenshot, farm, operator_user):
+def test_a_dropped_gcode_file_prefills_time_pieces_and_grams(transactional_db, page_at, viewport, log_in, screenshot,
+                                                             torus_farm, operator_user):
     page = page_at(viewport)
     log_in(page, operator_user)
     page.goto("/runs/new/")
@@ -50,13 +64,13 @@ def test_a_dropped_gcode_file_prefills_time_pieces_and_grams(transactional_db, p
     page.get_by_role("button", name="Next").click()
 
     expect(page.locator('[aria-current="step"]')).to_contain_text("Items")
-    expect(page.get_by_label("Product, row 1")).to_have_value(str(farm["torus"].pk))
+    expect(page.get_by_label("Product, row 1")).to_have_value(str(torus_farm.torus.pk))
     expect(page.get_by_label("Pieces, row 1")).to_have_value("4")
     screenshot(page, f"{viewport}-gcode-wizard-items")
     page.get_by_role("button", name="Next").click()
 
     expect(page.locator('[aria-current="step"]')).to_contain_text("Materials")
-    expect(page.get_by_label("Spool for PETG Teal")).to_have_value(str(farm["spool"].pk))
+    expect(page.get_by_label("Spool for PETG Teal")).to_have_value(str(torus_farm.spool.pk))
     expect(page.get_by_label("Estimated grams")).to_have_value("7.46")       # the file's, not the recipe's 10
     expect(page.locator("#wizard-materials")).to_contain_text("G-code: 7.46 g")
     expect(page.locator("#materials-total")).to_have_text("7.5 g")
@@ -73,7 +87,7 @@ def test_a_dropped_gcode_file_prefills_time_pieces_and_grams(transactional_db, p
         "03_torus_x4_petg_0.20mm.gcode", 2492, Decimal("7.46"))
 
 
-def test_a_file_that_is_not_gcode_is_refused_on_step_1(transactional_db, page_at, log_in, screenshot, farm,
+def test_a_file_that_is_not_gcode_is_refused_on_step_1(transactional_db, page_at, log_in, screenshot, torus_farm,
                                                        operator_user, tmp_path):
     page = page_at("desktop")
     log_in(page, operator_user)

@@ -4,6 +4,7 @@ dashboard draws its variance trend; empty states at both screen sizes."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -12,30 +13,39 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from inventory.services import spool_adjust
-from tests.browser.test_variance_dashboard import CHARTS_DRAWN
+from runs.models import ProductionRun
 from tests.factories import ProductFactory, receive_spool
-from tests.inventory.test_history_tabs import _complete
-from tests.runs.conftest import farm, make_run  # noqa: F401  (the run tests' print farm)
+from tests.support.browser import CHARTS_DRAWN
+from tests.support.runs import complete_stand_run
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
+@dataclass(frozen=True)
+class StandHistory:
+    four_days_ago: ProductionRun    # 8 stands, 340 g for 280 g estimated (+21.4 %), 2 warped
+    two_days_ago: ProductionRun     # 8 stands, 270 g for 280 g
+    yesterday: ProductionRun        # 4 stands, 145 g for 140 g
+    running: ProductionRun          # 8 stands, started 50 minutes ago
+
+
 @pytest.fixture
-def history(farm, make_run, admin_user):
+def history(farm, make_run, admin_user) -> StandHistory:
     """Phone stands: three completed runs over the last days (one 21.4 % over with 2 warped), one in
     progress; 655 g of the PLA spool used."""
     now = timezone.now()
-    runs = [_complete(make_run(quantity=8, started_at=now - timedelta(days=4)), admin_user, "300", failed=2),
-            _complete(make_run(quantity=8, started_at=now - timedelta(days=2)), admin_user, "230"),
-            _complete(make_run(quantity=4, started_at=now - timedelta(days=1)), admin_user, "125", "20"),
-            make_run(quantity=8, started_at=now - timedelta(minutes=50))]
-    return runs
+    return StandHistory(
+        four_days_ago=complete_stand_run(make_run(quantity=8, started_at=now - timedelta(days=4)), admin_user,
+                                         "300", failed=2),
+        two_days_ago=complete_stand_run(make_run(quantity=8, started_at=now - timedelta(days=2)), admin_user, "230"),
+        yesterday=complete_stand_run(make_run(quantity=4, started_at=now - timedelta(days=1)), admin_user, "125", "20"),
+        running=make_run(quantity=8, started_at=now - timedelta(minutes=50)))
 
 
 def test_a_products_page_switches_to_its_production_history_in_place(
         transactional_db, page_at, viewport, log_in, screenshot, farm, history, viewer_user):
-    stand = farm["stand"]
+    stand = farm.stand
     page = page_at(viewport)
     log_in(page, viewer_user)
 
@@ -54,7 +64,7 @@ def test_a_products_page_switches_to_its_production_history_in_place(
     expect(page.get_by_role("link", name="Production history")).to_have_attribute("aria-current", "page")
     expect(page.locator("#product-history-summary")).to_contain_text("18")   # good pieces of 3 runs: 6 + 8 + 4
     assert page.evaluate("window.sameDocument") is True
-    for run in history:
+    for run in (history.four_days_ago, history.two_days_ago, history.yesterday, history.running):
         expect(page.locator("#product-history")).to_contain_text(run.run_number)
     screenshot(page, f"{viewport}-item-history")
 
@@ -66,20 +76,20 @@ def test_a_products_page_switches_to_its_production_history_in_place(
     page.reload()
     expect(page.locator("#product-history tbody tr")).to_have_count(4)
 
-    page.locator("#product-history").get_by_role("link", name=history[0].run_number).click()
-    expect(page).to_have_url(re.compile(rf"/runs/{history[0].pk}/$"))
+    page.locator("#product-history").get_by_role("link", name=history.four_days_ago.run_number).click()
+    expect(page).to_have_url(re.compile(rf"/runs/{history.four_days_ago.pk}/$"))
 
 
 def test_a_spools_page_shows_the_runs_that_used_it(transactional_db, page_at, viewport, log_in, screenshot,
                                                    farm, history, viewer_user):
-    spool = farm["pla_spool"]
+    spool = farm.pla_spool
     page = page_at(viewport)
     log_in(page, viewer_user)
 
     page.goto(f"/inventory/spools/{spool.pk}/")
     page.wait_for_load_state()
     page.get_by_role("link", name="Production usage").click()
-    expect(page).to_have_url(re.compile(rf"\?tab=usage$"))
+    expect(page).to_have_url(re.compile(r"\?tab=usage$"))
     expect(page.locator("#spool-usage tbody tr")).to_have_count(4)
     expect(page.locator("#spool-usage-summary")).to_contain_text("655 g")    # 300 + 230 + 125
     screenshot(page, f"{viewport}-spool-usage")
@@ -87,7 +97,7 @@ def test_a_spools_page_shows_the_runs_that_used_it(transactional_db, page_at, vi
     page.get_by_role("navigation", name="Spool sections").get_by_role("link", name="Ledger").click()
     expect(page).to_have_url(re.compile(r"\?tab=ledger$"))
     # The ledger's Source column links the run's usage row to the run.
-    expect(page.locator("#results").get_by_role("link", name=history[0].run_number)).to_be_visible()
+    expect(page.locator("#results").get_by_role("link", name=history.four_days_ago.run_number)).to_be_visible()
 
 
 def test_pages_without_runs_say_what_to_do(transactional_db, page_at, viewport, log_in, screenshot, tenant,
@@ -117,13 +127,13 @@ def test_pages_without_runs_say_what_to_do(transactional_db, page_at, viewport, 
 
 def test_the_dashboard_shows_the_shop_and_draws_the_variance_trend(
         transactional_db, page_at, viewport, log_in, screenshot, farm, history, tenant, admin_user, viewer_user):
-    low = receive_spool(tenant=tenant, by=admin_user, material=farm["petg"], location=farm["room"], grams="1000")
+    low = receive_spool(tenant=tenant, by=admin_user, material=farm.petg, location=farm.room, grams="1000")
     spool_adjust(spool=low, by=admin_user, net_weight_g=D("90"))                # 9 % left
     page = page_at(viewport)
     log_in(page, viewer_user)
 
     page.goto("/")
-    running = history[-1]
+    running = history.running
     expect(page.locator("#runs-in-progress")).to_contain_text(running.run_number)
     expect(page.locator("#runs-in-progress")).to_contain_text("MK4 #1")
     expect(page.locator("#recent-completions tbody tr")).to_have_count(3)

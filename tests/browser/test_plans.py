@@ -3,24 +3,39 @@ two-level plan, generate it through the dialog, start a job, see the plan run fo
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
+from inventory.models import ItemType, Location
 from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun
 from runs.models import ProductionRun
-from tests.browser.conftest import SCREENSHOTS
-from tests.factories import (LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory, make_recipe,
-                             receive_spool)
+from tests.factories import (
+    LocationFactory,
+    MaterialFactory,
+    ProductFactory,
+    WorkstationFactory,
+    make_recipe,
+    receive_spool,
+)
+from tests.support.browser import SCREENSHOTS
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
+@dataclass(frozen=True)
+class OrganiserFarm:
+    room: Location          # "Print room", with printers "MK4-01" and "MK4-02" and a 1000 g spool of each material
+    organiser: ItemType     # "Desk organiser": 1 from 2 drawers + 150 g "PETG Jet Black", 10 h
+    drawer: ItemType        # "Drawer": 2 per plate of 40 g "PLA Galaxy Black", 2 h
+
+
 @pytest.fixture
-def farm(tenant, admin_user):
+def organiser_farm(tenant, admin_user) -> OrganiserFarm:
     """A print room with two printers and spools; a desk organiser made of 2 drawers and PETG, a
     drawer (2 per plate) of PLA."""
     room = LocationFactory(tenant=tenant, name="Print room")
@@ -34,11 +49,11 @@ def farm(tenant, admin_user):
                                                                                           name="Drawer")
     make_recipe(tenant=tenant, product=organiser, inputs=[(drawer, "2"), (petg, "150")], duration_s=36000)
     make_recipe(tenant=tenant, product=drawer, inputs=[(pla, "40")], output_quantity=2, duration_s=7200)
-    return {"room": room, "organiser": organiser, "drawer": drawer}
+    return OrganiserFarm(room=room, organiser=organiser, drawer=drawer)
 
 
 def test_a_manager_builds_a_plan_generates_it_and_starts_a_job(
-        transactional_db, page_at, viewport, log_in, screenshot, farm, admin_user):
+        transactional_db, page_at, viewport, log_in, screenshot, organiser_farm, admin_user):
     page = page_at(viewport)
     log_in(page, admin_user)
 
@@ -74,10 +89,10 @@ def test_a_manager_builds_a_plan_generates_it_and_starts_a_job(
     page.get_by_role("button", name="Make Drawer").click()
     expect(page.locator(".step-node")).to_have_count(2)
     expect(page.locator("#step-count")).to_have_text("2 steps")
-    drawer_step = plan.steps.get(product=farm["drawer"])
+    drawer_step = plan.steps.get(product=organiser_farm.drawer)
     expect(page.locator(f"#step-{drawer_step.pk}")).to_contain_text("Drawer")
     assert page.evaluate("window.notReloaded") is True
-    assert drawer_step.location == farm["room"]
+    assert drawer_step.location == organiser_farm.room
     screenshot(page, f"{viewport}-plan-editor")
 
     # Generate 10 through the dialog: a bad quantity first, then the preview, then confirm.
@@ -109,7 +124,7 @@ def test_a_manager_builds_a_plan_generates_it_and_starts_a_job(
     screenshot(page, f"{viewport}-plan-run-pending")
 
     # Start the drawers (the deepest job) from the run page.
-    drawers = JobQueueEntry.objects.get(plan_run=plan_run, product=farm["drawer"])
+    drawers = JobQueueEntry.objects.get(plan_run=plan_run, product=organiser_farm.drawer)
     # Start opens the run wizard prefilled from the job: Next, Next, Next, Create.
     page.locator(f"#job-{drawers.pk}").get_by_role("link", name=re.compile("Start")).click()
     expect(page.locator("h1")).to_contain_text(f"job #{drawers.pk}")
@@ -144,12 +159,12 @@ def test_a_manager_builds_a_plan_generates_it_and_starts_a_job(
     screenshot(page, f"{viewport}-plan-runs")
 
 
-def test_make_then_buy_asks_first_and_removes_the_step(transactional_db, page_at, log_in, farm, tenant,
+def test_make_then_buy_asks_first_and_removes_the_step(transactional_db, page_at, log_in, organiser_farm, tenant,
                                                        admin_user):
     from plans import services
 
-    plan = services.production_plan_create(tenant=tenant, name="Organisers", product=farm["organiser"])
-    services.production_plan_step_add(parent=plan.steps.get(), product=farm["drawer"])
+    plan = services.production_plan_create(tenant=tenant, name="Organisers", product=organiser_farm.organiser)
+    services.production_plan_step_add(parent=plan.steps.get(), product=organiser_farm.drawer)
     page = page_at("desktop")
     log_in(page, admin_user)
 

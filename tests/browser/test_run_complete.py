@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 
 from runs import services
 from runs.models import ProductionRun
-from tests.factories import LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory, make_recipe, receive_spool
+from tests.factories import (
+    LocationFactory,
+    MaterialFactory,
+    ProductFactory,
+    WorkstationFactory,
+    make_recipe,
+    receive_spool,
+)
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

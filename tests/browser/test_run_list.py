@@ -5,15 +5,17 @@ button restores the previous state and a reload of the URL shows the same rows."
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal as D
 
 import pytest
 from playwright.sync_api import expect
 
+from inventory.models import ItemType
 from runs import services
+from runs.models import ProductionRun
 from runs.services import ItemSpec, MaterialActual, MaterialSpec
 from tests.factories import ProductFactory, make_recipe
-from tests.runs.conftest import farm, make_run  # noqa: F401  (the run tests' print farm)
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -23,31 +25,42 @@ def _complete(run, user, *grams: str):
     """Complete ``run`` with the actual grams of its materials, in order."""
     return services.production_run_complete(run=run, by=user, materials=[
         MaterialActual(material_id=material.pk, actual_weight_g=D(used), actual_purge_g=D("0"))
-        for material, used in zip(run.materials.order_by("pk"), grams)])
+        for material, used in zip(run.materials.order_by("pk"), grams, strict=True)])
+
+
+@dataclass(frozen=True)
+class ListedRuns:
+    over: ProductionRun           # 8 phone stands, 57 % over
+    under: ProductionRun          # 8 phone stands, 32 % under
+    within: ProductionRun         # 8 phone stands, on estimate
+    stand_running: ProductionRun  # 8 phone stands, in progress
+    clip_under: ProductionRun     # 10 cable clips, 20 % under
+    clip_running: ProductionRun   # 10 cable clips, in progress
+    clip: ItemType                # "Cable clip": 10 g PLA each
 
 
 @pytest.fixture
-def runs(farm, make_run, tenant, admin_user):
+def runs(farm, make_run, tenant, admin_user) -> ListedRuns:
     """Six runs: phone stands 57 % over, 32 % under, on estimate and in progress; cable clips 20 %
     under and in progress. 8 stands are estimated at 240 g PLA + 40 g PETG, 10 clips at 100 g PLA."""
     clip = ProductFactory(tenant=tenant, name="Cable clip")
-    make_recipe(tenant=tenant, product=clip, inputs=[(farm["pla"], "10")])
+    make_recipe(tenant=tenant, product=clip, inputs=[(farm.pla, "10")])
 
     def clips():
-        return services.production_run_create(tenant=tenant, by=admin_user, workstation=farm["printer"],
+        return services.production_run_create(tenant=tenant, by=admin_user, workstation=farm.printer,
                                               items=[ItemSpec(product=clip, quantity=10)],
-                                              materials=[MaterialSpec(spool=farm["pla_spool"])])
+                                              materials=[MaterialSpec(spool=farm.pla_spool)])
 
-    made = {
-        "over": _complete(make_run(quantity=8), admin_user, "400", "40"),
-        "under": _complete(make_run(quantity=8), admin_user, "150", "40"),
-        "within": _complete(make_run(quantity=8), admin_user, "240", "40"),
-        "stand_running": make_run(quantity=8),
-        "clip_under": _complete(clips(), admin_user, "80"),
-        "clip_running": clips(),
-    }
-    assert made["over"].variance_pct > 10 and made["under"].variance_pct < made["clip_under"].variance_pct < -10
-    return {**made, "clip": clip}
+    made = ListedRuns(
+        over=_complete(make_run(quantity=8), admin_user, "400", "40"),
+        under=_complete(make_run(quantity=8), admin_user, "150", "40"),
+        within=_complete(make_run(quantity=8), admin_user, "240", "40"),
+        stand_running=make_run(quantity=8),
+        clip_under=_complete(clips(), admin_user, "80"),
+        clip_running=clips(),
+        clip=clip)
+    assert made.over.variance_pct > 10 and made.under.variance_pct < made.clip_under.variance_pct < -10
+    return made
 
 
 def _numbers(page) -> list[str]:
@@ -69,13 +82,13 @@ def test_filter_search_and_sort_update_the_table_in_place_and_live_in_the_url(
     page.get_by_label("Status").select_option("completed")
     expect(page).to_have_url(re.compile(r"/runs/\?status=completed$"))
     expect(page.locator("#results tbody tr")).to_have_count(4)
-    assert runs["stand_running"].run_number not in _numbers(page)
+    assert runs.stand_running.run_number not in _numbers(page)
 
     # Product: the cable clips among them.
     page.get_by_label("Product").select_option(label="Cable clip")
-    expect(page).to_have_url(re.compile(rf"status=completed&product={runs['clip'].pk}$"))
+    expect(page).to_have_url(re.compile(rf"status=completed&product={runs.clip.pk}$"))
     expect(page.locator("#results tbody tr")).to_have_count(1)
-    assert _numbers(page) == [runs["clip_under"].run_number]
+    assert _numbers(page) == [runs.clip_under.run_number]
     page.get_by_label("Product").select_option(label="All products")
     expect(page.locator("#results tbody tr")).to_have_count(4)
 
@@ -84,7 +97,7 @@ def test_filter_search_and_sort_update_the_table_in_place_and_live_in_the_url(
     header.click()
     expect(page).to_have_url(re.compile(r"ordering=variance"))
     expect(page.locator("#results th[aria-sort=ascending]")).to_contain_text("Variance")
-    by_variance = [runs[name].run_number for name in ("under", "clip_under", "within", "over")]
+    by_variance = [run.run_number for run in (runs.under, runs.clip_under, runs.within, runs.over)]
     assert _numbers(page) == by_variance
     page.locator("#results thead").get_by_role("link", name=re.compile("Variance")).click()
     expect(page).to_have_url(re.compile(r"ordering=-variance"))
@@ -94,7 +107,7 @@ def test_filter_search_and_sort_update_the_table_in_place_and_live_in_the_url(
     sorted_url = page.url
 
     # Search as you type: the over run's number suffix ("-001"), the filters and the sort stay.
-    over = runs["over"].run_number
+    over = runs.over.run_number
     page.get_by_label("Search").fill(over[over.rindex("-"):])     # one input event: one history entry
     expect(page.locator("#results tbody tr")).to_have_count(1)
     assert _numbers(page) == [over]

@@ -12,9 +12,8 @@ from playwright.sync_api import expect
 from runs import services
 from runs.models import ProductionRun
 from runs.services import ItemOutcome, MaterialActual
-from tests.browser.conftest import SCREENSHOTS
 from tests.factories import receive_spool
-from tests.runs.conftest import farm, make_run  # noqa: F401 (fixtures: the print farm of the run tests)
+from tests.support.browser import SCREENSHOTS
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -71,9 +70,9 @@ def test_an_operator_edits_a_run_in_place_and_fails_it(transactional_db, page_at
                                                       make_run, farm, tenant, operator_user, admin_user):
     run = make_run(quantity=8)
     item = run.items.get()
-    run.materials.filter(spool=farm["petg_spool"]).delete()
+    run.materials.filter(spool=farm.petg_spool).delete()
     services.run_totals_refresh(run)
-    spare = receive_spool(tenant=tenant, by=admin_user, material=farm["petg"], location=farm["room"], grams="640")
+    spare = receive_spool(tenant=tenant, by=admin_user, material=farm.petg, location=farm.room, grams="640")
     page = page_at(viewport)
     log_in(page, operator_user)
 

@@ -11,26 +11,8 @@ from playwright.sync_api import expect
 
 from inventory.models import Spool
 from runs.models import ProductionRun
-from tests.factories import LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory, make_recipe, \
-    receive_spool
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-
-@pytest.fixture
-def farm(tenant, admin_user):
-    """A printer in the print room; a phone stand (4 per plate: 120 g PLA + 20 g PETG, 2 h)."""
-    room = LocationFactory(tenant=tenant, name="Print room")
-    WorkstationFactory(tenant=tenant, name="MK4-01", location=room)
-    pla = MaterialFactory(tenant=tenant, name="PLA Galaxy Black", color_hex="#3D3E3D", unit_cost=Decimal("0.025"))
-    petg = MaterialFactory(tenant=tenant, name="PETG Jet Black", material="PETG", color_hex="#1B1B1B",
-                           unit_cost=Decimal("0.03"))
-    stand = ProductFactory(tenant=tenant, name="Phone stand")
-    make_recipe(tenant=tenant, product=stand, inputs=[(pla, "120"), (petg, "20")], output_quantity=4,
-                duration_s=7200)
-    spools = [receive_spool(tenant=tenant, by=admin_user, material=material, location=room, grams="1000",
-                            cost=Decimal("25.00")) for material in (pla, petg)]
-    return {"stand": stand, "pla_spool": spools[0], "petg_spool": spools[1]}
 
 
 class Touches:
@@ -65,7 +47,7 @@ def test_an_operator_records_a_print_through_the_wizard(transactional_db, page_a
 
     # 1. Basics: start defaults to now, the number is a preview; choose the printer.
     expect(page.locator("#run-number-preview")).to_have_text(re.compile(r"^ACME-\d{8}-001$"))
-    touch.select(page.get_by_label("Printer", exact=True), label="MK4-01")
+    touch.select(page.get_by_label("Printer", exact=True), label="MK4 #1")
     screenshot(page, f"{viewport}-run-wizard-basics")
     touch.click(page.get_by_role("button", name="Next"))
 
@@ -82,7 +64,7 @@ def test_an_operator_records_a_print_through_the_wizard(transactional_db, page_a
     # 3. Materials: one row per material, the printer's spools chosen, grams from the recipe.
     expect(page.locator('[aria-current="step"]')).to_contain_text("Materials")
     expect(page.locator("#wizard-materials tbody tr")).to_have_count(2)
-    expect(page.get_by_label("Spool for PLA Galaxy Black")).to_have_value(str(farm["pla_spool"].pk))
+    expect(page.get_by_label("Spool for Galaxy Black PLA")).to_have_value(str(farm.pla_spool.pk))
     expect(page.locator("#materials-total")).to_have_text("280.0 g")
     page.get_by_label("Purge grams").first.fill("5")                        # optional: not counted
     page.get_by_label("Estimated grams").first.focus()
@@ -103,7 +85,7 @@ def test_an_operator_records_a_print_through_the_wizard(transactional_db, page_a
     with capsys.disabled():
         print(f"\n[{viewport}] inputs touched to record a one-product run through the wizard: {touch.count}")
     assert touch.count == 7
-    assert Spool.objects.get(pk=farm["pla_spool"].pk).current_weight_g == Decimal("1000")   # nothing used yet
+    assert Spool.objects.get(pk=farm.pla_spool.pk).current_weight_g == Decimal("1000")   # nothing used yet
 
     # Complete it: PLA on its estimate (the default), PETG weighed before and after; the live
     # preview follows the typing; the spools drop by exactly the grams used.
@@ -131,5 +113,5 @@ def test_an_operator_records_a_print_through_the_wizard(transactional_db, page_a
     used = {pla.spool_id: Decimal("245"), petg.spool_id: Decimal("41")}      # 240 g + 5 g purge; 41 g weighed
     for spool_id, grams in used.items():
         assert Spool.objects.get(pk=spool_id).current_weight_g == Decimal("1000") - grams
-    page.goto(f"/inventory/spools/{farm['pla_spool'].pk}/")
+    page.goto(f"/inventory/spools/{farm.pla_spool.pk}/")
     expect(page.locator(".remaining")).to_contain_text("755 g")

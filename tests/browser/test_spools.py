@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture
-def catalog(tenant):
+def black_filaments(tenant):
     """A print room and two black filaments, only one of them Galaxy Black."""
     LocationFactory(tenant=tenant, name="Print room")
     MaterialFactory(tenant=tenant, name="Prusament PLA Galaxy Black", color_name="Galaxy Black",
@@ -24,7 +24,7 @@ def catalog(tenant):
 
 
 def test_an_operator_receives_a_spool_picked_from_the_catalog_search(
-        transactional_db, page_at, viewport, log_in, screenshot, catalog, operator_user):
+        transactional_db, page_at, viewport, log_in, screenshot, black_filaments, operator_user):
     page = page_at(viewport)
     log_in(page, operator_user)
 
@@ -62,7 +62,7 @@ def test_an_operator_receives_a_spool_picked_from_the_catalog_search(
 
 
 def test_receiving_without_picking_a_material_shows_the_error_beside_the_search(
-        transactional_db, page_at, log_in, screenshot, catalog, operator_user):
+        transactional_db, page_at, log_in, screenshot, black_filaments, operator_user):
     page = page_at("desktop")
     log_in(page, operator_user)
 

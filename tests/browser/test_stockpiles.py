@@ -4,24 +4,40 @@ on the automation page and follow the tick to its plan run."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
+from inventory.models import ItemType, Location
 from plans import services as plan_services
-from plans.models import ProductionPlanRun
+from plans.models import ProductionPlan, ProductionPlanRun
 from stockpiles.models import AutoProductionRun, StockpileMarker
 from stockpiles.services import auto_production_tick, stockpile_marker_upsert
-from tests.browser.conftest import SCREENSHOTS
-from tests.factories import LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory, make_recipe, \
-    receive_spool
+from tests.factories import (
+    LocationFactory,
+    MaterialFactory,
+    ProductFactory,
+    WorkstationFactory,
+    make_recipe,
+    receive_spool,
+)
+from tests.support.browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
+@dataclass(frozen=True)
+class StockpileFarm:
+    room: Location          # "Print room", with printers "MK4-01" and "MK4-02"; "Shop front" is the other location
+    pla: ItemType           # "PLA Galaxy Black", 0.03 per g: one 1000 g spool in the print room
+    stand: ItemType         # "Phone stand": 4 per plate of 45 g PLA, 13 h ("Cable clip" has no recipe)
+    plan: ProductionPlan    # "Phone stands", made in the print room
+
+
 @pytest.fixture
-def farm(tenant, admin_user):
+def stockpile_farm(tenant, admin_user) -> StockpileFarm:
     """A print room with two printers and a spool of PLA; phone stands (4 per plate) planned there."""
     room = LocationFactory(tenant=tenant, name="Print room")
     LocationFactory(tenant=tenant, name="Shop front")
@@ -34,11 +50,11 @@ def farm(tenant, admin_user):
     make_recipe(tenant=tenant, product=stand, inputs=[(pla, "45")], output_quantity=4, duration_s=13 * 3600)
     plan = plan_services.production_plan_create(tenant=tenant, name="Phone stands", product=stand,
                                                 root={"location": room})
-    return {"room": room, "pla": pla, "stand": stand, "plan": plan}
+    return StockpileFarm(room=room, pla=pla, stand=stand, plan=plan)
 
 
 def test_a_manager_keeps_stock_and_auto_production_fills_it(transactional_db, page_at, viewport, log_in, screenshot,
-                                                            farm, tenant, admin_user):
+                                                            stockpile_farm, tenant, admin_user):
     page = page_at(viewport)
     log_in(page, admin_user)
 
@@ -68,7 +84,7 @@ def test_a_manager_keeps_stock_and_auto_production_fills_it(transactional_db, pa
     # A bad quantity comes back in the dialog, next to its field, with everything else kept.
     expect(dialog.get_by_text("Enter 0 or more.")).to_be_visible()
     expect(dialog.get_by_label("Desired quantity")).to_have_value("-2")
-    expect(dialog.get_by_label("Plan")).to_have_value(str(farm["plan"].pk))
+    expect(dialog.get_by_label("Plan")).to_have_value(str(stockpile_farm.plan.pk))
     expect(dialog.get_by_label("Auto-production on")).to_be_checked()
     page.screenshot(path=str(SCREENSHOTS / f"{viewport}-stockpile-dialog-error.png"))
     assert not StockpileMarker.objects.exists()
@@ -78,7 +94,8 @@ def test_a_manager_keeps_stock_and_auto_production_fills_it(transactional_db, pa
 
     expect(page.get_by_role("alert")).to_contain_text("Now keeping 12 pcs of Phone stand at Print room.")
     marker = StockpileMarker.objects.get()
-    assert (marker.plan, marker.auto_production_enabled, marker.auto_production_parallelism) == (farm["plan"], True, 2)
+    assert (marker.plan, marker.auto_production_enabled, marker.auto_production_parallelism) == (
+        stockpile_farm.plan, True, 2)
     row = page.locator(f"#marker-{marker.pk}")
     expect(row).to_contain_text("Phone stand")
     expect(row).to_contain_text("12 pcs")
@@ -86,7 +103,7 @@ def test_a_manager_keeps_stock_and_auto_production_fills_it(transactional_db, pa
     expect(row).to_contain_text("Phone stands")
 
     # A filament to buy, kept by the service; then the list, and the deficits in their two lists.
-    stockpile_marker_upsert(tenant=tenant, owner=admin_user, item_type=farm["pla"], location=farm["room"],
+    stockpile_marker_upsert(tenant=tenant, owner=admin_user, item_type=stockpile_farm.pla, location=stockpile_farm.room,
                             desired_quantity=Decimal("3000"))
     page.reload()
     expect(page.locator("#results tbody tr")).to_have_count(2)
@@ -151,10 +168,11 @@ def test_a_manager_keeps_stock_and_auto_production_fills_it(transactional_db, pa
     expect(page.locator(f"#marker-{marker.pk}")).to_contain_text("Covered by pending")
 
 
-def test_a_viewer_reads_the_pages_without_actions(transactional_db, page_at, log_in, screenshot, farm, tenant,
+def test_a_viewer_reads_the_pages_without_actions(transactional_db, page_at, log_in, screenshot, stockpile_farm, tenant,
                                                   admin_user, viewer_user):
-    stockpile_marker_upsert(tenant=tenant, owner=admin_user, item_type=farm["stand"], location=farm["room"],
-                            desired_quantity=Decimal("8"), plan=farm["plan"], auto_production_enabled=True)
+    stockpile_marker_upsert(tenant=tenant, owner=admin_user, item_type=stockpile_farm.stand,
+                            location=stockpile_farm.room, desired_quantity=Decimal("8"), plan=stockpile_farm.plan,
+                            auto_production_enabled=True)
     auto_production_tick(triggered_by=AutoProductionRun.Trigger.COMMAND, tenant=tenant)
     page = page_at("tablet")
     log_in(page, viewer_user)

@@ -13,17 +13,10 @@ from playwright.sync_api import expect
 from runs import services
 from runs.services import ItemSpec, MaterialActual, MaterialSpec
 from tests.factories import ProductFactory, make_recipe
-from tests.runs.conftest import farm, make_run  # noqa: F401  (the run tests' print farm)
+from tests.support.browser import CHARTS_DRAWN
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-# True once Chart.js has drawn a chart on each canvas id and finished animating it (a screenshot
-# taken earlier shows the lines on their way up).
-CHARTS_DRAWN = """(ids) => window.Chart && ids.every((id) => {
-  const chart = Chart.getChart(document.getElementById(id));
-  return chart && !Chart.animator.running(chart);
-})"""
 
 # What Chart.js made of a canvas: null when it drew no chart there.
 CHART_STATE = """(id) => {
@@ -39,7 +32,7 @@ def _complete(run, user, *grams: str):
     return services.production_run_complete(
         run=run, by=user, completed_at=run.started_at + timedelta(hours=3),
         materials=[MaterialActual(material_id=material.pk, actual_weight_g=D(used), actual_purge_g=D("0"))
-                   for material, used in zip(run.materials.order_by("pk"), grams)])
+                   for material, used in zip(run.materials.order_by("pk"), grams, strict=True)])
 
 
 @pytest.fixture
@@ -47,15 +40,15 @@ def completed_runs(farm, make_run, tenant, admin_user):
     """Phone stands on three days (+15 % each: recommended for a recipe update), cable clips on
     two (−30 %); a run still in progress. The 1 kg PLA spool gives 986 g."""
     clip = ProductFactory(tenant=tenant, name="Cable clip")
-    make_recipe(tenant=tenant, product=clip, inputs=[(farm["pla"], "10")])
+    make_recipe(tenant=tenant, product=clip, inputs=[(farm.pla, "10")])
     now = timezone.now()
     for days_ago in (1, 3, 5):
         _complete(make_run(quantity=8, started_at=now - timedelta(days=days_ago)), admin_user, "282", "40")
     for days_ago in (2, 3):
-        run = services.production_run_create(tenant=tenant, by=admin_user, workstation=farm["printer"],
+        run = services.production_run_create(tenant=tenant, by=admin_user, workstation=farm.printer,
                                              started_at=now - timedelta(days=days_ago),
                                              items=[ItemSpec(product=clip, quantity=10)],
-                                             materials=[MaterialSpec(spool=farm["pla_spool"])])
+                                             materials=[MaterialSpec(spool=farm.pla_spool)])
         _complete(run, admin_user, "70")
     make_run(quantity=4)
 

@@ -1,6 +1,7 @@
 """Bad input → 400 with the field named, and nothing written."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -13,16 +14,21 @@ def row_counts():
     return [m.objects.count() for m in (ItemType, Location, Workstation, Spool, InventoryTransaction, StockBalance)]
 
 
+@dataclass(frozen=True)
+class InventoryItems:
+    material: ItemType          # SKU "PLA-BLACK"
+    product: ItemType
+    location: Location
+    other_location: Location    # another tenant's
+    spool: Spool                # 1000 g net on a 200 g tare
+
+
 @pytest.fixture
-def things(tenant, other_tenant, admin_user):
+def inventory_items(tenant, other_tenant, admin_user) -> InventoryItems:
     spool = receive_spool(tenant=tenant, by=admin_user, grams="1000", tare_weight_g=Decimal("200"))
-    return {
-        "material": MaterialFactory(tenant=tenant, sku="PLA-BLACK"),
-        "product": ProductFactory(tenant=tenant),
-        "location": LocationFactory(tenant=tenant),
-        "other_location": LocationFactory(tenant=other_tenant),
-        "spool": spool,
-    }
+    return InventoryItems(
+        material=MaterialFactory(tenant=tenant, sku="PLA-BLACK"), product=ProductFactory(tenant=tenant),
+        location=LocationFactory(tenant=tenant), other_location=LocationFactory(tenant=other_tenant), spool=spool)
 
 
 RECEIVE_CASES = {
@@ -40,10 +46,12 @@ RECEIVE_CASES = {
 
 
 @pytest.mark.parametrize("change,field", RECEIVE_CASES.values(), ids=RECEIVE_CASES.keys())
-def test_receive_spool_rejects_bad_input_and_writes_nothing(api, things, change, field):
-    body = {"item_type": things["material"].pk, "location": things["location"].pk, "initial_weight_g": "1000"}
+def test_receive_spool_rejects_bad_input_and_writes_nothing(api, inventory_items, change, field):
+    body = {"item_type": inventory_items.material.pk, "location": inventory_items.location.pk,
+            "initial_weight_g": "1000"}
     for key, value in change.items():
-        body[key] = things[value].pk if isinstance(value, str) and value in things else value
+        named = isinstance(value, str) and hasattr(inventory_items, value)    # e.g. "product": its id
+        body[key] = getattr(inventory_items, value).pk if named else value
     body = {k: v for k, v in body.items() if v is not None}
     before = row_counts()
 
@@ -64,16 +72,16 @@ ADJUST_CASES = {
 
 
 @pytest.mark.parametrize("body,field", ADJUST_CASES.values(), ids=ADJUST_CASES.keys())
-def test_adjust_spool_rejects_bad_input_and_writes_nothing(api, things, body, field):
+def test_adjust_spool_rejects_bad_input_and_writes_nothing(api, inventory_items, body, field):
     before = row_counts()
 
-    response = api.post(f"/api/v1/spools/{things['spool'].pk}/adjust", body, format="json")
+    response = api.post(f"/api/v1/spools/{inventory_items.spool.pk}/adjust", body, format="json")
 
     assert response.status_code == 400, response.json()
     assert field in response.json()["extra"]["fields"]
     assert row_counts() == before
-    things["spool"].refresh_from_db()
-    assert things["spool"].current_weight_g == 1000
+    inventory_items.spool.refresh_from_db()
+    assert inventory_items.spool.current_weight_g == 1000
 
 
 ITEM_CASES = {
@@ -87,7 +95,7 @@ ITEM_CASES = {
 
 
 @pytest.mark.parametrize("change,field", ITEM_CASES.values(), ids=ITEM_CASES.keys())
-def test_create_item_type_rejects_bad_input_and_writes_nothing(api, things, change, field):
+def test_create_item_type_rejects_bad_input_and_writes_nothing(api, inventory_items, change, field):
     body = {"name": "Desk organiser", "sku": "ORG-1", "kind": "product", **change}
     before = row_counts()
 
@@ -98,32 +106,33 @@ def test_create_item_type_rejects_bad_input_and_writes_nothing(api, things, chan
     assert row_counts() == before
 
 
-def test_duplicate_sku_on_update_names_the_field(api, things):
-    response = api.patch(f"/api/v1/item-types/{things['product'].pk}", {"sku": "PLA-BLACK"}, format="json")
+def test_duplicate_sku_on_update_names_the_field(api, inventory_items):
+    response = api.patch(f"/api/v1/item-types/{inventory_items.product.pk}", {"sku": "PLA-BLACK"}, format="json")
 
     assert response.status_code == 400
     assert response.json()["extra"]["fields"] == {"sku": ["'PLA-BLACK' is already used."]}
 
 
-def test_stock_adjustment_of_a_material_is_refused(api, things):
+def test_stock_adjustment_of_a_material_is_refused(api, inventory_items):
     before = row_counts()
 
-    response = api.post("/api/v1/stock/adjust", {"item_type": things["material"].pk,
-                                                 "location": things["location"].pk, "quantity": "5"}, format="json")
+    response = api.post("/api/v1/stock/adjust", {"item_type": inventory_items.material.pk,
+                                                 "location": inventory_items.location.pk, "quantity": "5"},
+                        format="json")
 
     assert response.status_code == 400 and "item_type" in response.json()["extra"]["fields"]
     assert row_counts() == before
 
 
-def test_workstation_at_another_tenants_location_is_refused(api, things):
-    response = api.post("/api/v1/workstations", {"name": "MK4 #9", "location": things["other_location"].pk},
+def test_workstation_at_another_tenants_location_is_refused(api, inventory_items):
+    response = api.post("/api/v1/workstations", {"name": "MK4 #9", "location": inventory_items.other_location.pk},
                         format="json")
 
     assert response.status_code == 400 and "location" in response.json()["extra"]["fields"]
     assert not Workstation.objects.filter(name="MK4 #9").exists()
 
 
-def test_invalid_filter_value_is_a_field_error(api, things):
+def test_invalid_filter_value_is_a_field_error(api, inventory_items):
     response = api.get("/api/v1/transactions", {"spool": "abc", "date_from": "yesterday"})
 
     assert response.status_code == 400

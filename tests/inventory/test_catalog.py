@@ -12,8 +12,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from inventory.catalog import (DEFAULT_CATALOG_DIR, SKU_MAX_LENGTH, CatalogError, catalog_sku,
-                               parse_manufacturer, read_catalog)
+from inventory.catalog import (
+    DEFAULT_CATALOG_DIR,
+    SKU_MAX_LENGTH,
+    CatalogError,
+    catalog_sku,
+    parse_manufacturer,
+    read_catalog,
+)
 from inventory.models import ItemType
 from inventory.services import item_type_catalog_import, item_type_update
 from prodtrack.exceptions import ValidationError

@@ -1,40 +1,17 @@
 """Concurrent writers on PostgreSQL: real threads, each with its own connection."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from inventory import selectors, services
 from inventory.models import InventoryTransaction, Spool
 from prodtrack.exceptions import ApplicationError
 from tests.factories import LocationFactory, MaterialFactory, ProductFactory, receive_spool
+from tests.support.threads import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_concurrently(target, count: int) -> list:
-    """Start ``count`` threads on ``target(i)`` at once; returns what each returned or raised."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(index):
-        barrier.wait()
-        try:
-            results[index] = target(index)
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_postings_to_one_pair_lose_no_update(tenant, admin_user):

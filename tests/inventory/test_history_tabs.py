@@ -6,7 +6,6 @@ runs a fixed number of queries; another tenant's item or spool is a 404; a viewe
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -14,24 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from inventory.models import ItemType
-from runs import services
-from runs.services import MaterialActual
 from tests.factories import LocationFactory, MaterialFactory, ProductFactory, receive_spool
-from tests.runs.conftest import farm, make_run  # noqa: F401  (the run tests' print farm)
-from tests.runs.test_pages import HTMX, _html
-
-
-def _complete(run, user, pla_g="240", petg_g="40", failed=0):
-    """Phone stands: 8 are estimated at 240 g PLA + 40 g PETG."""
-    pla, petg = run.materials.order_by("pk")
-    item = run.items.get()
-    return services.production_run_complete(
-        run=run, by=user, completed_at=run.started_at + timedelta(hours=2),
-        materials=[MaterialActual(material_id=pla.pk, actual_weight_g=D(pla_g), actual_purge_g=D("0")),
-                   MaterialActual(material_id=petg.pk, actual_weight_g=D(petg_g), actual_purge_g=D("0"))],
-        items=[services.ItemOutcome(item_id=item.pk, successful_quantity=item.quantity - failed,
-                                    failed_quantity=failed, waste_reason="warped" if failed else "")])
-
+from tests.support.pages import HTMX, page_html
+from tests.support.runs import complete_stand_run
 
 # --- item page: overview ---------------------------------------------------------------------------
 
@@ -42,7 +26,7 @@ def test_a_material_page_shows_its_swatch_cost_and_stock_per_location(viewer_cli
                       location=LocationFactory(tenant=tenant, name=name), grams=grams)
 
     response = viewer_client.get(f"/inventory/items/{material.pk}/")
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert "<h1" in html and "Galaxy Black PLA" in html and 'data-swatch="#3D3E3D"' in html
@@ -55,19 +39,19 @@ def test_a_material_page_shows_its_swatch_cost_and_stock_per_location(viewer_cli
 
 def test_a_manager_gets_the_edit_button(client_as, admin_user, tenant):
     product = ProductFactory(tenant=tenant)
-    html = _html(client_as(admin_user).get(f"/inventory/items/{product.pk}/"))
+    html = page_html(client_as(admin_user).get(f"/inventory/items/{product.pk}/"))
     assert f'href="/inventory/items/{product.pk}/edit/"' in html
 
 
 def test_an_item_without_stock_says_how_stock_comes(viewer_client, tenant):
     product = ProductFactory(tenant=tenant)
-    html = _html(viewer_client.get(f"/inventory/items/{product.pk}/"))
+    html = page_html(viewer_client.get(f"/inventory/items/{product.pk}/"))
     assert "None in stock yet." in html and "Completing a production run" in html
 
 
 def test_the_item_list_links_each_name_to_its_page(viewer_client, tenant):
     product = ProductFactory(tenant=tenant, name="Cable clip")
-    html = _html(viewer_client.get("/inventory/items/"))
+    html = page_html(viewer_client.get("/inventory/items/"))
     assert f'href="/inventory/items/{product.pk}/">Cable clip</a>' in html
 
 
@@ -76,7 +60,7 @@ def test_another_tenants_item_is_a_404_on_every_tab(client_as, other_admin, tena
     client = client_as(other_admin)
     for url in (f"/inventory/items/{product.pk}/", f"/inventory/items/{product.pk}/?tab=history"):
         response = client.get(url)
-        assert response.status_code == 404 and "Secret widget" not in _html(response)
+        assert response.status_code == 404 and "Secret widget" not in page_html(response)
     assert client.get(f"/inventory/items/{product.pk}/", headers=HTMX).status_code == 404
 
 
@@ -111,16 +95,16 @@ def test_the_overview_runs_the_same_queries_for_1_and_for_30_locations(viewer_cl
 
 def test_the_history_tab_lists_the_runs_that_made_the_product_with_costs(viewer_client, make_run, admin_user,
                                                                          farm):
-    over = _complete(make_run(quantity=8), admin_user, pla_g="300", failed=2)   # 60 g more PLA, 2 warped
-    on_estimate = _complete(make_run(quantity=8), admin_user)
+    over = complete_stand_run(make_run(quantity=8), admin_user, pla_g="300", failed=2)   # 60 g more PLA, 2 warped
+    on_estimate = complete_stand_run(make_run(quantity=8), admin_user)
     running = make_run(quantity=4)
-    stand = farm["stand"]
+    stand = farm.stand
 
     response = viewer_client.get(f"/inventory/items/{stand.pk}/?tab=history")
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
-    assert 'aria-current="page" href="/inventory/items/%d/?tab=history">Production history' % stand.pk in html
+    assert f'aria-current="page" href="/inventory/items/{stand.pk}/?tab=history">Production history' in html
     assert 'id="product-history"' in html
     for run in (over, on_estimate, running):
         assert f'href="/runs/{run.pk}/">{run.run_number}</a>' in html
@@ -138,18 +122,18 @@ def test_the_history_tab_lists_the_runs_that_made_the_product_with_costs(viewer_
 
 def test_switching_tabs_with_htmx_swaps_the_tab_bar_and_panel_only(viewer_client, make_run, farm):
     make_run(quantity=4)
-    stand = farm["stand"]
+    stand = farm.stand
 
     response = viewer_client.get(f"/inventory/items/{stand.pk}/?tab=history", headers=HTMX)
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="results">')
     assert "<html" not in html and 'id="product-history"' in html and "<h1" not in html
     assert 'hx-boost="true" hx-target="#results"' in html                # the tab bar swaps #results
     assert "HX-Request" in response["Vary"]
-    overview = _html(viewer_client.get(f"/inventory/items/{stand.pk}/?tab=overview", headers=HTMX))
-    assert 'aria-current="page" href="/inventory/items/%d/?tab=overview">Overview' % stand.pk in overview
+    overview = page_html(viewer_client.get(f"/inventory/items/{stand.pk}/?tab=overview", headers=HTMX))
+    assert f'aria-current="page" href="/inventory/items/{stand.pk}/?tab=overview">Overview' in overview
     assert 'id="product-history"' not in overview
 
 
@@ -163,8 +147,8 @@ def test_a_product_never_made_shows_the_empty_history(client_as, viewer_user, op
     product = ProductFactory(tenant=tenant)
     url = f"/inventory/items/{product.pk}/?tab=history"
 
-    viewer = _html(client_as(viewer_user).get(url))
-    operator = _html(client_as(operator_user).get(url))
+    viewer = page_html(client_as(viewer_user).get(url))
+    operator = page_html(client_as(operator_user).get(url))
 
     assert "No production run has made this product yet." in viewer
     assert 'href="/jobs/"' not in viewer.split('id="results"')[1]         # a viewer: no action button
@@ -174,27 +158,27 @@ def test_a_product_never_made_shows_the_empty_history(client_as, viewer_user, op
 def test_the_history_pages_and_its_links_keep_the_tab(viewer_client, make_run, farm):
     for _ in range(30):
         make_run(quantity=1)
-    stand = farm["stand"]
+    stand = farm.stand
 
-    first = _html(viewer_client.get(f"/inventory/items/{stand.pk}/?tab=history"))
+    first = page_html(viewer_client.get(f"/inventory/items/{stand.pk}/?tab=history"))
     second = viewer_client.get(f"/inventory/items/{stand.pk}/?tab=history&page=2", headers=HTMX)
 
     assert "1–25 of 30 rows" in first and "?tab=history&amp;page=2" in first
-    assert len(second.context["page"].object_list) == 5 and "26–30 of 30 rows" in _html(second)
+    assert len(second.context["page"].object_list) == 5 and "26–30 of 30 rows" in page_html(second)
 
 
 # --- spool page: production usage ------------------------------------------------------------------
 
 def test_the_usage_tab_lists_the_runs_that_used_the_spool_and_the_grams(viewer_client, make_run, admin_user, farm):
-    done = _complete(make_run(quantity=8), admin_user, pla_g="264")      # +10 % of 240 g
+    done = complete_stand_run(make_run(quantity=8), admin_user, pla_g="264")      # +10 % of 240 g
     running = make_run(quantity=4)
-    spool = farm["pla_spool"]
+    spool = farm.pla_spool
 
     response = viewer_client.get(f"/inventory/spools/{spool.pk}/?tab=usage")
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
-    assert 'aria-current="page" href="/inventory/spools/%d/?tab=usage">Production usage' % spool.pk in html
+    assert f'aria-current="page" href="/inventory/spools/{spool.pk}/?tab=usage">Production usage' in html
     assert f'href="/runs/{done.pk}/">{done.run_number}</a>' in html
     assert f'href="/runs/{running.pk}/">{running.run_number}</a>' in html
     assert response.context["usage"]["runs"] == 2 and response.context["usage"]["used_g"] == D("264")
@@ -203,46 +187,46 @@ def test_the_usage_tab_lists_the_runs_that_used_the_spool_and_the_grams(viewer_c
 
 
 def test_the_spool_page_opens_on_its_ledger_tab(viewer_client, make_run, admin_user, farm):
-    _complete(make_run(quantity=8), admin_user)
-    spool = farm["pla_spool"]
+    complete_stand_run(make_run(quantity=8), admin_user)
+    spool = farm.pla_spool
 
-    html = _html(viewer_client.get(f"/inventory/spools/{spool.pk}/"))
+    html = page_html(viewer_client.get(f"/inventory/spools/{spool.pk}/"))
 
-    assert 'aria-current="page" href="/inventory/spools/%d/?tab=ledger">Ledger' % spool.pk in html
+    assert f'aria-current="page" href="/inventory/spools/{spool.pk}/?tab=ledger">Ledger' in html
     assert "?tab=usage" in html and 'id="spool-usage"' not in html
     assert "Save weight" not in html                                     # a viewer: no actions
 
 
 def test_a_spool_never_used_shows_the_empty_usage(viewer_client, tenant, admin_user):
     spool = receive_spool(tenant=tenant, by=admin_user)
-    html = _html(viewer_client.get(f"/inventory/spools/{spool.pk}/?tab=usage", headers=HTMX))
+    html = page_html(viewer_client.get(f"/inventory/spools/{spool.pk}/?tab=usage", headers=HTMX))
     assert html.lstrip().startswith('<div id="results">')
     assert "No production run has used this spool yet." in html
 
 
 def test_another_tenants_spool_usage_is_a_404(client_as, other_admin, farm):
-    response = client_as(other_admin).get(f"/inventory/spools/{farm['pla_spool'].pk}/?tab=usage", headers=HTMX)
+    response = client_as(other_admin).get(f"/inventory/spools/{farm.pla_spool.pk}/?tab=usage", headers=HTMX)
     assert response.status_code == 404
 
 
 # Queries of the two tabs, pinned: session, user, memberships (3) + the product or spool (1) +
 # history: the summary aggregate, the paginator's count, one page of run items with their runs (3);
 # usage: the spool's runs, its grams from the ledger, the count, one page of run materials (4).
-TAB_QUERIES = [("history", lambda farm: f"/inventory/items/{farm['stand'].pk}/?tab=history", 3 + 1 + 3),
-               ("usage", lambda farm: f"/inventory/spools/{farm['pla_spool'].pk}/?tab=usage", 3 + 1 + 4)]
+TAB_QUERIES = [("history", lambda farm: f"/inventory/items/{farm.stand.pk}/?tab=history", 3 + 1 + 3),
+               ("usage", lambda farm: f"/inventory/spools/{farm.pla_spool.pk}/?tab=usage", 3 + 1 + 4)]
 
 
 @pytest.mark.parametrize("tab, url, expected", TAB_QUERIES, ids=[tab for tab, _, _ in TAB_QUERIES])
 def test_the_tabs_run_the_same_queries_for_1_and_for_30_runs(viewer_client, make_run, admin_user, farm, tab, url,
                                                              expected):
-    _complete(make_run(quantity=1), admin_user, pla_g="30", petg_g="5")
+    complete_stand_run(make_run(quantity=1), admin_user, pla_g="30", petg_g="5")
     with CaptureQueriesContext(connection) as one:
         assert viewer_client.get(url(farm)).status_code == 200
 
     for n in range(29):
         run = make_run(quantity=1)
         if n % 2:
-            _complete(run, admin_user, pla_g="30", petg_g="5")
+            complete_stand_run(run, admin_user, pla_g="30", petg_g="5")
     with CaptureQueriesContext(connection) as many:
         response = viewer_client.get(url(farm), headers=HTMX)
     assert len(response.context["page"].object_list) == 25 and response.context["page"].paginator.count == 30
@@ -254,11 +238,11 @@ def test_the_tabs_run_the_same_queries_for_1_and_for_30_runs(viewer_client, make
 
 def test_the_ledger_source_column_links_a_completed_runs_rows_to_the_run(viewer_client, make_run, admin_user,
                                                                         farm):
-    run = _complete(make_run(quantity=8), admin_user)
+    run = complete_stand_run(make_run(quantity=8), admin_user)
     link = f'<a href="/runs/{run.pk}/">{run.run_number}</a>'
 
-    ledger = _html(viewer_client.get("/inventory/ledger/?reference_type=production_run"))
-    spool_ledger = _html(viewer_client.get(f"/inventory/spools/{farm['pla_spool'].pk}/"))
+    ledger = page_html(viewer_client.get("/inventory/ledger/?reference_type=production_run"))
+    spool_ledger = page_html(viewer_client.get(f"/inventory/spools/{farm.pla_spool.pk}/"))
 
     assert ledger.count(link) == 3                      # PLA usage, PETG usage, 8 stands of output
     assert spool_ledger.count(link) == 1

@@ -11,11 +11,17 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from inventory import selectors, services
-from inventory.models import InventoryTransaction, Spool, StockBalance
 from inventory.errors import AlreadyReversedError, SpoolShortError
+from inventory.models import InventoryTransaction, Spool, StockBalance
 from prodtrack.exceptions import ApplicationError
-from tests.factories import (LocationFactory, MaterialFactory, MembershipFactory, ProductFactory, TenantFactory,
-                             receive_spool)
+from tests.factories import (
+    LocationFactory,
+    MaterialFactory,
+    MembershipFactory,
+    ProductFactory,
+    TenantFactory,
+    receive_spool,
+)
 
 
 def ledger_sum(**filters) -> Decimal:

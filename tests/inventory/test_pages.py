@@ -9,23 +9,18 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory import services
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
-from tests.factories import (PASSWORD, LocationFactory, MaterialFactory, ProductFactory, WorkstationFactory,
-                             receive_spool)
+from tests.factories import (
+    PASSWORD,
+    LocationFactory,
+    MaterialFactory,
+    ProductFactory,
+    WorkstationFactory,
+    receive_spool,
+)
+from tests.support.pages import page_html
 
 LIST_PAGES = ["/", "/inventory/items/", "/inventory/spools/", "/inventory/ledger/", "/inventory/stock/",
               "/inventory/locations/", "/inventory/workstations/"]
-
-
-
-@pytest.fixture
-def admin_client(client_as, admin_user):
-    client = client_as(admin_user)
-    client.get("/")  # the first page of a session stores the active tenant in it
-    return client
-
-
-def _html(response) -> str:
-    return response.content.decode()
 
 
 # --- login, tenancy, roles -----------------------------------------------------------------------
@@ -51,7 +46,7 @@ def test_another_tenants_spool_is_a_404_page(client_as, admin_user, other_tenant
     response = client_as(admin_user).get(f"/inventory/spools/{theirs.pk}/")
 
     assert response.status_code == 404
-    assert "Not found" in _html(response) and theirs.item_type.name not in _html(response)
+    assert "Not found" in page_html(response) and theirs.item_type.name not in page_html(response)
 
 
 def test_another_tenants_item_location_and_ledger_row_are_404_pages(client_as, admin_user, other_tenant,
@@ -73,15 +68,15 @@ def test_a_viewer_cannot_receive_a_spool(client_as, tenant, viewer_user):
                                            {"item_type": material.pk, "location": shelf.pk})
 
     assert response.status_code == 403
-    assert "operator" in _html(response)
+    assert "operator" in page_html(response)
     assert not Spool.objects.exists()
 
 
 def test_a_viewer_sees_no_write_buttons(client_as, tenant, viewer_user, admin_user):
     receive_spool(tenant=tenant, by=admin_user)
 
-    spools = _html(client_as(viewer_user).get("/inventory/spools/"))
-    ledger = _html(client_as(viewer_user).get("/inventory/ledger/"))
+    spools = page_html(client_as(viewer_user).get("/inventory/spools/"))
+    ledger = page_html(client_as(viewer_user).get("/inventory/ledger/"))
 
     assert "Receive spool" not in spools
     assert "/reverse/" not in ledger
@@ -175,7 +170,7 @@ def test_an_htmx_request_gets_only_the_results_partial(admin_client, tenant, adm
 
     response = admin_client.get(url, headers={"HX-Request": "true"})
 
-    html = _html(response)
+    html = page_html(response)
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="results"')
     assert "<html" not in html and 'id="sidebar"' not in html and 'id="filter-form"' not in html
@@ -186,7 +181,7 @@ def test_an_htmx_history_restore_gets_the_whole_page(admin_client, tenant):
     response = admin_client.get("/inventory/spools/", headers={"HX-Request": "true",
                                                                "HX-History-Restore-Request": "true"})
 
-    assert "<html" in _html(response)
+    assert "<html" in page_html(response)
 
 
 def test_the_spool_list_url_carries_filters_sort_and_page(admin_client, tenant, admin_user):
@@ -199,7 +194,7 @@ def test_the_spool_list_url_carries_filters_sort_and_page(admin_client, tenant, 
 
     response = admin_client.get(f"/inventory/spools/?material=PETG&location={shelf.pk}&ordering=-current_weight_g")
 
-    html = _html(response)
+    html = page_html(response)
     assert [s.pk for s in response.context["page"].object_list] == [wanted[1].pk, wanted[0].pk]
     assert f'<option value="{shelf.pk}" selected>Back shelf</option>' in html
     assert '<option value="PETG" selected>PETG</option>' in html
@@ -215,7 +210,7 @@ def test_the_spool_list_paginates_and_keeps_the_filters_in_page_links(admin_clie
     response = admin_client.get("/inventory/spools/?status=active&page=2")
 
     assert len(response.context["page"].object_list) == 5
-    assert "/inventory/spools/?status=active&amp;page=1" in _html(response)
+    assert "/inventory/spools/?status=active&amp;page=1" in page_html(response)
 
 
 def test_an_invalid_filter_shows_an_error_and_no_rows(admin_client, tenant, admin_user, other_tenant):
@@ -225,7 +220,7 @@ def test_an_invalid_filter_shows_an_error_and_no_rows(admin_client, tenant, admi
     response = admin_client.get(f"/inventory/spools/?location={theirs.pk}")
 
     assert response.status_code == 200
-    assert "not valid" in _html(response)
+    assert "not valid" in page_html(response)
     assert list(response.context["page"].object_list) == []
 
 
@@ -235,7 +230,7 @@ def test_an_invalid_filter_shows_an_error_and_no_rows(admin_client, tenant, admi
     ("/inventory/locations/", "No locations yet."), ("/inventory/workstations/", "No workstations yet."),
 ])
 def test_every_list_has_an_empty_state_that_says_what_to_do(admin_client, tenant, url, text):
-    html = _html(admin_client.get(url))
+    html = page_html(admin_client.get(url))
 
     assert text in html
 
@@ -243,7 +238,7 @@ def test_every_list_has_an_empty_state_that_says_what_to_do(admin_client, tenant
 def test_a_filtered_empty_list_offers_to_clear_the_filters(admin_client, tenant, admin_user):
     receive_spool(tenant=tenant, by=admin_user)
 
-    html = _html(admin_client.get("/inventory/spools/?q=nothing-like-this"))
+    html = page_html(admin_client.get("/inventory/spools/?q=nothing-like-this"))
 
     assert "Nothing matches these filters." in html and "Clear filters" in html
 
@@ -255,9 +250,9 @@ def test_the_catalog_search_finds_materials_by_any_words(admin_client, tenant):
     MaterialFactory(tenant=tenant, name="Prusament PETG Jet Black", material="PETG", color_name="Jet Black")
     ProductFactory(tenant=tenant, name="Galaxy Black stand")
 
-    galaxy = _html(admin_client.get("/inventory/spools/receive/materials/?q=galaxy+black"))
-    petg = _html(admin_client.get("/inventory/spools/receive/materials/?q=petg+prusament"))
-    none = _html(admin_client.get("/inventory/spools/receive/materials/?q=unobtainium"))
+    galaxy = page_html(admin_client.get("/inventory/spools/receive/materials/?q=galaxy+black"))
+    petg = page_html(admin_client.get("/inventory/spools/receive/materials/?q=petg+prusament"))
+    none = page_html(admin_client.get("/inventory/spools/receive/materials/?q=unobtainium"))
 
     assert "Prusament PLA Galaxy Black" in galaxy and "Jet Black" not in galaxy and "stand" not in galaxy
     assert "Prusament PETG Jet Black" in petg and "Galaxy" not in petg
@@ -274,7 +269,7 @@ def test_receiving_a_spool_redirects_to_it_with_a_message(admin_client, tenant):
 
     spool = Spool.objects.get()
     assert response.redirect_chain == [(f"/inventory/spools/{spool.pk}/", 302)]
-    assert f"Spool #{spool.pk} received" in _html(response)
+    assert f"Spool #{spool.pk} received" in page_html(response)
     assert spool.lot_number == "L42" and spool.current_weight_g == Decimal("1000")
     assert InventoryTransaction.objects.get(spool=spool).transaction_type == "receipt"
 
@@ -285,7 +280,7 @@ def test_receiving_without_a_material_keeps_the_input_and_writes_nothing(admin_c
     response = admin_client.post("/inventory/spools/receive/", {
         "location": shelf.pk, "initial_weight_g": "750", "lot_number": "L7"})
 
-    html = _html(response)
+    html = page_html(response)
     assert response.status_code == 400
     assert "Choose a material" in html
     assert 'value="750"' in html and 'value="L7"' in html
@@ -300,8 +295,8 @@ def test_receiving_a_negative_weight_shows_the_error_next_to_the_field(admin_cli
 
     assert response.status_code == 400
     assert response.context["form"].errors["initial_weight_g"]
-    assert 'id="id_initial_weight_g_error"' in _html(response)
-    assert material.name in _html(response)          # the chosen material stays chosen
+    assert 'id="id_initial_weight_g_error"' in page_html(response)
+    assert material.name in page_html(response)          # the chosen material stays chosen
     assert not Spool.objects.exists()
 
 
@@ -323,7 +318,7 @@ def test_weighing_below_the_tare_shows_the_error_next_to_the_field_and_writes_no
 
     assert response.status_code == 400
     assert "below the spool" in response.context["weigh_form"].errors["gross_weight_g"][0]
-    assert 'id="id_gross_weight_g_error"' in _html(response) and 'value="150"' in _html(response)
+    assert 'id="id_gross_weight_g_error"' in page_html(response) and 'value="150"' in page_html(response)
     assert InventoryTransaction.objects.filter(spool=spool).count() == 1
 
 
@@ -335,7 +330,7 @@ def test_weighing_a_spool_adjusts_it_to_the_scale(client_as, tenant, operator_us
 
     spool.refresh_from_db()
     assert spool.current_weight_g == Decimal("800.00")
-    assert "800 g net (-200 g)" in _html(response)
+    assert "800 g net (-200 g)" in page_html(response)
 
 
 def test_marking_a_spool_empty_and_archiving_it(admin_client, tenant, admin_user):
@@ -357,7 +352,7 @@ def test_emptying_an_archived_spool_is_refused_with_its_message(admin_client, te
     response = admin_client.post(f"/inventory/spools/{spool.pk}/empty/")
 
     assert response.status_code == 409
-    assert "is archived" in _html(response)
+    assert "is archived" in page_html(response)
 
 
 # --- ledger ---------------------------------------------------------------------------------------
@@ -365,7 +360,7 @@ def test_emptying_an_archived_spool_is_refused_with_its_message(admin_client, te
 def test_the_ledger_links_a_spool_row_to_its_spool(admin_client, tenant, admin_user):
     spool = receive_spool(tenant=tenant, by=admin_user)
 
-    html = _html(admin_client.get("/inventory/ledger/"))
+    html = page_html(admin_client.get("/inventory/ledger/"))
 
     assert f'<a href="/inventory/spools/{spool.pk}/">Spool #{spool.pk}' in html
 
@@ -382,8 +377,8 @@ def test_reversing_a_ledger_row_then_again_is_a_409_with_the_message(admin_clien
     spool.refresh_from_db()
     assert spool.current_weight_g == Decimal("1000")
     assert second.status_code == 409
-    assert f"Transaction {row.pk} is already reversed." in _html(second)
-    html = _html(admin_client.get("/inventory/ledger/"))
+    assert f"Transaction {row.pk} is already reversed." in page_html(second)
+    html = page_html(admin_client.get("/inventory/ledger/"))
     assert "is-reversed" in html and "reversed by #" in html
 
 
@@ -414,7 +409,7 @@ def test_the_stock_page_charts_filament_per_material(admin_client, tenant, admin
 
     assert response.context["filament"] == [{"name": "Galaxy Black PLA", "color_hex": "#3D3E3D",
                                               "grams": Decimal("1000")}]
-    assert 'id="filament-data"' in _html(response)
+    assert 'id="filament-data"' in page_html(response)
 
 
 # --- item types, locations, workstations --------------------------------------------------------------

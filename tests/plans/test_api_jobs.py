@@ -19,19 +19,15 @@ JOB_FIELDS = {"id", "plan_run_id", "plan_step_id", "recipe", "product", "activit
 
 
 @pytest.fixture
-def plan_run(plan, admin_user):
-    return services.plan_generate(plan=plan, by=admin_user, quantity=10).run
-
-
-@pytest.fixture
 def handles(plan_run):
     """The deepest job of the run: 1 run of 10 handles, 5 g of PLA."""
     return plan_run.jobs.get(depth=2)
 
 
 @pytest.fixture
-def pla_spool(tenant, admin_user, shop):
-    return receive_spool(tenant=tenant, by=admin_user, material=shop["pla"], location=shop["room"], grams="1000")
+def pla_spool(tenant, admin_user, organiser_shop):
+    return receive_spool(tenant=tenant, by=admin_user, material=organiser_shop.pla, location=organiser_shop.room,
+                         grams="1000")
 
 
 def plan_run_status(api, plan_run):
@@ -60,11 +56,12 @@ def test_list_shows_the_queue_deepest_first(api, plan, admin_user, plan_run):
     assert rows[0]["location"]["name"] == "Print room" and rows[0]["workstation"] is None
 
 
-def test_list_filters_by_status_plan_run_workstation_and_location(api, tenant, plan, shop, admin_user, plan_run):
-    printer = WorkstationFactory(tenant=tenant, name="MK4", location=shop["room"])
+def test_list_filters_by_status_plan_run_workstation_and_location(api, tenant, plan, organiser_shop, admin_user,
+                                                                  plan_run):
+    printer = WorkstationFactory(tenant=tenant, name="MK4", location=organiser_shop.room)
     second = services.plan_generate(plan=plan, by=admin_user, quantity=1).run
     JobQueueEntry.objects.filter(plan_run=second, depth=0).update(status="active", workstation=printer)
-    JobQueueEntry.objects.filter(plan_run=second, depth=1).update(status="cancelled", location=shop["annex"])
+    JobQueueEntry.objects.filter(plan_run=second, depth=1).update(status="cancelled", location=organiser_shop.annex)
 
     def ids(**query):
         return sorted(row["id"] for row in api.get(JOBS, query).json()["results"])
@@ -75,7 +72,7 @@ def test_list_filters_by_status_plan_run_workstation_and_location(api, tenant, p
     assert ids(plan_run=plan_run.pk) == pks(plan_run=plan_run)
     assert ids(status=["active", "cancelled"]) == pks(plan_run=second, depth__in=[0, 1])
     assert ids(workstation=printer.pk) == pks(workstation=printer)
-    assert ids(location=shop["annex"].pk) == pks(location=shop["annex"])
+    assert ids(location=organiser_shop.annex.pk) == pks(location=organiser_shop.annex)
     assert api.get(JOBS, {"status": "lost"}).status_code == 400
 
 
@@ -133,9 +130,9 @@ def test_cancelling_the_run_returns_the_job_to_planned(api, plan_run, handles):
     assert plan_run_status(api, plan_run) == "pending"
 
 
-def test_start_takes_a_workstation_and_spools(api, tenant, admin_user, shop, handles):
-    printer = WorkstationFactory(tenant=tenant, name="MK4", location=shop["room"])
-    spool = receive_spool(tenant=tenant, by=admin_user, material=shop["pla"], location=shop["annex"])
+def test_start_takes_a_workstation_and_spools(api, tenant, admin_user, organiser_shop, handles):
+    printer = WorkstationFactory(tenant=tenant, name="MK4", location=organiser_shop.room)
+    spool = receive_spool(tenant=tenant, by=admin_user, material=organiser_shop.pla, location=organiser_shop.annex)
 
     response = api.post(f"{JOBS}/{handles.pk}/start", {"workstation": printer.pk, "spools": [spool.pk]},
                         format="json")
@@ -201,23 +198,23 @@ def test_operators_start_and_cancel_jobs_viewers_do_not(api_as, operator_user, v
 # --- transport jobs ----------------------------------------------------------------------------------
 
 @pytest.fixture
-def transport(plan, shop, admin_user):
+def transport(plan, organiser_shop, admin_user):
     plan.transport_enabled, plan.transport_cost_per_item = True, Decimal("0.10")
     plan.save()
-    plan.steps.filter(product__in=[shop["drawer"], shop["handle"]]).update(location=shop["annex"])
+    plan.steps.filter(product__in=[organiser_shop.drawer, organiser_shop.handle]).update(location=organiser_shop.annex)
     (transport,) = services.plan_generate(plan=plan, by=admin_user, quantity=5).transport_jobs
     return transport
 
 
-def test_transport_jobs_list_and_detail(api, transport, shop):
+def test_transport_jobs_list_and_detail(api, transport, organiser_shop):
     listing = api.get(TRANSPORTS).json()["results"]
     detail = api.get(f"{TRANSPORTS}/{transport.pk}").json()
 
     assert [row["id"] for row in listing] == [transport.pk]
     assert detail == {**detail, "id": transport.pk, "plan_run_id": transport.plan_run_id, "status": "planned",
-                      "origin": {"id": shop["annex"].pk, "name": "Annex"}, "estimated_cost": "1.00",
-                      "destination": {"id": shop["room"].pk, "name": "Print room"},
-                      "items": [{"item_type_id": shop["drawer"].pk, "name": "Drawer", "quantity": 10}]}
+                      "origin": {"id": organiser_shop.annex.pk, "name": "Annex"}, "estimated_cost": "1.00",
+                      "destination": {"id": organiser_shop.room.pk, "name": "Print room"},
+                      "items": [{"item_type_id": organiser_shop.drawer.pk, "name": "Drawer", "quantity": 10}]}
 
 
 def test_transport_jobs_filter_by_status_and_plan_run(api, transport, plan, admin_user):
@@ -263,10 +260,11 @@ JOB_LIST_QUERIES = 3
 
 
 @pytest.mark.parametrize("jobs", [1, 50])
-def test_job_list_query_count_does_not_grow_with_jobs(api, tenant, shop, handles, jobs, django_assert_num_queries):
+def test_job_list_query_count_does_not_grow_with_jobs(api, tenant, organiser_shop, handles, jobs,
+                                                      django_assert_num_queries):
     JobQueueEntry.objects.exclude(pk=handles.pk).delete()
     JobQueueEntry.objects.filter(pk=handles.pk).update(workstation=WorkstationFactory(tenant=tenant,
-                                                                                      location=shop["room"]))
+                                                                                      location=organiser_shop.room))
     fields = {f.attname: getattr(JobQueueEntry.objects.get(pk=handles.pk), f.attname)
               for f in JobQueueEntry._meta.concrete_fields if not f.primary_key}
     JobQueueEntry.objects.bulk_create([JobQueueEntry(**fields) for _ in range(jobs - 1)])

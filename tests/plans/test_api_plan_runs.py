@@ -28,17 +28,17 @@ def set_statuses(plan_run, statuses):
     """Give the run's jobs (deepest first) these statuses."""
     jobs = list(plan_run.jobs.order_by("-sort_order", "id"))
     assert len(jobs) == len(statuses)
-    for job, status in zip(jobs, statuses):
+    for job, status in zip(jobs, statuses, strict=True):
         JobQueueEntry.objects.filter(pk=job.pk).update(status=status)
 
 
 @pytest.fixture
-def transported(plan, shop):
+def transported(plan, organiser_shop):
     """Drawers (and their handles) are made in the annex; the drawers are carried to the print room
     at 0.10 a piece."""
     plan.transport_enabled, plan.transport_cost_per_item = True, Decimal("0.10")
     plan.save()
-    plan.steps.filter(product__in=[shop["drawer"], shop["handle"]]).update(location=shop["annex"])
+    plan.steps.filter(product__in=[organiser_shop.drawer, organiser_shop.handle]).update(location=organiser_shop.annex)
     return plan
 
 
@@ -65,20 +65,20 @@ def test_generate_answers_the_run_its_jobs_skipped_steps_materials_and_transport
     assert body["skipped"] == [] and body["transport_jobs"] == []
 
 
-def test_generate_links_jobs_to_their_transport_job(api, transported, shop):
+def test_generate_links_jobs_to_their_transport_job(api, transported, organiser_shop):
     body = api.post(f"{PLANS}/{transported.pk}/generate", {"quantity": 5}, format="json").json()
 
     (transport,) = body["transport_jobs"]
     assert (transport["origin"]["name"], transport["destination"]["name"], transport["status"]) == (
         "Annex", "Print room", "planned")
-    assert transport["items"] == [{"item_type_id": shop["drawer"].pk, "name": "Drawer", "quantity": 10}]
+    assert transport["items"] == [{"item_type_id": organiser_shop.drawer.pk, "name": "Drawer", "quantity": 10}]
     assert transport["estimated_cost"] == "1.00" and transport["sort_order"] == 1
     drawer_job = next(job for job in body["created"] if job["product"]["name"] == "Drawer")
     assert drawer_job["transport_job_id"] == transport["id"] == TransportJob.objects.get().pk
 
 
-def test_generate_reports_skipped_steps(api, plan, shop):
-    services.production_plan_step_update(step=plan.steps.get(product=shop["handle"]), data={"recipe": None})
+def test_generate_reports_skipped_steps(api, plan, organiser_shop):
+    services.production_plan_step_update(step=plan.steps.get(product=organiser_shop.handle), data={"recipe": None})
 
     body = api.post(f"{PLANS}/{plan.pk}/generate", {"quantity": 1}, format="json").json()
 
@@ -86,9 +86,9 @@ def test_generate_reports_skipped_steps(api, plan, shop):
     assert body["run"]["job_summary"]["total"] == 2
 
 
-def test_generate_splits_jobs_over_printers_with_parallelism(api, plan, shop, tenant):
+def test_generate_splits_jobs_over_printers_with_parallelism(api, plan, organiser_shop, tenant):
     for n in (1, 2, 3):
-        WorkstationFactory(tenant=tenant, name=f"MK4 #{n}", location=shop["room"])
+        WorkstationFactory(tenant=tenant, name=f"MK4 #{n}", location=organiser_shop.room)
 
     body = api.post(f"{PLANS}/{plan.pk}/generate", {"quantity": 10, "parallelism": 2}, format="json").json()
 
@@ -163,16 +163,12 @@ def test_bad_quantities_are_refused_naming_the_field_and_write_nothing(api, plan
 
 # --- plan runs -----------------------------------------------------------------------------------------
 
-@pytest.fixture
-def plan_run(plan, admin_user):
-    return services.plan_generate(plan=plan, by=admin_user, quantity=10).run
 
-
-def test_per_plan_list_shows_the_plans_runs_newest_first_with_status_and_summary(api, tenant, plan, shop,
-                                                                                admin_user):
+def test_per_plan_list_shows_the_plans_runs_newest_first_with_status_and_summary(api, tenant, plan, organiser_shop,
+                                                                                 admin_user):
     older = services.plan_generate(plan=plan, by=admin_user, quantity=1).run
     newer = services.plan_generate(plan=plan, by=admin_user, quantity=2).run
-    other_plan = services.production_plan_create(tenant=tenant, name="Drawers", product=shop["drawer"])
+    other_plan = services.production_plan_create(tenant=tenant, name="Drawers", product=organiser_shop.drawer)
     services.plan_generate(plan=other_plan, by=admin_user, quantity=2)
     set_statuses(older, [S.COMPLETED, S.COMPLETED, S.CANCELLED])
     set_statuses(newer, [S.ACTIVE, S.PLANNED, S.PLANNED])
@@ -201,8 +197,8 @@ def test_detail_shows_the_run_with_its_jobs_in_queue_order(api, plan, plan_run):
     assert body["jobs"][0]["recipe"]["name"] == "Handle plate" and body["jobs"][0]["plan_step_id"]
 
 
-def test_a_run_is_found_only_under_its_own_plan(api, tenant, shop, plan_run, admin_user):
-    other_plan = services.production_plan_create(tenant=tenant, name="Drawers", product=shop["drawer"])
+def test_a_run_is_found_only_under_its_own_plan(api, tenant, organiser_shop, plan_run, admin_user):
+    other_plan = services.production_plan_create(tenant=tenant, name="Drawers", product=organiser_shop.drawer)
 
     assert api.get(f"{PLANS}/{other_plan.pk}/runs/{plan_run.pk}").status_code == 404
     assert api.delete(f"{PLANS}/{other_plan.pk}/runs/{plan_run.pk}").status_code == 404
@@ -220,9 +216,9 @@ def test_delete_answers_deleted_and_the_jobs_survive_unlinked(api, plan, plan_ru
     assert all(job["plan_run_id"] is None and job["status"] == "planned" for job in jobs)
 
 
-def test_cross_plan_list_shows_every_plans_runs_newest_first(api, tenant, plan, shop, admin_user):
+def test_cross_plan_list_shows_every_plans_runs_newest_first(api, tenant, plan, organiser_shop, admin_user):
     organisers = services.plan_generate(plan=plan, by=admin_user, quantity=1).run
-    other_plan = services.production_plan_create(tenant=tenant, name="Drawers", product=shop["drawer"])
+    other_plan = services.production_plan_create(tenant=tenant, name="Drawers", product=organiser_shop.drawer)
     drawers = services.plan_generate(plan=other_plan, by=admin_user, quantity=2, source="auto").run
 
     response = api.get(f"{PLANS}/runs")
@@ -234,11 +230,11 @@ def test_cross_plan_list_shows_every_plans_runs_newest_first(api, tenant, plan, 
     assert rows[0]["job_summary"]["total"] == 1 and rows[1]["job_summary"]["total"] == 3
 
 
-def test_cross_plan_list_filters_by_plan_source_and_day(api, tenant, plan, shop, admin_user):
+def test_cross_plan_list_filters_by_plan_source_and_day(api, tenant, plan, organiser_shop, admin_user):
     old = services.plan_generate(plan=plan, by=admin_user, quantity=1).run
     ProductionPlanRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
     recent = services.plan_generate(plan=plan, by=admin_user, quantity=1).run
-    other_plan = services.production_plan_create(tenant=tenant, name="Drawers", product=shop["drawer"])
+    other_plan = services.production_plan_create(tenant=tenant, name="Drawers", product=organiser_shop.drawer)
     auto = services.plan_generate(plan=other_plan, by=admin_user, quantity=1, source="auto").run
     today = timezone.localdate().isoformat()
     week_ago = (timezone.localdate() - timedelta(days=7)).isoformat()
@@ -300,10 +296,10 @@ def test_plan_run_lists_query_count_does_not_grow_with_runs(api, plan, admin_use
 
 
 @pytest.mark.parametrize("quantity", [1, 200])
-def test_plan_run_detail_query_count_does_not_grow_with_jobs(api, plan, admin_user, tenant, shop, quantity,
+def test_plan_run_detail_query_count_does_not_grow_with_jobs(api, plan, admin_user, tenant, organiser_shop, quantity,
                                                              django_assert_num_queries):
     for _ in range(6):
-        WorkstationFactory(tenant=tenant, location=shop["room"])
+        WorkstationFactory(tenant=tenant, location=organiser_shop.room)
     run = services.plan_generate(plan=plan, by=admin_user, quantity=quantity).run
 
     with django_assert_num_queries(RUN_DETAIL_QUERIES):

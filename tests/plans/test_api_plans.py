@@ -25,16 +25,18 @@ def tree_summary(node):
 
 # --- plans -----------------------------------------------------------------------------------------
 
-def test_create_makes_the_plan_and_its_root_step_with_the_products_recipe(api, shop):
-    response = api.post(PLANS, {"name": "Organisers v2", "product": shop["organiser"].pk, "notes": "for the shop",
-                                "root": {"location": shop["room"].pk, "material_efficiency": "5"}}, format="json")
+def test_create_makes_the_plan_and_its_root_step_with_the_products_recipe(api, organiser_shop):
+    response = api.post(PLANS, {"name": "Organisers v2", "product": organiser_shop.organiser.pk,
+                                "notes": "for the shop",
+                                "root": {"location": organiser_shop.room.pk, "material_efficiency": "5"}},
+                        format="json")
 
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["product"]["name"] == "Desk organiser" and body["last_run"] is None and body["notes"] == "for the shop"
     root = ProductionPlanStep.objects.get(plan_id=body["id"])
     assert (root.parent_id, root.recipe, root.location, root.material_efficiency) == (
-        None, shop["recipes"]["organiser"], shop["room"], Decimal("5.00"))
+        None, organiser_shop.organiser_recipe, organiser_shop.room, Decimal("5.00"))
 
 
 @pytest.mark.parametrize("change,field", [
@@ -43,10 +45,10 @@ def test_create_makes_the_plan_and_its_root_step_with_the_products_recipe(api, s
     ({"transport_cost_per_item": "-1"}, "transport_cost_per_item"),
     ({"root": {"material_efficiency": "101"}}, "root.material_efficiency"),
 ])
-def test_create_refuses_bad_input_naming_the_field_and_writes_nothing(api, shop, plan, change, field):
-    body = {"name": "New plan", "product": shop["organiser"].pk, **change}
+def test_create_refuses_bad_input_naming_the_field_and_writes_nothing(api, organiser_shop, plan, change, field):
+    body = {"name": "New plan", "product": organiser_shop.organiser.pk, **change}
     if body["product"] == "material":
-        body["product"] = shop["pla"].pk
+        body["product"] = organiser_shop.pla.pk
 
     response = api.post(PLANS, body, format="json")
 
@@ -55,8 +57,8 @@ def test_create_refuses_bad_input_naming_the_field_and_writes_nothing(api, shop,
     assert ProductionPlan.objects.count() == 1 and ProductionPlanStep.objects.count() == 3
 
 
-def test_list_shows_each_plans_product_and_last_run(api, tenant, plan, shop, admin_user):
-    never = services.production_plan_create(tenant=tenant, name="Drawers", product=shop["drawer"])
+def test_list_shows_each_plans_product_and_last_run(api, tenant, plan, organiser_shop, admin_user):
+    never = services.production_plan_create(tenant=tenant, name="Drawers", product=organiser_shop.drawer)
     services.plan_generate(plan=plan, by=admin_user, quantity=1)
     last = services.plan_generate(plan=plan, by=admin_user, quantity=2).run
     JobQueueEntry.objects.filter(plan_run=last, depth=2).update(status=JobQueueEntry.Status.ACTIVE)
@@ -70,11 +72,11 @@ def test_list_shows_each_plans_product_and_last_run(api, tenant, plan, shop, adm
     assert rows["Organisers"]["last_run"]["created_at"]
 
 
-def test_list_filters_by_name_and_product(api, tenant, plan, shop):
-    services.production_plan_create(tenant=tenant, name="Drawers", product=shop["drawer"])
+def test_list_filters_by_name_and_product(api, tenant, plan, organiser_shop):
+    services.production_plan_create(tenant=tenant, name="Drawers", product=organiser_shop.drawer)
 
     by_name = api.get(PLANS, {"q": "organ"}).json()["results"]
-    by_product = api.get(PLANS, {"product": shop["drawer"].pk}).json()["results"]
+    by_product = api.get(PLANS, {"product": organiser_shop.drawer.pk}).json()["results"]
 
     assert [row["name"] for row in by_name] == ["Organisers"]
     assert [row["name"] for row in by_product] == ["Drawers"]
@@ -98,15 +100,15 @@ def test_patch_changes_only_the_fields_sent(api, plan):
     assert (plan.name, plan.transport_enabled, plan.transport_cost_per_item) == ("Organisers", True, Decimal("0.25"))
 
 
-def test_put_may_repeat_the_product_but_not_change_it(api, plan, shop):
-    same = api.put(f"{PLANS}/{plan.pk}", {"name": "Desk organisers", "product": shop["organiser"].pk},
+def test_put_may_repeat_the_product_but_not_change_it(api, plan, organiser_shop):
+    same = api.put(f"{PLANS}/{plan.pk}", {"name": "Desk organisers", "product": organiser_shop.organiser.pk},
                    format="json")
-    other = api.put(f"{PLANS}/{plan.pk}", {"name": "Drawer plan", "product": shop["drawer"].pk}, format="json")
+    other = api.put(f"{PLANS}/{plan.pk}", {"name": "Drawer plan", "product": organiser_shop.drawer.pk}, format="json")
 
     assert same.status_code == 200 and same.json()["name"] == "Desk organisers"
     assert other.status_code == 400 and "product" in other.json()["extra"]["fields"]
     plan.refresh_from_db()
-    assert (plan.name, plan.product) == ("Desk organisers", shop["organiser"])
+    assert (plan.name, plan.product) == ("Desk organisers", organiser_shop.organiser)
 
 
 def test_put_needs_a_name(api, plan):
@@ -126,12 +128,12 @@ def test_delete_removes_the_plan_its_steps_and_runs_but_keeps_the_jobs(api, plan
     assert set(JobQueueEntry.objects.filter(plan_run__isnull=True).values_list("pk", flat=True)) == job_ids
 
 
-def test_by_product_lists_the_plans_that_make_it(api, tenant, plan, shop):
-    services.production_plan_create(tenant=tenant, name="Drawers", product=shop["drawer"])
+def test_by_product_lists_the_plans_that_make_it(api, tenant, plan, organiser_shop):
+    services.production_plan_create(tenant=tenant, name="Drawers", product=organiser_shop.drawer)
 
-    organisers = api.get(f"{PLANS}/by-product/{shop['organiser'].pk}")
-    handles = api.get(f"{PLANS}/by-product/{shop['handle'].pk}")
-    material = api.get(f"{PLANS}/by-product/{shop['pla'].pk}")
+    organisers = api.get(f"{PLANS}/by-product/{organiser_shop.organiser.pk}")
+    handles = api.get(f"{PLANS}/by-product/{organiser_shop.handle.pk}")
+    material = api.get(f"{PLANS}/by-product/{organiser_shop.pla.pk}")
 
     assert [row["name"] for row in organisers.json()["results"]] == ["Organisers"]
     assert handles.json()["results"] == []
@@ -175,13 +177,13 @@ def test_steps_show_the_tree_with_each_input_marked_make_or_buy(api, plan):
     assert drawer["parent_id"] == root["id"] and drawer["depth"] == 1 and drawer["location"]["name"] == "Print room"
 
 
-def test_adding_a_step_makes_an_input_instead_of_buying_it(api, tenant, shop):
-    plan = services.production_plan_create(tenant=tenant, name="Bare", product=shop["organiser"])
+def test_adding_a_step_makes_an_input_instead_of_buying_it(api, tenant, organiser_shop):
+    plan = services.production_plan_create(tenant=tenant, name="Bare", product=organiser_shop.organiser)
     root = plan.steps.get()
 
-    response = api.post(f"{PLANS}/{plan.pk}/steps", {"parent": root.pk, "product": shop["drawer"].pk,
+    response = api.post(f"{PLANS}/{plan.pk}/steps", {"parent": root.pk, "product": organiser_shop.drawer.pk,
                                                      "material_efficiency": "10", "workstation_kind": "printer",
-                                                     "location": shop["annex"].pk}, format="json")
+                                                     "location": organiser_shop.annex.pk}, format="json")
 
     assert response.status_code == 201, response.json()
     step = response.json()
@@ -193,17 +195,17 @@ def test_adding_a_step_makes_an_input_instead_of_buying_it(api, tenant, shop):
     assert tree["inputs"][0] == {**tree["inputs"][0], "supply": "make", "step_id": step["id"]}
 
 
-def test_patch_changes_a_steps_settings(api, plan, shop):
+def test_patch_changes_a_steps_settings(api, plan, organiser_shop):
     drawer = steps_of(plan)["Drawer"]
 
     response = api.patch(f"{PLANS}/{plan.pk}/steps/{drawer.pk}", {"time_efficiency": "12.5", "tax_per_run": "0.40",
-                                                                  "location": shop["annex"].pk}, format="json")
+                                                                  "location": organiser_shop.annex.pk}, format="json")
 
     assert response.status_code == 200, response.json()
     assert response.json()["time_efficiency"] == "12.50" and len(response.json()["children"]) == 1
     drawer.refresh_from_db()
     assert (drawer.time_efficiency, drawer.tax_per_run, drawer.location) == (
-        Decimal("12.50"), Decimal("0.40"), shop["annex"])
+        Decimal("12.50"), Decimal("0.40"), organiser_shop.annex)
 
 
 def test_a_step_can_have_no_recipe(api, plan):
@@ -234,9 +236,10 @@ def test_the_root_step_cannot_be_removed(api, plan):
     assert plan.steps.count() == 3
 
 
-def make_cycle_possible(plan, tenant, shop):
+def make_cycle_possible(plan, tenant, organiser_shop):
     """Give the handle step a recipe that takes a drawer (an ancestor): adding it would loop."""
-    loop = make_recipe(tenant=tenant, product=shop["handle"], inputs=[(shop["drawer"], "1")], name="Looping handle")
+    loop = make_recipe(tenant=tenant, product=organiser_shop.handle, inputs=[(organiser_shop.drawer, "1")],
+                       name="Looping handle")
     services.production_plan_step_update(step=steps_of(plan)["Handle"], data={"recipe": loop})
 
 
@@ -249,13 +252,14 @@ def make_cycle_possible(plan, tenant, shop):
     ({"parent": "Desk organiser", "product": "drawer"}, "product"),        # already has a step there
     ({"product": "drawer"}, "parent"),
 ])
-def test_adding_a_bad_step_is_refused_naming_the_field_and_writes_nothing(api, tenant, plan, shop, body, field):
-    make_cycle_possible(plan, tenant, shop)
+def test_adding_a_bad_step_is_refused_naming_the_field_and_writes_nothing(api, tenant, plan, organiser_shop, body,
+                                                                          field):
+    make_cycle_possible(plan, tenant, organiser_shop)
     steps = steps_of(plan)
     data = dict(body)
     if "parent" in data:
         data["parent"] = steps[data["parent"]].pk
-    data["product"] = shop[data["product"]].pk
+    data["product"] = getattr(organiser_shop, data["product"]).pk
 
     response = api.post(f"{PLANS}/{plan.pk}/steps", data, format="json")
 
@@ -264,11 +268,11 @@ def test_adding_a_bad_step_is_refused_naming_the_field_and_writes_nothing(api, t
     assert plan.steps.count() == 3
 
 
-def test_a_step_recipe_must_make_the_steps_product(api, tenant, shop):
-    plan = services.production_plan_create(tenant=tenant, name="Bare", product=shop["organiser"])
+def test_a_step_recipe_must_make_the_steps_product(api, tenant, organiser_shop):
+    plan = services.production_plan_create(tenant=tenant, name="Bare", product=organiser_shop.organiser)
 
-    response = api.post(f"{PLANS}/{plan.pk}/steps", {"parent": plan.steps.get().pk, "product": shop["drawer"].pk,
-                                                     "recipe": shop["recipes"]["handle"].pk}, format="json")
+    response = api.post(f"{PLANS}/{plan.pk}/steps", {"parent": plan.steps.get().pk, "product": organiser_shop.drawer.pk,
+                                                     "recipe": organiser_shop.handle_recipe.pk}, format="json")
 
     assert response.status_code == 400 and "recipe" in response.json()["extra"]["fields"]
     assert plan.steps.count() == 1
@@ -291,13 +295,14 @@ def test_changing_a_step_badly_is_refused_and_changes_nothing(api, plan, change,
     assert (drawer.material_efficiency, drawer.time_efficiency, drawer.workstation_kind) == (0, 0, "")
 
 
-def test_a_step_of_another_plan_is_not_found(api, tenant, plan, shop):
-    other = services.production_plan_create(tenant=tenant, name="Drawers", product=shop["drawer"])
+def test_a_step_of_another_plan_is_not_found(api, tenant, plan, organiser_shop):
+    other = services.production_plan_create(tenant=tenant, name="Drawers", product=organiser_shop.drawer)
     foreign = other.steps.get()
 
     patch = api.patch(f"{PLANS}/{plan.pk}/steps/{foreign.pk}", {"tax_per_run": "1"}, format="json")
     delete = api.delete(f"{PLANS}/{plan.pk}/steps/{foreign.pk}")
-    add = api.post(f"{PLANS}/{plan.pk}/steps", {"parent": foreign.pk, "product": shop["handle"].pk}, format="json")
+    add = api.post(f"{PLANS}/{plan.pk}/steps", {"parent": foreign.pk, "product": organiser_shop.handle.pk},
+                   format="json")
 
     assert (patch.status_code, delete.status_code) == (404, 404)
     assert add.status_code == 400 and "parent" in add.json()["extra"]["fields"]
@@ -315,10 +320,10 @@ STEP_TREE_QUERIES = 4
 
 
 @pytest.mark.parametrize("plans", [1, 25])
-def test_plan_list_query_count_does_not_grow_with_plans(api, tenant, shop, admin_user, plans,
+def test_plan_list_query_count_does_not_grow_with_plans(api, tenant, organiser_shop, admin_user, plans,
                                                         django_assert_num_queries):
     for n in range(plans):
-        plan = services.production_plan_create(tenant=tenant, name=f"Plan {n:02}", product=shop["handle"])
+        plan = services.production_plan_create(tenant=tenant, name=f"Plan {n:02}", product=organiser_shop.handle)
         services.plan_generate(plan=plan, by=admin_user, quantity=1)
 
     with django_assert_num_queries(PLAN_LIST_QUERIES):
@@ -329,10 +334,10 @@ def test_plan_list_query_count_does_not_grow_with_plans(api, tenant, shop, admin
 
 
 @pytest.mark.parametrize("parts", [1, 12])
-def test_step_tree_query_count_does_not_grow_with_steps(api, tenant, shop, parts, django_assert_num_queries):
+def test_step_tree_query_count_does_not_grow_with_steps(api, tenant, organiser_shop, parts, django_assert_num_queries):
     components = [ProductFactory(tenant=tenant, name=f"Part {n:02}") for n in range(parts)]
     for component in components:
-        make_recipe(tenant=tenant, product=component, inputs=[(shop["pla"], "3")])
+        make_recipe(tenant=tenant, product=component, inputs=[(organiser_shop.pla, "3")])
     kit = ProductFactory(tenant=tenant, name="Kit")
     make_recipe(tenant=tenant, product=kit, inputs=[(component, "1") for component in components])
     plan = services.production_plan_create(tenant=tenant, name="Kits", product=kit)

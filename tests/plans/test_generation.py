@@ -28,7 +28,7 @@ def test_runs_per_step(plan, quantity, expected):
     assert runs_by_product(plan_generation_compute(plan=plan, quantity=quantity)) == expected
 
 
-def test_raw_materials_are_summed_with_material_efficiency(plan, shop):
+def test_raw_materials_are_summed_with_material_efficiency(plan, organiser_shop):
     root = plan.steps.get(parent__isnull=True)
     services.production_plan_step_update(step=root, data={"material_efficiency": Decimal("10")})
 
@@ -48,10 +48,10 @@ def test_raw_materials_are_summed_with_material_efficiency(plan, shop):
     (3, "1", "50", 3),        # 1.5 → 2, but never fewer than one per run: max(3, 2) = 3
     (9, "1.1", "0", 10),      # 9.9 → 10
 ])
-def test_me_rounding_is_exact_decimal(tenant, shop, runs, per_run, me, expected):
+def test_me_rounding_is_exact_decimal(tenant, organiser_shop, runs, per_run, me, expected):
     widget, part = ProductFactory(tenant=tenant, name="Widget"), ProductFactory(tenant=tenant, name="Part")
     make_recipe(tenant=tenant, product=widget, inputs=[(part, per_run)], output_quantity=1)
-    make_recipe(tenant=tenant, product=part, inputs=[(shop["pla"], "1")], output_quantity=1)
+    make_recipe(tenant=tenant, product=part, inputs=[(organiser_shop.pla, "1")], output_quantity=1)
     plan = services.production_plan_create(tenant=tenant, name="Widgets", product=widget,
                                            root={"material_efficiency": Decimal(me)})
     services.production_plan_step_add(parent=plan.steps.get(), product=part)
@@ -61,27 +61,27 @@ def test_me_rounding_is_exact_decimal(tenant, shop, runs, per_run, me, expected)
     assert runs_by_product(generation)["Part"] == expected
 
 
-def test_identical_jobs_from_two_branches_merge_keeping_the_deepest_depth(tenant, shop):
+def test_identical_jobs_from_two_branches_merge_keeping_the_deepest_depth(tenant, organiser_shop):
     kit = ProductFactory(tenant=tenant, name="Kit")
-    make_recipe(tenant=tenant, product=kit, inputs=[(shop["drawer"], "1"), (shop["handle"], "3")])
+    make_recipe(tenant=tenant, product=kit, inputs=[(organiser_shop.drawer, "1"), (organiser_shop.handle, "3")])
     plan = services.production_plan_create(tenant=tenant, name="Kits", product=kit)
     root = plan.steps.get()
-    drawer = services.production_plan_step_add(parent=root, product=shop["drawer"])
-    services.production_plan_step_add(parent=drawer, product=shop["handle"])     # depth 2
-    services.production_plan_step_add(parent=root, product=shop["handle"])       # depth 1
+    drawer = services.production_plan_step_add(parent=root, product=organiser_shop.drawer)
+    services.production_plan_step_add(parent=drawer, product=organiser_shop.handle)     # depth 2
+    services.production_plan_step_add(parent=root, product=organiser_shop.handle)       # depth 1
 
     generation = plan_generation_compute(plan=plan, quantity=20)
 
-    handles = [job for job in generation.jobs if job.recipe.product == shop["handle"]]
+    handles = [job for job in generation.jobs if job.recipe.product == organiser_shop.handle]
     assert len(handles) == 1
     assert handles[0].runs == 1 + 6          # 10 handles for 10 drawer runs → 1 run; 60 handles → 6 runs
     assert handles[0].depth == 2 and handles[0].sort_order == 4
     assert [job.sort_order for job in generation.jobs] == sorted((j.sort_order for j in generation.jobs), reverse=True)
 
 
-def test_steps_without_a_usable_recipe_are_skipped_with_a_reason(plan, shop):
-    shop["recipes"]["handle"].is_active = False
-    shop["recipes"]["handle"].save()
+def test_steps_without_a_usable_recipe_are_skipped_with_a_reason(plan, organiser_shop):
+    organiser_shop.handle_recipe.is_active = False
+    organiser_shop.handle_recipe.save()
 
     generation = plan_generation_compute(plan=plan, quantity=4)
 
@@ -110,22 +110,22 @@ def test_parallelism_zero_uses_every_able_printer_and_none_leaves_jobs_unassigne
     assert all(job.workstation is None for job in none.jobs) and len(none.jobs) == 3
 
 
-def test_transport_jobs_take_the_odd_sort_orders_between_child_and_parent(tenant, plan, shop, admin_user):
+def test_transport_jobs_take_the_odd_sort_orders_between_child_and_parent(tenant, plan, organiser_shop, admin_user):
     plan.transport_enabled, plan.transport_cost_per_item = True, Decimal("0.10")
     plan.save()
     for product in ("drawer", "handle"):                     # drawers (with their handles) come from the annex
-        services.production_plan_step_update(step=plan.steps.get(product=shop[product]),
-                                             data={"location": shop["annex"]})
+        services.production_plan_step_update(step=plan.steps.get(product=getattr(organiser_shop, product)),
+                                             data={"location": organiser_shop.annex})
 
     result = services.plan_generate(plan=plan, by=admin_user, quantity=5)
 
     (transport,) = result.transport_jobs
-    assert (transport.origin, transport.destination) == (shop["annex"], shop["room"])
-    assert transport.items == [{"item_type_id": shop["drawer"].pk, "name": "Drawer", "quantity": 10}]
+    assert (transport.origin, transport.destination) == (organiser_shop.annex, organiser_shop.room)
+    assert transport.items == [{"item_type_id": organiser_shop.drawer.pk, "name": "Drawer", "quantity": 10}]
     assert transport.sort_order == 1 and transport.estimated_cost == Decimal("1.00")
     orders = [job.sort_order for job in result.jobs]
     assert orders == [4, 2, 0]
-    assert JobQueueEntry.objects.get(product=shop["drawer"]).transport_job == transport
+    assert JobQueueEntry.objects.get(product=organiser_shop.drawer).transport_job == transport
 
 
 def test_generate_writes_one_run_with_its_jobs_in_a_fixed_number_of_queries(plan, printers, admin_user,
@@ -158,11 +158,11 @@ def test_a_plan_without_a_root_step_is_refused(plan, admin_user):
     assert "plan" in error.value.fields and ProductionPlanRun.objects.count() == 0
 
 
-def test_a_child_that_is_no_longer_an_input_is_refused(plan, shop, admin_user):
+def test_a_child_that_is_no_longer_an_input_is_refused(plan, organiser_shop, admin_user):
     from plans.services import InputSpec, recipe_update
 
-    recipe_update(recipe=shop["recipes"]["organiser"], data={},
-                  inputs=[InputSpec(item_type=shop["petg"], quantity=Decimal("150"))])
+    recipe_update(recipe=organiser_shop.organiser_recipe, data={},
+                  inputs=[InputSpec(item_type=organiser_shop.petg, quantity=Decimal("150"))])
 
     with pytest.raises(ValidationError):
         services.plan_generate(plan=plan, by=admin_user, quantity=1)
@@ -179,25 +179,26 @@ def test_efficiencies_outside_0_to_100_are_refused(plan, change, field):
     assert field in error.value.fields
 
 
-def test_a_step_must_make_an_input_of_its_parent_and_never_its_ancestor(plan, shop, tenant):
+def test_a_step_must_make_an_input_of_its_parent_and_never_its_ancestor(plan, organiser_shop, tenant):
     root = plan.steps.get(parent__isnull=True)
-    handle_step = plan.steps.get(product=shop["handle"])
-    make_recipe(tenant=tenant, product=shop["handle"], inputs=[(shop["organiser"], "1")], name="Odd handle")
+    handle_step = plan.steps.get(product=organiser_shop.handle)
+    make_recipe(tenant=tenant, product=organiser_shop.handle, inputs=[(organiser_shop.organiser, "1")],
+                name="Odd handle")
 
     with pytest.raises(ValidationError):
-        services.production_plan_step_add(parent=root, product=shop["handle"])          # not an input of organiser
-    services.production_plan_step_update(step=handle_step, data={"recipe": shop["handle"].recipes.get(
+        services.production_plan_step_add(parent=root, product=organiser_shop.handle)   # not an input of organiser
+    services.production_plan_step_update(step=handle_step, data={"recipe": organiser_shop.handle.recipes.get(
         name="Odd handle")})
     with pytest.raises(ValidationError) as error:
-        services.production_plan_step_add(parent=handle_step, product=shop["organiser"])  # a cycle
+        services.production_plan_step_add(parent=handle_step, product=organiser_shop.organiser)  # a cycle
     assert "cycle" in error.value.message
 
 
-def test_materials_are_bought_never_made(plan, shop):
+def test_materials_are_bought_never_made(plan, organiser_shop):
     root = plan.steps.get(parent__isnull=True)
 
     with pytest.raises(ValidationError) as error:
-        services.production_plan_step_add(parent=root, product=shop["petg"])
+        services.production_plan_step_add(parent=root, product=organiser_shop.petg)
 
     assert "product" in error.value.fields and plan.steps.count() == 3
 

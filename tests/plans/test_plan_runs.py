@@ -12,15 +12,10 @@ from runs.services import MaterialActual
 S = JobQueueEntry.Status
 
 
-@pytest.fixture
-def plan_run(plan, admin_user):
-    return services.plan_generate(plan=plan, by=admin_user, quantity=10).run
-
-
 def set_statuses(plan_run, statuses):
     jobs = list(plan_run.jobs.order_by("pk"))
     assert len(jobs) == len(statuses)
-    for job, status in zip(jobs, statuses):
+    for job, status in zip(jobs, statuses, strict=True):
         JobQueueEntry.objects.filter(pk=job.pk).update(status=status)
 
 
@@ -72,10 +67,10 @@ def test_cancel_touches_only_planned_jobs_and_reports_how_many(plan_run, django_
 
 
 def test_a_started_jobs_run_completing_completes_the_job_and_moves_the_plan_run(tenant, plan_run, admin_user,
-                                                                             shop):
+                                                                                organiser_shop):
     from tests.factories import receive_spool
 
-    receive_spool(tenant=tenant, by=admin_user, material=shop["pla"], location=shop["room"], grams="1000")
+    receive_spool(tenant=tenant, by=admin_user, material=organiser_shop.pla, location=organiser_shop.room, grams="1000")
     job = plan_run.jobs.order_by("-sort_order").first()                     # the handles, deepest
 
     run = run_services.job_start(job=job, by=admin_user)
@@ -127,7 +122,7 @@ def test_plan_run_list_runs_two_queries_per_page_however_deep(tenant, plan, admi
     assert rows[0].plan.product.name == "Desk organiser"
 
 
-def test_a_job_without_a_location_needs_a_workstation_to_start(tenant, plan, admin_user, shop):
+def test_a_job_without_a_location_needs_a_workstation_to_start(tenant, plan, admin_user, organiser_shop):
     from prodtrack.exceptions import ValidationError
     from tests.factories import WorkstationFactory
 
@@ -137,6 +132,6 @@ def test_a_job_without_a_location_needs_a_workstation_to_start(tenant, plan, adm
     with pytest.raises(ValidationError) as error:
         run_services.job_start(job=job, by=admin_user, spools=[])
     run = run_services.job_start(job=job, by=admin_user, spools=[],
-                                 workstation=WorkstationFactory(tenant=tenant, location=shop["annex"]))
+                                 workstation=WorkstationFactory(tenant=tenant, location=organiser_shop.annex))
 
-    assert "workstation" in error.value.fields and run.location == shop["annex"]
+    assert "workstation" in error.value.fields and run.location == organiser_shop.annex

@@ -9,7 +9,7 @@ from django.utils import timezone
 from prodtrack.celery import app
 from prodtrack.models import IdempotencyKey
 from prodtrack.tasks import purge_idempotency_keys
-from tests.celery_worker import process_queue, worker_on_redis
+from tests.support.celery_worker import process_queue, worker_on_redis
 
 QUEUE = process_queue("prodtrack")
 

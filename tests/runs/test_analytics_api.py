@@ -1,6 +1,7 @@
 """Analytics over the API: variance report with recommendations, product history, spool usage."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from inventory.models import InventoryTransaction
 from runs import services
+from runs.models import ProductionRun
 from tests.factories import ProductFactory, make_recipe, receive_spool
 
 REPORT = "/api/v1/production-runs/variance-report"
@@ -34,7 +36,7 @@ def complete(run, grams: dict | None = None, outcomes: dict | None = None):
 def clip(tenant, farm):
     """Cable clips: 10 g PLA each."""
     product = ProductFactory(tenant=tenant, name="Cable clip")
-    make_recipe(tenant=tenant, product=product, inputs=[(farm["pla"], "10")], duration_s=600)
+    make_recipe(tenant=tenant, product=product, inputs=[(farm.pla, "10")], duration_s=600)
     return product
 
 
@@ -42,11 +44,11 @@ def clip(tenant, farm):
 def report_runs(make_run, farm, clip, tenant, admin_user):
     """Three phone-stand runs 15 % over (140 g planned, 161 g used) and one clip run 2 % under."""
     for _ in range(3):
-        complete(make_run(quantity=4), {farm["pla_spool"].pk: "138", farm["petg_spool"].pk: "23"})
+        complete(make_run(quantity=4), {farm.pla_spool.pk: "138", farm.petg_spool.pk: "23"})
     clips = services.production_run_create(
-        tenant=tenant, by=admin_user, workstation=farm["printer"],
-        items=[services.ItemSpec(product=clip, quantity=5)], materials=[services.MaterialSpec(spool=farm["pla_spool"])])
-    complete(clips, {farm["pla_spool"].pk: "49"})
+        tenant=tenant, by=admin_user, workstation=farm.printer,
+        items=[services.ItemSpec(product=clip, quantity=5)], materials=[services.MaterialSpec(spool=farm.pla_spool)])
+    complete(clips, {farm.pla_spool.pk: "49"})
     make_run(quantity=4)                                     # in progress: not in the report
 
 
@@ -61,7 +63,7 @@ def test_report_averages_per_product_and_recommends_fixing_the_recipe(api, repor
         ("Phone stand", 3, "15.0", 3), ("Cable clip", 1, "-2.0", 0)]
     assert [r["message"] for r in report["recommendations"]] == [
         "Phone stand is consistently 15 % over estimate — update its recipe."]
-    assert report["recommendations"][0]["product_id"] == farm["stand"].pk
+    assert report["recommendations"][0]["product_id"] == farm.stand.pk
     assert [(d["runs"], d["estimated_g"], d["actual_g"]) for d in report["by_day"]] == [(4, "470.00", "532.00")]
 
 
@@ -83,23 +85,29 @@ def test_report_refuses_another_tenants_product(api, other_tenant):
     assert response.status_code == 400 and "product" in response.json()["extra"]["fields"]
 
 
+@dataclass(frozen=True)
+class StandHistory:
+    as_estimated: ProductionRun     # 8 stands (7 good), as estimated; the first
+    over: ProductionRun             # 4 stands (all good), 10 % over on PLA
+    running: ProductionRun          # 4 stands, in progress; the last
+
+
 @pytest.fixture
-def history_runs(make_run, farm):
+def history_runs(make_run, farm) -> StandHistory:
     """8 stands (7 good) as estimated, 4 stands (all good) 10 % over on PLA, 4 stands in progress."""
-    first = complete(make_run(quantity=8), outcomes={"successful": 7, "failed": 1})
-    second = complete(make_run(quantity=4), {farm["pla_spool"].pk: "132"})
-    third = make_run(quantity=4)
-    return first, second, third
+    return StandHistory(as_estimated=complete(make_run(quantity=8), outcomes={"successful": 7, "failed": 1}),
+                        over=complete(make_run(quantity=4), {farm.pla_spool.pk: "132"}),
+                        running=make_run(quantity=4))
 
 
 def test_product_history_summarises_completed_runs_and_lists_every_run(api, history_runs, farm):
-    first, second, third = history_runs
+    first, second, third = history_runs.as_estimated, history_runs.over, history_runs.running
 
-    response = api.get(f"/api/v1/products/{farm['stand'].pk}/production-history")
+    response = api.get(f"/api/v1/products/{farm.stand.pk}/production-history")
 
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["summary"] == {"product_id": farm["stand"].pk, "product_name": "Phone stand", "runs": 2,
+    assert body["summary"] == {"product_id": farm.stand.pk, "product_name": "Phone stand", "runs": 2,
                                "planned": 12, "successful": 11, "failed": 1,
                                "estimated_cost_per_piece": "0.90",     # (7.20 + 3.60) / 12
                                "actual_cost_per_piece": "1.01"}        # (7.20 + 3.90) / 11 good pieces
@@ -113,21 +121,21 @@ def test_product_history_summarises_completed_runs_and_lists_every_run(api, hist
 
 
 def test_product_history_pages(api, history_runs, farm):
-    body = api.get(f"/api/v1/products/{farm['stand'].pk}/production-history", {"page_size": 2}).json()
+    body = api.get(f"/api/v1/products/{farm.stand.pk}/production-history", {"page_size": 2}).json()
 
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"] and body["summary"]["runs"] == 2
 
 
 def test_product_history_of_a_material_or_another_tenants_product_is_404(api, farm, other_tenant):
-    assert api.get(f"/api/v1/products/{farm['pla'].pk}/production-history").status_code == 404
+    assert api.get(f"/api/v1/products/{farm.pla.pk}/production-history").status_code == 404
     foreign = ProductFactory(tenant=other_tenant)
     assert api.get(f"/api/v1/products/{foreign.pk}/production-history").status_code == 404
 
 
 def test_spool_usage_equals_the_ledger_and_drops_after_a_void(api, history_runs, farm, admin_user):
-    first, second, third = history_runs
-    url = f"/api/v1/spools/{farm['pla_spool'].pk}/production-usage"
-    ledger = InventoryTransaction.objects.filter(spool=farm["pla_spool"], reference_type="production_run")
+    first, second, third = history_runs.as_estimated, history_runs.over, history_runs.running
+    url = f"/api/v1/spools/{farm.pla_spool.pk}/production-usage"
+    ledger = InventoryTransaction.objects.filter(spool=farm.pla_spool, reference_type="production_run")
 
     before = api.get(url).json()
     services.production_run_cancel(run=second, by=admin_user)

@@ -1,6 +1,6 @@
 """The production run API end to end: create, complete, fail, cancel, delete, reprint, edit, errors.
 
-The farm (tests/runs/conftest.py): phone stands, 4 per plate, 120 g PLA + 20 g PETG per plate;
+The farm (tests/fixtures/farm.py): phone stands, 4 per plate, 120 g PLA + 20 g PETG per plate;
 both spools hold 1000 g; PLA costs 0.025/g, PETG 0.03/g.
 """
 from __future__ import annotations
@@ -33,9 +33,9 @@ def weight(spool):
 @pytest.fixture
 def create_body(farm):
     """8 phone stands (2 plates) on the printer, 5 g PLA purge; grams from the recipe."""
-    return {"workstation": farm["printer"].pk, "slicer": "PrusaSlicer 2.8", "nozzle_temp_c": 215,
-            "items": [{"product": farm["stand"].pk, "quantity": 8, "bed_position": "A1"}],
-            "materials": [{"spool": farm["pla_spool"].pk, "estimated_purge_g": "5"}, {"spool": farm["petg_spool"].pk}]}
+    return {"workstation": farm.printer.pk, "slicer": "PrusaSlicer 2.8", "nozzle_temp_c": 215,
+            "items": [{"product": farm.stand.pk, "quantity": 8, "bed_position": "A1"}],
+            "materials": [{"spool": farm.pla_spool.pk, "estimated_purge_g": "5"}, {"spool": farm.petg_spool.pk}]}
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_create_takes_the_estimates_from_the_recipe(started, farm):
     run = started
 
     assert run["status"] == "in_progress" and run["run_number"].startswith("ACME-")
-    assert run["location"]["id"] == farm["room"].pk and run["printer_name"] == "MK4 #1"
+    assert run["location"]["id"] == farm.room.pk and run["printer_name"] == "MK4 #1"
     assert [m["estimated_weight_g"] for m in run["materials"]] == ["240.00", "40.00"]   # 2 plates
     assert run["estimated_total_g"] == "285.00" and run["estimated_duration_s"] == 14400
     assert run["items"][0]["estimated_cost"] == "7.20"                                  # 240 × 0.025 + 40 × 0.03
@@ -78,14 +78,14 @@ def test_complete_by_estimate_and_by_scale_writes_the_ledger_and_deducts_the_spo
     assert response.status_code == 200, response.json()
     run = response.json()
     assert run["status"] == "completed" and run["quality_rating"] == 4
-    assert weight(farm["pla_spool"]) == Decimal("755.00")     # 240 g + 5 g purge
-    assert weight(farm["petg_spool"]) == Decimal("955.00")    # 45 g off the scale
+    assert weight(farm.pla_spool) == Decimal("755.00")     # 240 g + 5 g purge
+    assert weight(farm.petg_spool) == Decimal("955.00")    # 45 g off the scale
     usage = InventoryTransaction.objects.filter(reference_id=str(run["id"]), transaction_type="usage")
     assert sorted(usage.values_list("quantity", flat=True)) == [Decimal("-245"), Decimal("-45")]
     output = InventoryTransaction.objects.get(reference_id=str(run["id"]), transaction_type="production")
-    assert output.quantity == 7 and output.location == farm["room"]
-    assert StockBalance.objects.get(item_type=farm["stand"], location=farm["room"]).quantity == 7
-    assert ledger_sum(spool=farm["pla_spool"]) == weight(farm["pla_spool"])
+    assert output.quantity == 7 and output.location == farm.room
+    assert StockBalance.objects.get(item_type=farm.stand, location=farm.room).quantity == 7
+    assert ledger_sum(spool=farm.pla_spool) == weight(farm.pla_spool)
     assert run["actual_total_g"] == "290.00" and run["variance"]["total"]["pct"] == "1.8"
     assert run["materials"][1]["variance"]["weight"] == {
         "estimated": "40.00", "actual": "45.00", "difference": "5.00", "pct": "12.5", "band": "over"}
@@ -103,22 +103,22 @@ def test_fail_in_progress_records_the_usage_and_no_output(api, started, farm):
     assert response.status_code == 200, response.json()
     run = response.json()
     assert run["status"] == "failed" and run["items"][0]["failed_quantity"] == 8
-    assert weight(farm["pla_spool"]) == Decimal("900.00") and weight(farm["petg_spool"]) == Decimal("1000.00")
+    assert weight(farm.pla_spool) == Decimal("900.00") and weight(farm.petg_spool) == Decimal("1000.00")
     assert not InventoryTransaction.objects.filter(transaction_type="production").exists()
     assert "Spaghetti" in run["completion_notes"]
 
 
 def test_cancel_of_a_completed_run_voids_it_and_restores_the_spools(api, started, farm):
     api.post(run_url(started, "complete"), complete_body(started), format="json")
-    assert weight(farm["pla_spool"]) == Decimal("755.00")
+    assert weight(farm.pla_spool) == Decimal("755.00")
 
     response = api.post(run_url(started, "cancel"), {"note": "Wrong spool logged"}, format="json")
 
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "cancelled"
-    assert weight(farm["pla_spool"]) == weight(farm["petg_spool"]) == Decimal("1000.00")
+    assert weight(farm.pla_spool) == weight(farm.petg_spool) == Decimal("1000.00")
     assert ledger_sum(reference_type="production_run", reference_id=str(started["id"])) == 0
-    assert StockBalance.objects.get(item_type=farm["stand"], location=farm["room"]).quantity == 0
+    assert StockBalance.objects.get(item_type=farm.stand, location=farm.room).quantity == 0
 
 
 def test_delete_is_soft_and_answers_204(api, started):
@@ -169,7 +169,7 @@ def test_reprint_without_failed_pieces_is_409(api, started):
 # --- items, materials and fields while in progress -------------------------------------------------
 
 def test_items_are_added_changed_and_removed(api, started, farm):
-    added = api.post(run_url(started, "items"), {"product": farm["stand"].pk, "quantity": 4}, format="json")
+    added = api.post(run_url(started, "items"), {"product": farm.stand.pk, "quantity": 4}, format="json")
     assert added.status_code == 201, added.json()
     assert added.json()["estimated_cost"] == "3.60"                # one plate from the recipe
     item_url = run_url(started, f"items/{added.json()['id']}")
@@ -195,7 +195,7 @@ def test_the_last_item_cannot_be_removed(api, started):
 
 
 def test_materials_are_added_changed_and_removed_and_the_totals_follow(api, started, tenant, admin_user, farm):
-    extra = receive_spool(tenant=tenant, by=admin_user, location=farm["room"], cost=Decimal("20.00"))
+    extra = receive_spool(tenant=tenant, by=admin_user, location=farm.room, cost=Decimal("20.00"))
 
     added = api.post(run_url(started, "materials"), {"spool": extra.pk, "estimated_weight_g": "10"}, format="json")
     assert added.status_code == 201, added.json()
@@ -230,7 +230,7 @@ def test_run_fields_are_edited_while_in_progress(api, started):
 def test_editing_a_completed_run_is_409(api, started, farm, tenant, admin_user, method, path, body):
     api.post(run_url(started, "complete"), complete_body(started), format="json")
     if body and "product" in body:
-        body["product"] = farm["stand"].pk
+        body["product"] = farm.stand.pk
     if body and "spool" in body:
         body["spool"] = receive_spool(tenant=tenant, by=admin_user).pk
     url = run_url(started, path.format(item=started["items"][0]["id"], material=started["materials"][0]["id"]))
@@ -265,8 +265,8 @@ def test_a_spool_short_of_the_actual_is_409_with_the_shortfall(api, started, far
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "spool_short" and Decimal(body["extra"]["shortfall_g"]) == Decimal("200")
-    assert body["extra"]["spool_id"] == farm["pla_spool"].pk
-    assert InventoryTransaction.objects.count() == rows and weight(farm["pla_spool"]) == Decimal("1000.00")
+    assert body["extra"]["spool_id"] == farm.pla_spool.pk
+    assert InventoryTransaction.objects.count() == rows and weight(farm.pla_spool) == Decimal("1000.00")
 
 
 def test_a_missing_actual_is_400_naming_the_materials(api, started):
@@ -354,7 +354,7 @@ def test_bad_create_input_is_400_and_writes_nothing(api, create_body, farm, chan
     for row in change.get("items", []) + change.get("materials", []):
         for key in ("product", "spool"):
             if row.get(key) == "PLA":
-                row[key] = farm["pla"].pk if key == "product" else farm["pla_spool"].pk
+                row[key] = farm.pla.pk if key == "product" else farm.pla_spool.pk
     create_body.update(change)
 
     response = api.post(RUNS, create_body, format="json")
@@ -402,7 +402,7 @@ def test_complete_with_the_same_idempotency_key_writes_one_set_of_ledger_rows(ap
     assert second.json() == first.json()
     rows = InventoryTransaction.objects.filter(reference_id=str(started["id"]))
     assert sorted(rows.values_list("transaction_type", flat=True)) == ["production", "usage", "usage"]
-    assert weight(farm["pla_spool"]) == Decimal("755.00")
+    assert weight(farm.pla_spool) == Decimal("755.00")
 
 
 # --- list ------------------------------------------------------------------------------------------
@@ -414,8 +414,8 @@ def test_list_rows_show_products_totals_and_variance_band(api, started, farm):
 
     row = api.get(RUNS).json()["results"][0]
 
-    assert row["products"] == [{"product_id": farm["stand"].pk, "name": "Phone stand", "quantity": 8}]
-    assert row["workstation"] == {"id": farm["printer"].pk, "name": "MK4 #1"}
+    assert row["products"] == [{"product_id": farm.stand.pk, "name": "Phone stand", "quantity": 8}]
+    assert row["workstation"] == {"id": farm.printer.pk, "name": "MK4 #1"}
     assert row["estimated_total_g"] == "285.00" and row["actual_total_g"] == "565.00"   # 560 + 5 g purge
     assert row["variance_pct"] == "98.2" and row["variance_band"] == "over"
     assert row["original_run_id"] is None
@@ -433,7 +433,7 @@ def test_list_filters_by_status_and_product_and_sorts_by_variance(api, make_run,
 
     completed = api.get(RUNS, {"status": "completed", "ordering": "-variance"}).json()["results"]
     by_clip = api.get(RUNS, {"product": clip.pk}).json()["count"]
-    by_stand = api.get(RUNS, {"product": farm["stand"].pk}).json()["count"]
+    by_stand = api.get(RUNS, {"product": farm.stand.pk}).json()["count"]
 
     assert [r["id"] for r in completed] == [high.pk, low.pk]
     assert (by_clip, by_stand) == (0, 3)

@@ -7,8 +7,8 @@ import pytest
 from django.db.models import Sum
 
 from inventory import selectors as inventory_selectors
-from inventory.models import InventoryTransaction, StockBalance
 from inventory.errors import SpoolShortError
+from inventory.models import InventoryTransaction, StockBalance
 from prodtrack.exceptions import ValidationError
 from runs import services
 from runs.errors import RunStateError
@@ -27,10 +27,10 @@ def test_complete_deducts_actual_plus_purge_from_each_spool(make_run, farm, admi
         MaterialActual(material_id=pla.pk, actual_weight_g=Decimal("250.50"), actual_purge_g=Decimal("6")),
         MaterialActual(material_id=petg.pk, use_estimate=True)])
 
-    farm["pla_spool"].refresh_from_db()
-    farm["petg_spool"].refresh_from_db()
-    assert farm["pla_spool"].current_weight_g == Decimal("743.50")       # 1000 − 250.50 − 6
-    assert farm["petg_spool"].current_weight_g == Decimal("960.00")      # 1000 − 40
+    farm.pla_spool.refresh_from_db()
+    farm.petg_spool.refresh_from_db()
+    assert farm.pla_spool.current_weight_g == Decimal("743.50")       # 1000 − 250.50 − 6
+    assert farm.petg_spool.current_weight_g == Decimal("960.00")      # 1000 − 40
     usage = ledger_rows(run).filter(transaction_type="usage")
     assert sorted(usage.values_list("quantity", flat=True)) == [Decimal("-256.5"), Decimal("-40")]
     assert inventory_selectors.spool_drift(tenant=run.tenant) == []
@@ -47,8 +47,8 @@ def test_complete_posts_good_pieces_to_the_runs_location(make_run, farm, admin_u
         quality_rating=4)
 
     output = ledger_rows(run).get(transaction_type="production")
-    assert (output.quantity, output.location, output.item_type) == (Decimal("7"), farm["room"], farm["stand"])
-    assert StockBalance.objects.get(item_type=farm["stand"], location=farm["room"]).quantity == 7
+    assert (output.quantity, output.location, output.item_type) == (Decimal("7"), farm.room, farm.stand)
+    assert StockBalance.objects.get(item_type=farm.stand, location=farm.room).quantity == 7
     assert completed.status == "completed" and completed.completed_at is not None
     assert completed.variance_pct == Decimal("0.0")
     item.refresh_from_db()
@@ -80,11 +80,11 @@ def test_spool_lacking_the_weight_is_a_409_naming_spool_and_shortfall_and_writes
             MaterialActual(material_id=petg.pk, use_estimate=True)])
 
     assert error.value.http_status == 409
-    assert error.value.extra["spool_id"] == farm["pla_spool"].pk and error.value.extra["shortfall_g"] == "10.00"
+    assert error.value.extra["spool_id"] == farm.pla_spool.pk and error.value.extra["shortfall_g"] == "10.00"
     assert InventoryTransaction.objects.count() == rows_before
     run.refresh_from_db()
-    farm["pla_spool"].refresh_from_db()
-    assert run.status == "in_progress" and farm["pla_spool"].current_weight_g == 1000
+    farm.pla_spool.refresh_from_db()
+    assert run.status == "in_progress" and farm.pla_spool.current_weight_g == 1000
     assert not run.materials.filter(actual_weight_g__isnull=False).exists()
 
 

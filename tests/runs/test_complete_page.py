@@ -16,8 +16,7 @@ from runs import services
 from runs.models import ProductionRun
 from runs.services import ItemSpec, MaterialActual, MaterialSpec
 from tests.factories import MaterialFactory, receive_spool
-
-HTMX = {"HX-Request": "true"}
+from tests.support.pages import HTMX, page_html
 
 
 def url(run) -> str:
@@ -26,16 +25,6 @@ def url(run) -> str:
 
 def preview_url(run) -> str:
     return f"/runs/{run.pk}/complete/preview/"
-
-
-
-@pytest.fixture
-def operator_client(client_as, operator_user):
-    return client_as(operator_user)
-
-
-def _html(response) -> str:
-    return response.content.decode()
 
 
 def _form(run, materials: dict | None = None, items: dict | None = None, **fields) -> dict:
@@ -75,7 +64,7 @@ def test_the_form_opens_with_every_material_at_its_estimate_and_every_piece_succ
     run = make_run(quantity=8, purge="5")      # 240 g PLA + 5 g purge, 40 g PETG
 
     response = operator_client.get(url(run))
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     form = response.context["form"]
@@ -94,10 +83,10 @@ def test_the_form_opens_with_every_material_at_its_estimate_and_every_piece_succ
 def test_estimate_scale_and_grams_complete_the_run_and_move_each_spool_by_exactly_its_grams(
         operator_client, farm, tenant, admin_user):
     silk = MaterialFactory(tenant=tenant, name="Silk Red PLA", color_hex="#C0392B")
-    silk_spool = receive_spool(tenant=tenant, by=admin_user, material=silk, location=farm["room"], grams="1000")
+    silk_spool = receive_spool(tenant=tenant, by=admin_user, material=silk, location=farm.room, grams="1000")
     run = services.production_run_create(
-        tenant=tenant, by=admin_user, workstation=farm["printer"], items=[ItemSpec(product=farm["stand"], quantity=8)],
-        materials=[MaterialSpec(spool=farm["pla_spool"], estimated_purge_g=D("5")), MaterialSpec(spool=farm["petg_spool"]),
+        tenant=tenant, by=admin_user, workstation=farm.printer, items=[ItemSpec(product=farm.stand, quantity=8)],
+        materials=[MaterialSpec(spool=farm.pla_spool, estimated_purge_g=D("5")), MaterialSpec(spool=farm.petg_spool),
                    MaterialSpec(spool=silk_spool, estimated_weight_g=D("30"))])   # 245 + 40 + 30 = 315 g estimated
 
     response = operator_client.post(url(run), _form(run, materials={
@@ -106,18 +95,18 @@ def test_estimate_scale_and_grams_complete_the_run_and_move_each_spool_by_exactl
     }, quality_rating="5", quality_notes="Clean", completion_notes="Batch for Etsy"))
 
     assert response.status_code == 302 and response["Location"] == f"/runs/{run.pk}/"
-    html = _html(operator_client.get(response["Location"]))
+    html = page_html(operator_client.get(response["Location"]))
     assert (f"Run {run.run_number} completed: 321.5 g used, +2.1 % vs estimate; 1 material more than 10 % off."
             in html)
     run.refresh_from_db()
     assert run.status == ProductionRun.Status.COMPLETED and run.quality_rating == 5
     assert run.quality_notes == "Clean" and run.completion_notes == "Batch for Etsy"
-    for spool, used in ((farm["pla_spool"], D("245")), (farm["petg_spool"], D("42.5")), (silk_spool, D("34"))):
+    for spool, used in ((farm.pla_spool, D("245")), (farm.petg_spool, D("42.5")), (silk_spool, D("34"))):
         spool.refresh_from_db()
         assert spool.current_weight_g == D("1000") - used
         assert _ledger_sum(spool) == spool.current_weight_g
         assert InventoryTransaction.objects.get(spool=spool, transaction_type="usage").quantity == -used
-    petg = run.materials.get(spool=farm["petg_spool"])
+    petg = run.materials.get(spool=farm.petg_spool)
     assert (petg.weight_before_g, petg.weight_after_g, petg.actual_weight_g) == (D("1212.5"), D("1170"), D("42.5"))
     assert run.items.get().successful_quantity == 8
 
@@ -130,12 +119,12 @@ def test_a_weight_after_above_the_weight_before_stays_on_its_row(operator_client
 
     response = operator_client.post(url(run), _form(run, materials={
         0: {"mode": "weigh", "weight_before_g": "900", "weight_after_g": "1000"}}, quality_notes="Stringy"))
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 400
     assert _result(html, pla).count("Weight after is more than the weight before.") == 1
     assert 'value="900"' in html and 'value="1000"' in html and "Stringy" in html
-    assert 'value="weigh" class="btn-check mode-choice" id="id_material-{}-mode_1" required checked'.format(pla.pk) in html
+    assert f'value="weigh" class="btn-check mode-choice" id="id_material-{pla.pk}-mode_1" required checked' in html
     assert "The run is not completed yet" in html
     _nothing_written(run)
 
@@ -146,7 +135,7 @@ def test_missing_weights_are_asked_for(operator_client, make_run):
 
     response = operator_client.post(url(run), _form(run, materials={
         0: {"mode": "weigh", "weight_before_g": "1180"}, 1: {"mode": "grams"}}))
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 400
     assert "Weight after is needed." in _result(html, pla) and 'value="1180"' in html
@@ -159,19 +148,20 @@ def test_more_pieces_than_planned_are_refused_on_the_item_row(operator_client, m
 
     response = operator_client.post(url(run), _form(run, items={
         0: {"successful_quantity": "8", "failed_quantity": "1", "waste_reason": "Warped corner"}}))
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 400
     assert "Failed pieces: successful (8) + failed (1) is more than the 8 planned." in html
-    assert 'value="Warped corner"' in html and 'name="item-{}-failed_quantity" value="1"'.format(run.items.get().pk) in html
+    assert 'value="Warped corner"' in html and f'name="item-{run.items.get().pk}-failed_quantity" value="1"' in html
     _nothing_written(run)
 
 
 def test_failed_pieces_need_a_waste_reason(operator_client, make_run):
     run = make_run(quantity=8)
 
-    response = operator_client.post(url(run), _form(run, items={0: {"successful_quantity": "6", "failed_quantity": "2"}}))
-    html = _html(response)
+    response = operator_client.post(url(run), _form(
+        run, items={0: {"successful_quantity": "6", "failed_quantity": "2"}}))
+    html = page_html(response)
 
     assert response.status_code == 400 and "Say why the pieces failed." in html
     assert "data-waste-reason hidden" not in html     # the reason's field shows
@@ -184,7 +174,7 @@ def test_a_rating_outside_one_to_five_stars_is_refused(operator_client, make_run
     response = operator_client.post(url(run), _form(run, quality_rating="6", completion_notes="Done early"))
 
     assert response.status_code == 400
-    assert "Choose from 1 to 5 stars." in _html(response) and "Done early" in _html(response)
+    assert "Choose from 1 to 5 stars." in page_html(response) and "Done early" in page_html(response)
     _nothing_written(run)
 
 
@@ -193,10 +183,10 @@ def test_a_spool_holding_too_little_answers_409_on_its_row(operator_client, make
     pla = run.materials.order_by("pk").first()
 
     response = operator_client.post(url(run), _form(run, materials={0: {"mode": "grams", "actual_weight_g": "1200"}}))
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 409
-    message = f"Spool #{farm['pla_spool'].pk} holds 1000.00 g; this needs 1200 g (200.00 g short)."
+    message = f"Spool #{farm.pla_spool.pk} holds 1000.00 g; this needs 1200 g (200.00 g short)."
     assert message in _result(html, pla) and html.count(message) == 2      # on its row and on top
     assert 'value="1200"' in html
     _nothing_written(run)
@@ -216,8 +206,8 @@ def test_a_run_no_longer_in_progress_is_refused(operator_client, make_run, admin
 
     assert page.status_code == posted.status_code == preview.status_code == 409
     message = f"Run {run.run_number} is completed: only runs in progress can be completed."
-    assert message in _html(page) and message in _html(posted) and message in _html(preview)
-    assert f'href="/runs/{run.pk}/"' in _html(page) and 'id="complete-form"' not in _html(page)
+    assert message in page_html(page) and message in page_html(posted) and message in page_html(preview)
+    assert f'href="/runs/{run.pk}/"' in page_html(page) and 'id="complete-form"' not in page_html(page)
     assert InventoryTransaction.objects.count() == rows
 
 
@@ -237,7 +227,7 @@ def test_another_tenants_run_is_a_404(client_as, other_admin, make_run):
 
     for response in (other.get(url(run)), other.post(url(run), _form(run)),
                      other.post(preview_url(run), _form(run), headers=HTMX)):
-        assert response.status_code == 404 and run.run_number not in _html(response)
+        assert response.status_code == 404 and run.run_number not in page_html(response)
     _nothing_written(run)
 
 
@@ -250,7 +240,7 @@ def test_the_preview_computes_each_material_and_the_total_and_writes_nothing(ope
     response = operator_client.post(preview_url(run), _form(run, materials={
         0: {"mode": "weigh", "weight_before_g": "1300", "weight_after_g": "1000"},   # gave 300 g: 295 + 5 purge
         1: {"mode": "grams", "actual_weight_g": "40"}}), headers=HTMX)
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200 and "<html" not in html
     first, second = response.context["preview"].materials
@@ -272,7 +262,7 @@ def test_the_preview_computes_each_material_and_the_total_and_writes_nothing(ope
 def test_the_warning_counts_every_material_off_either_way(operator_client, make_run):
     run = make_run(quantity=8)
 
-    html = _html(operator_client.post(preview_url(run), _form(run, materials={
+    html = page_html(operator_client.post(preview_url(run), _form(run, materials={
         0: {"mode": "grams", "actual_weight_g": "300"}, 1: {"mode": "grams", "actual_weight_g": "20"}}), headers=HTMX))
 
     assert "2 materials are more than 10&nbsp;% off their estimate — check the weights before completing." in html
@@ -286,7 +276,7 @@ def test_invalid_preview_inputs_show_in_their_row_and_blanks_are_waited_for(oper
     response = operator_client.post(preview_url(run), _form(run, materials={
         0: {"mode": "weigh", "weight_before_g": "900", "weight_after_g": "1000"},
         1: {"mode": "grams", "actual_weight_g": "40", "actual_purge_g": "-2"}}), headers=HTMX)
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 400
     assert "Weight after is more than the weight before." in _result(html, pla)
@@ -296,18 +286,18 @@ def test_invalid_preview_inputs_show_in_their_row_and_blanks_are_waited_for(oper
     waiting = operator_client.post(preview_url(run), _form(run, materials={
         0: {"mode": "weigh", "weight_before_g": "1180"}}), headers=HTMX)
     assert waiting.status_code == 200
-    assert "Type the weight before and after printing" in _result(_html(waiting), pla)
-    assert "Waiting for 1 material" in _html(waiting)
+    assert "Type the weight before and after printing" in _result(page_html(waiting), pla)
+    assert "Waiting for 1 material" in page_html(waiting)
     _nothing_written(run)
 
 
 # --- query counts ------------------------------------------------------------------------------------
 
 def _run_with_spools(farm, tenant, admin_user, n):
-    spools = [receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], location=farm["room"], grams="1000")
+    spools = [receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room, grams="1000")
               for _ in range(n)]
     return services.production_run_create(
-        tenant=tenant, by=admin_user, workstation=farm["printer"], items=[ItemSpec(product=farm["stand"], quantity=4)],
+        tenant=tenant, by=admin_user, workstation=farm.printer, items=[ItemSpec(product=farm.stand, quantity=4)],
         materials=[MaterialSpec(spool=spool, estimated_weight_g=D("10")) for spool in spools])
 
 
@@ -343,6 +333,6 @@ def test_the_query_counts_are_the_same_for_1_and_for_5_materials(operator_client
                 response = operator_client.post(preview_url(run), data, headers=HTMX)
             else:
                 response = operator_client.post(url(run), data)
-        assert response.status_code == (302 if method == "post" else 200), _html(response)[:2000]
+        assert response.status_code == (302 if method == "post" else 200), page_html(response)[:2000]
         counts.append(len(queries))
     assert counts == [expected, expected], [q["sql"][:120] for q in queries.captured_queries]

@@ -9,10 +9,10 @@ from django.db.models import Sum
 from inventory import selectors as inventory_selectors
 from inventory.models import InventoryTransaction
 from runs import services
-from runs.models import ProductionRun
 from runs.errors import RunStateError
+from runs.models import ProductionRun
 from runs.services import MaterialActual
-from tests.inventory.test_concurrency import run_concurrently
+from tests.support.threads import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,8 +29,8 @@ def test_two_concurrent_completes_one_succeeds_and_the_ledger_is_written_once(ma
     rows = InventoryTransaction.objects.filter(reference_type="production_run", reference_id=str(run.pk))
     assert rows.filter(transaction_type="usage").count() == 2
     assert rows.filter(transaction_type="production").aggregate(s=Sum("quantity"))["s"] == 8
-    farm["pla_spool"].refresh_from_db()
-    assert farm["pla_spool"].current_weight_g == Decimal("760.00")
+    farm.pla_spool.refresh_from_db()
+    assert farm.pla_spool.current_weight_g == Decimal("760.00")
     assert inventory_selectors.spool_drift(tenant=run.tenant) == []
 
 
@@ -41,11 +41,11 @@ def test_concurrent_completes_of_runs_sharing_spools_deduct_each_once(make_run, 
         run=runs[i], by=admin_user, materials=[MaterialActual(material_id=m.pk, use_estimate=True)
                                                for m in runs[i].materials.all()]), 6)
 
-    farm["pla_spool"].refresh_from_db()
-    farm["petg_spool"].refresh_from_db()
-    assert farm["pla_spool"].current_weight_g == Decimal("280.00")          # 1000 − 6 × 120
-    assert farm["petg_spool"].current_weight_g == Decimal("880.00")         # 1000 − 6 × 20
-    assert inventory_selectors.stock_drift(tenant=farm["pla"].tenant) == []
+    farm.pla_spool.refresh_from_db()
+    farm.petg_spool.refresh_from_db()
+    assert farm.pla_spool.current_weight_g == Decimal("280.00")          # 1000 − 6 × 120
+    assert farm.petg_spool.current_weight_g == Decimal("880.00")         # 1000 − 6 × 20
+    assert inventory_selectors.stock_drift(tenant=farm.pla.tenant) == []
 
 
 def test_a_void_racing_a_fail_reverses_the_output_once(make_run, farm, admin_user):

@@ -16,23 +16,8 @@ from runs import services
 from runs.models import ProductionRun
 from runs.services import ItemOutcome, MaterialActual
 from tests.factories import ProductFactory, receive_spool
-from tests.runs.test_pages import DETAIL_QUERIES, LIST_QUERIES, _run_with_spools
-
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def operator(client_as, operator_user):
-    return client_as(operator_user)
-
-
-@pytest.fixture
-def viewer(client_as, viewer_user):
-    return client_as(viewer_user)
-
-
-def _html(response) -> str:
-    return response.content.decode()
+from tests.support.pages import HTMX, page_html
+from tests.support.runs import DETAIL_PAGE_QUERIES, LIST_PAGE_QUERIES, stand_run_on_spools
 
 
 def _complete(run, user, failed=0):
@@ -60,12 +45,12 @@ def _messages(response) -> list[str]:
 
 # --- the edit page ----------------------------------------------------------------------------------
 
-def test_the_edit_page_shows_the_run_its_items_and_materials(operator, make_run, farm):
+def test_the_edit_page_shows_the_run_its_items_and_materials(operator_client, make_run, farm):
     run = make_run(quantity=8)
     item = run.items.get()
 
-    response = operator.get(f"/runs/{run.pk}/edit/")
-    html = _html(response)
+    response = operator_client.get(f"/runs/{run.pk}/edit/")
+    html = page_html(response)
 
     assert response.status_code == 200
     assert f"Edit {run.run_number}" in html and 'id="run-fields"' in html
@@ -78,18 +63,18 @@ def test_the_edit_page_shows_the_run_its_items_and_materials(operator, make_run,
     assert "Phone stand" in html and f'href="/runs/{run.pk}/complete/"' in html
 
 
-def test_the_edit_page_offers_active_spools_not_in_the_run_with_their_colour_and_grams(operator, make_run, farm,
+def test_the_edit_page_offers_active_spools_not_in_the_run_with_their_colour_and_grams(operator_client, make_run, farm,
                                                                                        tenant, admin_user):
     run = make_run()
-    spare = receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], location=farm["room"], grams="750")
-    archived = receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], location=farm["room"])
+    spare = receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room, grams="750")
+    archived = receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room)
     Spool.objects.filter(pk=archived.pk).update(status=Spool.Status.ARCHIVED)
 
-    html = _html(operator.get(f"/runs/{run.pk}/edit/"))
+    html = page_html(operator_client.get(f"/runs/{run.pk}/edit/"))
 
     assert f'name="material-add-spool" value="{spare.pk}"' in html and "750 g" in html
     assert f'name="material-add-spool" value="{archived.pk}"' not in html
-    assert f'name="material-add-spool" value="{farm["pla_spool"].pk}"' not in html
+    assert f'name="material-add-spool" value="{farm.pla_spool.pk}"' not in html
     assert 'data-swatch="#3D3E3D"' in html
 
 
@@ -99,37 +84,37 @@ EDIT_QUERIES = 3 + 4 + 4
 
 
 def _run_with(farm, tenant, admin_user, n):
-    """A run of ``n`` spools (``_run_with_spools`` of the detail page's test) and ``n`` products."""
-    run = _run_with_spools(farm, tenant, admin_user, n)
+    """A run of ``n`` spools (``stand_run_on_spools``) and ``n`` products."""
+    run = stand_run_on_spools(farm, tenant, admin_user, n)
     for _ in range(n - 1):
         services.production_run_item_add(run=run, item=services.ItemSpec(product=ProductFactory(tenant=tenant),
                                                                           quantity=4))
     return run
 
 
-def test_the_edit_page_runs_the_same_queries_for_1_and_for_5_items_and_materials(operator, farm, tenant,
+def test_the_edit_page_runs_the_same_queries_for_1_and_for_5_items_and_materials(operator_client, farm, tenant,
                                                                                  admin_user):
     one = _run_with(farm, tenant, admin_user, 1)
     five = _run_with(farm, tenant, admin_user, 5)
 
     with CaptureQueriesContext(connection) as small:
-        assert operator.get(f"/runs/{one.pk}/edit/").status_code == 200
+        assert operator_client.get(f"/runs/{one.pk}/edit/").status_code == 200
     with CaptureQueriesContext(connection) as large:
-        response = operator.get(f"/runs/{five.pk}/edit/")
+        response = operator_client.get(f"/runs/{five.pk}/edit/")
     assert len(response.context["items"]) == 5 and len(response.context["materials"]) == 5
 
     assert len(small) == len(large) == EDIT_QUERIES, [q["sql"] for q in large.captured_queries]
 
 
-def test_saving_the_fields_reads_the_start_in_the_tenants_time_zone(operator, make_run, tenant):
+def test_saving_the_fields_reads_the_start_in_the_tenants_time_zone(operator_client, make_run, tenant):
     tenant.time_zone = "Europe/Amsterdam"
     tenant.save(update_fields=["time_zone"])
     run = make_run()
-    page = _html(operator.get(f"/runs/{run.pk}/edit/"))
+    page = page_html(operator_client.get(f"/runs/{run.pk}/edit/"))
     shown = run.started_at.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%Y-%m-%dT%H:%M")
     assert f'value="{shown}"' in page                                  # shown in the tenant's time
 
-    response = operator.post(f"/runs/{run.pk}/edit/", _fields(
+    response = operator_client.post(f"/runs/{run.pk}/edit/", _fields(
         run, started_at="2025-03-01T09:15", workstation="", printer_name="Bambu X1C", slicer="OrcaSlicer 2.1",
         estimated_duration_s="1h 30m", nozzle_temp_c="215", bed_temp_c="60", notes="Brim on"), follow=True)
 
@@ -142,22 +127,22 @@ def test_saving_the_fields_reads_the_start_in_the_tenants_time_zone(operator, ma
     assert run.notes == "Brim on"
 
 
-def test_an_unchanged_start_keeps_its_seconds(operator, make_run):
+def test_an_unchanged_start_keeps_its_seconds(operator_client, make_run):
     run = make_run()
     started = run.started_at
 
-    operator.post(f"/runs/{run.pk}/edit/", _fields(run, slicer="PrusaSlicer"))
+    operator_client.post(f"/runs/{run.pk}/edit/", _fields(run, slicer="PrusaSlicer"))
 
     run.refresh_from_db()
     assert run.started_at == started and run.slicer == "PrusaSlicer"
 
 
-def test_bad_fields_keep_the_input_and_name_the_field(operator, make_run):
+def test_bad_fields_keep_the_input_and_name_the_field(operator_client, make_run):
     run = make_run()
 
-    response = operator.post(f"/runs/{run.pk}/edit/", _fields(
+    response = operator_client.post(f"/runs/{run.pk}/edit/", _fields(
         run, estimated_duration_s="soon", nozzle_temp_c="-5", slicer="Cura"))
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 400
     assert 'value="soon"' in html and 'value="Cura"' in html and 'value="-5"' in html
@@ -168,17 +153,17 @@ def test_bad_fields_keep_the_input_and_name_the_field(operator, make_run):
     assert run.slicer == "" and run.estimated_duration_s == 14400
 
 
-def test_an_ended_run_is_not_edited(operator, make_run, admin_user):
+def test_an_ended_run_is_not_edited(operator_client, make_run, admin_user):
     run = _complete(make_run(), admin_user)
     item = run.items.get()
 
-    response = operator.get(f"/runs/{run.pk}/edit/", follow=True)
+    response = operator_client.get(f"/runs/{run.pk}/edit/", follow=True)
     assert response.redirect_chain == [(f"/runs/{run.pk}/", 302)]
     assert f"Run {run.run_number} is completed: only in-progress runs can be edited." in _messages(response)
 
-    response = operator.post(f"/runs/{run.pk}/edit/items/{item.pk}/", {f"item-{item.pk}-quantity": "2"})
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/{item.pk}/", {f"item-{item.pk}-quantity": "2"})
     assert response.status_code == 302 and response["Location"] == f"/runs/{run.pk}/"
-    response = operator.post(f"/runs/{run.pk}/edit/items/{item.pk}/", {f"item-{item.pk}-quantity": "2"},
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/{item.pk}/", {f"item-{item.pk}-quantity": "2"},
                              headers=HTMX)
     assert response.status_code == 200 and response["HX-Redirect"] == f"/runs/{run.pk}/"
     item.refresh_from_db()
@@ -193,14 +178,14 @@ def _item_data(item, **changes) -> dict[str, str]:
     return {f"item-{item.pk}-{name}": value for name, value in {**data, **changes}.items()}
 
 
-def test_an_item_change_over_htmx_swaps_the_items_section(operator, make_run):
+def test_an_item_change_over_htmx_swaps_the_items_section(operator_client, make_run):
     run = make_run(quantity=8)
     item = run.items.get()
     assert item.estimated_cost == D("7.20")
 
-    response = operator.post(f"/runs/{run.pk}/edit/items/{item.pk}/",
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/{item.pk}/",
                              _item_data(item, quantity="4", bed_position="A1"), headers=HTMX)
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert html.lstrip().startswith('<section class="card mb-3 run-edit-section" id="items"')
@@ -209,11 +194,11 @@ def test_an_item_change_over_htmx_swaps_the_items_section(operator, make_run):
     assert (item.quantity, item.bed_position, item.estimated_cost) == (4, "A1", D("3.60"))   # cost per piece kept
 
 
-def test_an_item_change_without_htmx_redirects_to_the_edit_page(operator, make_run):
+def test_an_item_change_without_htmx_redirects_to_the_edit_page(operator_client, make_run):
     run = make_run(quantity=8)
     item = run.items.get()
 
-    response = operator.post(f"/runs/{run.pk}/edit/items/{item.pk}/", _item_data(item, estimated_cost="9.50"),
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/{item.pk}/", _item_data(item, estimated_cost="9.50"),
                              follow=True)
 
     assert response.redirect_chain == [(f"/runs/{run.pk}/edit/#items", 302)]
@@ -223,13 +208,13 @@ def test_an_item_change_without_htmx_redirects_to_the_edit_page(operator, make_r
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX])
-def test_a_quantity_of_0_keeps_the_input_and_names_the_field(operator, make_run, headers):
+def test_a_quantity_of_0_keeps_the_input_and_names_the_field(operator_client, make_run, headers):
     run = make_run(quantity=8)
     item = run.items.get()
 
-    response = operator.post(f"/runs/{run.pk}/edit/items/{item.pk}/", _item_data(item, quantity="0", bed_position="B2"),
-                             headers=headers)
-    html = _html(response)
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/{item.pk}/",
+                                    _item_data(item, quantity="0", bed_position="B2"), headers=headers)
+    html = page_html(response)
 
     assert response.status_code == 400
     assert f'name="item-{item.pk}-quantity" value="0"' in html and 'value="B2"' in html
@@ -238,69 +223,69 @@ def test_a_quantity_of_0_keeps_the_input_and_names_the_field(operator, make_run,
     assert item.quantity == 8 and item.bed_position == ""
 
 
-def test_a_negative_cost_is_refused_by_the_service_beside_the_field(operator, make_run, farm):
+def test_a_negative_cost_is_refused_by_the_service_beside_the_field(operator_client, make_run, farm):
     run = make_run()
 
-    response = operator.post(f"/runs/{run.pk}/edit/items/", {
-        "item-add-product": farm["stand"].pk, "item-add-quantity": "2", "item-add-estimated_cost": "-1"},
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/", {
+        "item-add-product": farm.stand.pk, "item-add-quantity": "2", "item-add-estimated_cost": "-1"},
         headers=HTMX)
 
     assert response.status_code == 400
     assert response.context["item_add"].errors == {"estimated_cost": ["must be 0 or more."]}
-    assert 'value="-1"' in _html(response)
+    assert 'value="-1"' in page_html(response)
     assert run.items.count() == 1
 
 
-def test_adding_a_product_takes_its_cost_from_the_recipe(operator, make_run, farm, tenant):
+def test_adding_a_product_takes_its_cost_from_the_recipe(operator_client, make_run, farm, tenant):
     run = make_run()
 
-    response = operator.post(f"/runs/{run.pk}/edit/items/", {
-        "item-add-product": farm["stand"].pk, "item-add-quantity": "4", "item-add-bed_position": "back"},
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/", {
+        "item-add-product": farm.stand.pk, "item-add-quantity": "4", "item-add-bed_position": "back"},
         headers=HTMX)
 
-    assert response.status_code == 200 and "Product added." in _html(response)
+    assert response.status_code == 200 and "Product added." in page_html(response)
     added = run.items.order_by("pk").last()
     assert (added.quantity, added.bed_position, added.estimated_cost) == (4, "back", D("3.60"))
 
 
-def test_removing_the_last_item_is_refused_with_the_services_message(operator, make_run):
+def test_removing_the_last_item_is_refused_with_the_services_message(operator_client, make_run):
     run = make_run()
     item = run.items.get()
 
-    response = operator.post(f"/runs/{run.pk}/edit/items/{item.pk}/remove/", headers=HTMX)
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/{item.pk}/remove/", headers=HTMX)
 
     assert response.status_code == 400
-    assert "Items: a run keeps at least one product." in _html(response)
+    assert "Items: a run keeps at least one product." in page_html(response)
     assert run.items.count() == 1
 
 
-def test_removing_an_item(operator, make_run, farm, tenant):
+def test_removing_an_item(operator_client, make_run, farm, tenant):
     run = make_run()
     extra = services.production_run_item_add(run=run, item=services.ItemSpec(
         product=ProductFactory(tenant=tenant, name="Cable clip"), quantity=2))
 
-    response = operator.post(f"/runs/{run.pk}/edit/items/{extra.pk}/remove/", follow=True)
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/{extra.pk}/remove/", follow=True)
 
     assert response.redirect_chain == [(f"/runs/{run.pk}/edit/#items", 302)]
-    assert "Product removed." in _messages(response) and f'id="item-row-{extra.pk}"' not in _html(response)
+    assert "Product removed." in _messages(response) and f'id="item-row-{extra.pk}"' not in page_html(response)
     assert list(run.items.values_list("product__name", flat=True)) == ["Phone stand"]
 
 
-def test_an_item_of_another_run_is_a_404(operator, make_run):
+def test_an_item_of_another_run_is_a_404(operator_client, make_run):
     run, other = make_run(), make_run()
-    response = operator.post(f"/runs/{run.pk}/edit/items/{other.items.get().pk}/remove/")
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/{other.items.get().pk}/remove/")
     assert response.status_code == 404
 
 
 # --- materials --------------------------------------------------------------------------------------
 
-def test_a_negative_estimate_keeps_the_input_and_names_the_field(operator, make_run):
+def test_a_negative_estimate_keeps_the_input_and_names_the_field(operator_client, make_run):
     run = make_run()
     pla = run.materials.order_by("pk").first()
 
-    response = operator.post(f"/runs/{run.pk}/edit/materials/{pla.pk}/", {
+    response = operator_client.post(f"/runs/{run.pk}/edit/materials/{pla.pk}/", {
         f"material-{pla.pk}-estimated_weight_g": "-10", f"material-{pla.pk}-estimated_purge_g": "3"}, headers=HTMX)
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 400
     assert html.lstrip().startswith('<section class="card mb-3 run-edit-section" id="materials"')
@@ -309,25 +294,25 @@ def test_a_negative_estimate_keeps_the_input_and_names_the_field(operator, make_
     assert pla.estimated_weight_g == D("240.00")
 
 
-def test_a_material_change_updates_the_run_totals(operator, make_run):
+def test_a_material_change_updates_the_run_totals(operator_client, make_run):
     run = make_run(quantity=8)
     pla = run.materials.order_by("pk").first()
 
-    response = operator.post(f"/runs/{run.pk}/edit/materials/{pla.pk}/", {
+    response = operator_client.post(f"/runs/{run.pk}/edit/materials/{pla.pk}/", {
         f"material-{pla.pk}-estimated_weight_g": "250", f"material-{pla.pk}-estimated_purge_g": "5"}, headers=HTMX)
 
-    assert response.status_code == 200 and "Material saved." in _html(response)
-    assert "Estimated 290.0 g + 5.0 g purge" in _html(response)       # 250 + 40 g PETG
+    assert response.status_code == 200 and "Material saved." in page_html(response)
+    assert "Estimated 290.0 g + 5.0 g purge" in page_html(response)       # 250 + 40 g PETG
     run.refresh_from_db()
     assert (run.estimated_weight_g, run.estimated_purge_g) == (D("290.00"), D("5.00"))
 
 
-def test_adding_a_spool_takes_its_grams_from_the_recipes(operator, make_run, farm, tenant, admin_user):
+def test_adding_a_spool_takes_its_grams_from_the_recipes(operator_client, make_run, farm, tenant, admin_user):
     run = make_run(quantity=8)
-    run.materials.filter(spool=farm["pla_spool"]).delete()
-    spare = receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], location=farm["room"])
+    run.materials.filter(spool=farm.pla_spool).delete()
+    spare = receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room)
 
-    response = operator.post(f"/runs/{run.pk}/edit/materials/", {
+    response = operator_client.post(f"/runs/{run.pk}/edit/materials/", {
         "material-add-spool": spare.pk, "material-add-estimated_purge_g": "4"}, follow=True)
 
     assert response.redirect_chain == [(f"/runs/{run.pk}/edit/#materials", 302)]
@@ -335,32 +320,32 @@ def test_adding_a_spool_takes_its_grams_from_the_recipes(operator, make_run, far
     assert (added.estimated_weight_g, added.estimated_purge_g) == (D("240.00"), D("4.00"))   # 2 plates × 120 g
 
 
-def test_adding_a_spool_needs_one_chosen(operator, make_run):
+def test_adding_a_spool_needs_one_chosen(operator_client, make_run):
     run = make_run()
 
-    response = operator.post(f"/runs/{run.pk}/edit/materials/", {"material-add-estimated_weight_g": "12"},
+    response = operator_client.post(f"/runs/{run.pk}/edit/materials/", {"material-add-estimated_weight_g": "12"},
                              headers=HTMX)
 
     assert response.status_code == 400
-    assert "Choose a spool." in _html(response) and 'value="12"' in _html(response)
+    assert "Choose a spool." in page_html(response) and 'value="12"' in page_html(response)
 
 
-def test_removing_a_spool(operator, make_run, farm):
+def test_removing_a_spool(operator_client, make_run, farm):
     run = make_run()
-    petg = run.materials.get(spool=farm["petg_spool"])
+    petg = run.materials.get(spool=farm.petg_spool)
 
-    response = operator.post(f"/runs/{run.pk}/edit/materials/{petg.pk}/remove/", headers=HTMX)
+    response = operator_client.post(f"/runs/{run.pk}/edit/materials/{petg.pk}/remove/", headers=HTMX)
 
-    assert response.status_code == 200 and "Spool removed." in _html(response)
-    assert list(run.materials.values_list("spool_id", flat=True)) == [farm["pla_spool"].pk]
+    assert response.status_code == 200 and "Spool removed." in page_html(response)
+    assert list(run.materials.values_list("spool_id", flat=True)) == [farm.pla_spool.pk]
 
 
 # --- fail, cancel, delete, reprint ------------------------------------------------------------------
 
-def test_failing_an_in_progress_run_with_notes(operator, make_run):
+def test_failing_an_in_progress_run_with_notes(operator_client, make_run):
     run = make_run(quantity=8)
 
-    response = operator.post(f"/runs/{run.pk}/fail/", {"notes": "Spaghetti at layer 40",
+    response = operator_client.post(f"/runs/{run.pk}/fail/", {"notes": "Spaghetti at layer 40",
                                                        "next": f"/runs/{run.pk}/"}, follow=True)
 
     assert response.redirect_chain == [(f"/runs/{run.pk}/", 302)]
@@ -370,68 +355,68 @@ def test_failing_an_in_progress_run_with_notes(operator, make_run):
     assert run.items.get().failed_quantity == 8
 
 
-def test_failing_a_completed_run_keeps_the_usage_and_reverses_the_output(operator, make_run, admin_user, farm):
+def test_failing_a_completed_run_keeps_the_usage_and_reverses_the_output(operator_client, make_run, admin_user, farm):
     run = _complete(make_run(quantity=8), admin_user)
-    pla = Spool.objects.get(pk=farm["pla_spool"].pk).current_weight_g
-    stock = StockBalance.objects.get(item_type=farm["stand"], location=farm["room"])
+    pla = Spool.objects.get(pk=farm.pla_spool.pk).current_weight_g
+    stock = StockBalance.objects.get(item_type=farm.stand, location=farm.room)
     assert stock.quantity == 8
 
-    response = operator.post(f"/runs/{run.pk}/fail/", follow=True)
+    response = operator_client.post(f"/runs/{run.pk}/fail/", follow=True)
 
     assert f"Run {run.run_number} marked failed: its 8 pieces left stock again; the filament it used stays used." \
         in _messages(response)
     stock.refresh_from_db()
     assert stock.quantity == 0
-    assert Spool.objects.get(pk=farm["pla_spool"].pk).current_weight_g == pla == D("760.00")
+    assert Spool.objects.get(pk=farm.pla_spool.pk).current_weight_g == pla == D("760.00")
 
 
-def test_voiding_a_completed_run_gives_the_spools_their_grams_back_exactly(operator, make_run, admin_user, farm):
-    before = {spool.pk: spool.current_weight_g for spool in (farm["pla_spool"], farm["petg_spool"])}
+def test_voiding_a_completed_run_gives_the_spools_their_grams_back_exactly(operator_client, make_run, admin_user, farm):
+    before = {spool.pk: spool.current_weight_g for spool in (farm.pla_spool, farm.petg_spool)}
     run = _complete(make_run(quantity=8, purge="5"), admin_user)
-    assert Spool.objects.get(pk=farm["pla_spool"].pk).current_weight_g == D("755.00")
+    assert Spool.objects.get(pk=farm.pla_spool.pk).current_weight_g == D("755.00")
 
-    response = operator.post(f"/runs/{run.pk}/cancel/", {"next": "/runs/?status=completed"}, follow=True)
+    response = operator_client.post(f"/runs/{run.pk}/cancel/", {"next": "/runs/?status=completed"}, follow=True)
 
     assert response.redirect_chain == [("/runs/?status=completed", 302)]
     assert f"Run {run.run_number} voided: its ledger rows are reversed and its spools hold their grams again." \
         in _messages(response)
     assert {spool.pk: spool.current_weight_g for spool in Spool.objects.filter(pk__in=before)} == before
-    assert StockBalance.objects.get(item_type=farm["stand"], location=farm["room"]).quantity == 0
+    assert StockBalance.objects.get(item_type=farm.stand, location=farm.room).quantity == 0
     run.refresh_from_db()
     assert run.status == ProductionRun.Status.CANCELLED
 
 
-def test_cancelling_twice_shows_the_refusal(operator, make_run):
+def test_cancelling_twice_shows_the_refusal(operator_client, make_run):
     run = make_run()
     services.production_run_cancel(run=run, by=run.created_by)
 
-    response = operator.post(f"/runs/{run.pk}/cancel/", follow=True)
+    response = operator_client.post(f"/runs/{run.pk}/cancel/", follow=True)
 
     assert response.redirect_chain == [(f"/runs/{run.pk}/", 302)]
     assert f"Run {run.run_number} is cancelled; cannot cancel." in _messages(response)
 
 
-def test_deleting_from_its_own_page_goes_to_the_list(operator, make_run):
+def test_deleting_from_its_own_page_goes_to_the_list(operator_client, make_run):
     run = make_run()
 
-    response = operator.post(f"/runs/{run.pk}/delete/", {"next": f"/runs/{run.pk}/"}, follow=True)
+    response = operator_client.post(f"/runs/{run.pk}/delete/", {"next": f"/runs/{run.pk}/"}, follow=True)
 
     assert response.redirect_chain == [("/runs/", 302)]
     assert f"Run {run.run_number} deleted." in _messages(response)
     assert ProductionRun.objects.get(pk=run.pk).deleted_at is not None
-    assert operator.get(f"/runs/{run.pk}/").status_code == 404
+    assert operator_client.get(f"/runs/{run.pk}/").status_code == 404
 
 
-def test_deleting_from_the_list_comes_back_to_it(operator, make_run):
+def test_deleting_from_the_list_comes_back_to_it(operator_client, make_run):
     run = make_run()
-    response = operator.post(f"/runs/{run.pk}/delete/", {"next": "/runs/?ordering=run_number&page=1"})
+    response = operator_client.post(f"/runs/{run.pk}/delete/", {"next": "/runs/?ordering=run_number&page=1"})
     assert response.status_code == 302 and response["Location"] == "/runs/?ordering=run_number&page=1"
 
 
-def test_deleting_a_completed_run_is_refused_with_the_services_message(operator, make_run, admin_user):
+def test_deleting_a_completed_run_is_refused_with_the_services_message(operator_client, make_run, admin_user):
     run = _complete(make_run(), admin_user)
 
-    response = operator.post(f"/runs/{run.pk}/delete/", {"next": f"/runs/{run.pk}/"}, follow=True)
+    response = operator_client.post(f"/runs/{run.pk}/delete/", {"next": f"/runs/{run.pk}/"}, follow=True)
 
     assert response.redirect_chain == [(f"/runs/{run.pk}/", 302)]
     assert (f"Run {run.run_number} is completed; cannot delete. Cancel it first to void its ledger rows."
@@ -439,42 +424,42 @@ def test_deleting_a_completed_run_is_refused_with_the_services_message(operator,
     assert ProductionRun.objects.get(pk=run.pk).deleted_at is None
 
 
-def test_reprinting_the_failed_pieces_opens_the_new_run(operator, make_run, admin_user):
+def test_reprinting_the_failed_pieces_opens_the_new_run(operator_client, make_run, admin_user):
     run = _complete(make_run(quantity=8), admin_user, failed=3)
 
-    response = operator.post(f"/runs/{run.pk}/reprint/", {"next": f"/runs/{run.pk}/"}, follow=True)
+    response = operator_client.post(f"/runs/{run.pk}/reprint/", {"next": f"/runs/{run.pk}/"}, follow=True)
 
     reprint = ProductionRun.objects.get(original_run=run)
     assert response.redirect_chain == [(f"/runs/{reprint.pk}/", 302)]
     assert (f"Reprint {reprint.run_number} created for the 3 pieces that failed in {run.run_number}."
             in _messages(response))
     assert reprint.status == ProductionRun.Status.IN_PROGRESS and reprint.items.get().quantity == 3
-    html = _html(response)
+    html = page_html(response)
     assert "Reprint of" in html and f'href="/runs/{run.pk}/"' in html
 
 
-def test_reprinting_a_run_without_failures_is_refused(operator, make_run, admin_user):
+def test_reprinting_a_run_without_failures_is_refused(operator_client, make_run, admin_user):
     run = _complete(make_run(), admin_user)
 
-    response = operator.post(f"/runs/{run.pk}/reprint/", follow=True)
+    response = operator_client.post(f"/runs/{run.pk}/reprint/", follow=True)
 
     assert response.redirect_chain == [(f"/runs/{run.pk}/", 302)]
     assert "Only runs with failed pieces can be reprinted." in _messages(response)[0]
     assert not ProductionRun.objects.filter(original_run=run).exists()
 
 
-def test_a_foreign_next_is_ignored(operator, make_run):
+def test_a_foreign_next_is_ignored(operator_client, make_run):
     run = make_run()
-    response = operator.post(f"/runs/{run.pk}/cancel/", {"next": "https://evil.example/"})
+    response = operator_client.post(f"/runs/{run.pk}/cancel/", {"next": "https://evil.example/"})
     assert response["Location"] == f"/runs/{run.pk}/"
 
 
 # --- buttons, roles, tenants ------------------------------------------------------------------------
 
-def test_an_operator_sees_the_quick_actions_of_an_in_progress_run(operator, make_run):
+def test_an_operator_sees_the_quick_actions_of_an_in_progress_run(operator_client, make_run):
     run = make_run()
 
-    html = _html(operator.get(f"/runs/{run.pk}/"))
+    html = page_html(operator_client.get(f"/runs/{run.pk}/"))
 
     for action in ("complete/", "edit/"):
         assert f'href="/runs/{run.pk}/{action}"' in html
@@ -484,10 +469,10 @@ def test_an_operator_sees_the_quick_actions_of_an_in_progress_run(operator, make
     assert f'action="/runs/{run.pk}/reprint/"' not in html
 
 
-def test_a_completed_run_with_failures_offers_reprint_fail_and_void(operator, make_run, admin_user):
+def test_a_completed_run_with_failures_offers_reprint_fail_and_void(operator_client, make_run, admin_user):
     run = _complete(make_run(quantity=8), admin_user, failed=2)
 
-    html = _html(operator.get(f"/runs/{run.pk}/"))
+    html = page_html(operator_client.get(f"/runs/{run.pk}/"))
 
     assert f'action="/runs/{run.pk}/reprint/"' in html and "Reprint 2 failed" in html
     assert ("Every ledger row of this run is reversed: its spools get their grams back and its 6 good pieces "
@@ -496,36 +481,36 @@ def test_a_completed_run_with_failures_offers_reprint_fail_and_void(operator, ma
     assert f'href="/runs/{run.pk}/edit/"' not in html and f'href="/runs/{run.pk}/complete/"' not in html
 
 
-def test_the_list_shows_the_actions_of_each_run_without_more_queries(operator, make_run, admin_user):
+def test_the_list_shows_the_actions_of_each_run_without_more_queries(operator_client, make_run, admin_user):
     running = make_run()
     done = _complete(make_run(), admin_user, failed=1)
     for _ in range(3):
         make_run()
 
     with CaptureQueriesContext(connection) as queries:
-        html = _html(operator.get("/runs/"))
+        html = page_html(operator_client.get("/runs/"))
 
-    assert len(queries) == LIST_QUERIES
+    assert len(queries) == LIST_PAGE_QUERIES
     assert f'href="/runs/{running.pk}/edit/"' in html and f'href="/runs/{running.pk}/complete/"' in html
     assert f'href="/runs/{done.pk}/edit/"' not in html and f'action="/runs/{done.pk}/reprint/"' in html
     assert f'action="/runs/{running.pk}/delete/"' in html and 'name="next" value="/runs/"' in html
 
 
-def test_the_detail_keeps_its_query_count_with_the_actions(operator, make_run, admin_user):
+def test_the_detail_keeps_its_query_count_with_the_actions(operator_client, make_run, admin_user):
     run = _complete(make_run(), admin_user, failed=1)
     with CaptureQueriesContext(connection) as queries:
-        assert operator.get(f"/runs/{run.pk}/").status_code == 200
-    assert len(queries) == DETAIL_QUERIES
+        assert operator_client.get(f"/runs/{run.pk}/").status_code == 200
+    assert len(queries) == DETAIL_PAGE_QUERIES
 
 
-def test_a_viewer_sees_no_action_buttons(viewer, make_run, admin_user):
+def test_a_viewer_sees_no_action_buttons(viewer_client, make_run, admin_user):
     running = make_run()
     done = _complete(make_run(), admin_user, failed=1)
 
     for run in (running, done):
-        html = _html(viewer.get(f"/runs/{run.pk}/"))
+        html = page_html(viewer_client.get(f"/runs/{run.pk}/"))
         assert 'id="run-actions"' not in html and 'data-confirm="' not in html and "/edit/" not in html
-    html = _html(viewer.get("/runs/"))
+    html = page_html(viewer_client.get("/runs/"))
     assert 'data-confirm="' not in html and "/edit/" not in html and "/complete/" not in html
     assert f'href="/runs/{running.pk}/"' in html                      # viewing stays
 
@@ -539,12 +524,12 @@ def _edit_urls(run) -> list[str]:
             f"/runs/{run.pk}/reprint/"]
 
 
-def test_a_viewer_is_refused_every_post_and_the_edit_page(viewer, make_run):
+def test_a_viewer_is_refused_every_post_and_the_edit_page(viewer_client, make_run):
     run = make_run()
 
-    assert viewer.get(f"/runs/{run.pk}/edit/").status_code == 403
+    assert viewer_client.get(f"/runs/{run.pk}/edit/").status_code == 403
     for url in _edit_urls(run):
-        assert viewer.post(url, {"notes": "x"}).status_code == 403, url
+        assert viewer_client.post(url, {"notes": "x"}).status_code == 403, url
     run.refresh_from_db()
     assert run.status == ProductionRun.Status.IN_PROGRESS and run.deleted_at is None
 
@@ -560,7 +545,7 @@ def test_another_tenants_run_is_a_404_on_every_url(client_as, other_admin, make_
     assert run.status == ProductionRun.Status.IN_PROGRESS and run.deleted_at is None
 
 
-def test_the_actions_are_post_only(operator, make_run):
+def test_the_actions_are_post_only(operator_client, make_run):
     run = make_run()
     for url in _edit_urls(run)[1:]:
-        assert operator.get(url).status_code == 405, url
+        assert operator_client.get(url).status_code == 405, url

@@ -152,7 +152,7 @@ def test_query_count_does_not_grow_with_filaments_or_spools(operator, tenant, ad
                                                             django_assert_num_queries):
     room = LocationFactory(tenant=tenant)
     for kind, hex_ in (("PLA", "#FF8000"), ("PETG", "#FFFFFF")):
-        for n in range(3):
+        for _ in range(3):
             material = MaterialFactory(tenant=tenant, material=kind, color_hex=hex_)
             for _ in range(spools_each):
                 receive_spool(tenant=tenant, by=admin_user, material=material, location=room, grams="500")

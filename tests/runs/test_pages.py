@@ -11,14 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from runs import services
 from runs.services import MaterialActual
-from tests.factories import receive_spool
-
-HTMX = {"HX-Request": "true"}
-
-
-
-def _html(response) -> str:
-    return response.content.decode()
+from tests.support.pages import HTMX, page_html
+from tests.support.runs import DETAIL_PAGE_QUERIES, LIST_PAGE_QUERIES, stand_run_on_spools
 
 
 def _complete(run, user, pla_g="264", petg_g="40", purge="5"):
@@ -36,7 +30,7 @@ def test_the_list_renders_for_a_viewer(viewer_client, make_run, admin_user):
     running = make_run(quantity=4)
 
     response = viewer_client.get("/runs/")
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert done.run_number in html and running.run_number in html
@@ -48,7 +42,7 @@ def test_the_list_renders_for_a_viewer(viewer_client, make_run, admin_user):
 
 
 def test_an_empty_list_says_what_to_do(viewer_client, farm):
-    html = _html(viewer_client.get("/runs/"))
+    html = page_html(viewer_client.get("/runs/"))
     assert "No production runs yet." in html and "/jobs/" in html
 
 
@@ -56,17 +50,12 @@ def test_an_htmx_request_gets_the_results_partial_only(viewer_client, make_run):
     run = make_run()
 
     response = viewer_client.get("/runs/?q=" + run.run_number[-3:], headers=HTMX)
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="results">')
     assert run.run_number in html and "<html" not in html and 'id="filter-form"' not in html
     assert "HX-Request" in response["Vary"]
-
-
-# Queries per list page, pinned: session, user, memberships (3) + product and printer filter
-# choices (2) + count, rows, items with products (3).
-LIST_QUERIES = 3 + 2 + 3
 
 
 def test_the_list_runs_the_same_queries_for_1_and_for_25_runs(viewer_client, make_run):
@@ -81,7 +70,7 @@ def test_the_list_runs_the_same_queries_for_1_and_for_25_runs(viewer_client, mak
         response = viewer_client.get("/runs/")
     assert len(response.context["page"].object_list) == 25
 
-    assert len(one) == len(many) == LIST_QUERIES, [q["sql"] for q in many.captured_queries]
+    assert len(one) == len(many) == LIST_PAGE_QUERIES, [q["sql"] for q in many.captured_queries]
 
 
 def test_the_status_filter_and_the_variance_bands(viewer_client, make_run, admin_user):
@@ -91,22 +80,23 @@ def test_the_status_filter_and_the_variance_bands(viewer_client, make_run, admin
     running = make_run()
     assert over.variance_pct > 10 and under.variance_pct < -10 and -10 <= within.variance_pct <= 10
 
-    html = _html(viewer_client.get("/runs/?status=completed"))
+    html = page_html(viewer_client.get("/runs/?status=completed"))
     assert running.run_number not in html
     assert all(run.run_number in html for run in (over, under, within))
     assert "text-bg-danger" in html and "text-bg-warning" in html and html.count('title="Under estimate"') == 1
 
-    html = _html(viewer_client.get("/runs/?status=in_progress"))
+    html = page_html(viewer_client.get("/runs/?status=in_progress"))
     assert running.run_number in html and over.run_number not in html
     assert 'title="No variance yet"' in html
 
-    html = _html(viewer_client.get(f"/runs/?product={running.items.get().product_id}&workstation={running.workstation_id}"))
+    html = page_html(viewer_client.get(
+        f"/runs/?product={running.items.get().product_id}&workstation={running.workstation_id}"))
     assert running.run_number in html and over.run_number in html
 
 
 def test_invalid_filters_show_on_the_form(viewer_client, make_run):
     make_run()
-    html = _html(viewer_client.get("/runs/?status=bogus&spool=999999"))
+    html = page_html(viewer_client.get("/runs/?status=bogus&spool=999999"))
     assert "These filters are not valid" in html
 
 
@@ -120,7 +110,7 @@ def test_sort_by_variance(viewer_client, make_run, admin_user):
     assert [run.pk for run in rows] == [under.pk, within.pk, over.pk, running.pk]   # no variance last
     rows = viewer_client.get("/runs/?ordering=-variance").context["page"].object_list
     assert [run.pk for run in rows] == [over.pk, within.pk, under.pk, running.pk]
-    html = _html(viewer_client.get("/runs/?ordering=-variance"))
+    html = page_html(viewer_client.get("/runs/?ordering=-variance"))
     assert 'aria-sort="descending"' in html
 
 
@@ -130,36 +120,21 @@ def test_the_detail_of_a_completed_run(viewer_client, make_run, admin_user, farm
     run = _complete(make_run(quantity=8, purge="5"), admin_user)
 
     response = viewer_client.get(f"/runs/{run.pk}/")
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert run.run_number in html and "Completed" in html and "MK4 #1" in html
     assert 'id="run-items"' in html and "Phone stand" in html and "100.0 %" in html
     assert 'id="run-materials"' in html and "Galaxy Black PLA" in html and "Jet Black PETG" in html
-    assert f'href="/inventory/spools/{farm["pla_spool"].pk}/"' in html
+    assert f'href="/inventory/spools/{farm.pla_spool.pk}/"' in html
     assert 'id="variance-summary"' in html and "+8.6 %" in html     # weight: 304 g vs 280 g
     assert "5 h" in html and 'aria-label="4 of 5 stars"' in html
     assert 'id="run-materials-data"' in html and "chart.umd.min.js" in html
 
 
-def _run_with_spools(farm, tenant, admin_user, n):
-    spools = [farm["pla_spool"], farm["petg_spool"]][:n]
-    spools += [receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], location=farm["room"], grams="1000",
-                             cost=D("25.00")) for _ in range(n - len(spools))]
-    return services.production_run_create(
-        tenant=tenant, by=admin_user, workstation=farm["printer"],
-        items=[services.ItemSpec(product=farm["stand"], quantity=4)],
-        materials=[services.MaterialSpec(spool=spool, estimated_weight_g=D("10")) for spool in spools])
-
-
-# Queries of a run's detail, pinned: session, user, memberships (3) + run, items, materials,
-# reprints (4).
-DETAIL_QUERIES = 3 + 4
-
-
 def test_the_detail_runs_the_same_queries_for_1_and_for_6_materials(viewer_client, farm, tenant, admin_user):
-    one_material = _run_with_spools(farm, tenant, admin_user, 1)
-    six_materials = _run_with_spools(farm, tenant, admin_user, 6)
+    one_material = stand_run_on_spools(farm, tenant, admin_user, 1)
+    six_materials = stand_run_on_spools(farm, tenant, admin_user, 6)
 
     with CaptureQueriesContext(connection) as one:
         assert viewer_client.get(f"/runs/{one_material.pk}/").status_code == 200
@@ -167,14 +142,14 @@ def test_the_detail_runs_the_same_queries_for_1_and_for_6_materials(viewer_clien
         response = viewer_client.get(f"/runs/{six_materials.pk}/")
     assert response.status_code == 200 and len(response.context["materials"]) == 6
 
-    assert len(one) == len(six) == DETAIL_QUERIES, [q["sql"] for q in six.captured_queries]
+    assert len(one) == len(six) == DETAIL_PAGE_QUERIES, [q["sql"] for q in six.captured_queries]
 
 
 def test_another_tenants_run_is_a_404(client_as, other_admin, make_run):
     run = make_run()
     response = client_as(other_admin).get(f"/runs/{run.pk}/")
-    assert response.status_code == 404 and run.run_number not in _html(response)
-    assert run.run_number not in _html(client_as(other_admin).get("/runs/"))
+    assert response.status_code == 404 and run.run_number not in page_html(response)
+    assert run.run_number not in page_html(client_as(other_admin).get("/runs/"))
 
 
 @pytest.mark.parametrize("url", ["/runs/", "/runs/1/"])

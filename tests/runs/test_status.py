@@ -8,8 +8,8 @@ from django.db.models import Sum
 
 from inventory.models import InventoryTransaction, StockBalance
 from runs import services
-from runs.models import ProductionRun
 from runs.errors import RunStateError
+from runs.models import ProductionRun
 from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
 
 
@@ -28,11 +28,11 @@ def test_void_restores_every_spool_to_the_gram_and_the_runs_ledger_sums_to_zero(
 
     services.production_run_cancel(run=run, by=admin_user, note="wrong spool logged")
 
-    for spool in (farm["pla_spool"], farm["petg_spool"]):
+    for spool in (farm.pla_spool, farm.petg_spool):
         spool.refresh_from_db()
         assert spool.current_weight_g == Decimal("1000.00")
     assert run_ledger(run).aggregate(s=Sum("quantity"))["s"] == 0
-    assert StockBalance.objects.get(item_type=farm["stand"], location=farm["room"]).quantity == 0
+    assert StockBalance.objects.get(item_type=farm.stand, location=farm.room).quantity == 0
     run.refresh_from_db()
     assert run.status == "cancelled"
 
@@ -42,11 +42,11 @@ def test_completed_to_failed_keeps_usage_and_reverses_only_output(make_run, farm
 
     services.production_run_fail(run=run, by=admin_user, notes="all pieces cracked in QA")
 
-    farm["pla_spool"].refresh_from_db()
-    assert farm["pla_spool"].current_weight_g == Decimal("753.00")            # 1000 − (240 + 7)
+    farm.pla_spool.refresh_from_db()
+    assert farm.pla_spool.current_weight_g == Decimal("753.00")            # 1000 − (240 + 7)
     assert run_ledger(run).filter(transaction_type="production").aggregate(s=Sum("quantity"))["s"] == 8
     assert run_ledger(run).filter(transaction_type="reversal").aggregate(s=Sum("quantity"))["s"] == -8
-    assert StockBalance.objects.get(item_type=farm["stand"], location=farm["room"]).quantity == 0
+    assert StockBalance.objects.get(item_type=farm.stand, location=farm.room).quantity == 0
     item = run.items.get()
     assert (item.successful_quantity, item.failed_quantity) == (0, 8)
 
@@ -58,8 +58,8 @@ def test_in_progress_to_failed_may_record_actual_usage(make_run, farm, admin_use
     services.production_run_fail(run=run, by=admin_user, materials=[
         MaterialActual(material_id=pla.pk, actual_weight_g=Decimal("35"), actual_purge_g=Decimal("0"))])
 
-    farm["pla_spool"].refresh_from_db()
-    assert farm["pla_spool"].current_weight_g == Decimal("965.00")
+    farm.pla_spool.refresh_from_db()
+    assert farm.pla_spool.current_weight_g == Decimal("965.00")
     assert not run_ledger(run).filter(transaction_type="production").exists()
     run.refresh_from_db()
     assert run.status == "failed" and run.items.get().failed_quantity == 4
@@ -73,8 +73,8 @@ def test_a_failed_run_with_usage_can_be_voided(make_run, farm, admin_user):
 
     services.production_run_cancel(run=run, by=admin_user)
 
-    farm["pla_spool"].refresh_from_db()
-    assert farm["pla_spool"].current_weight_g == Decimal("1000.00")
+    farm.pla_spool.refresh_from_db()
+    assert farm.pla_spool.current_weight_g == Decimal("1000.00")
 
 
 def test_cancel_twice_is_409_and_a_cancelled_run_cannot_fail(make_run, admin_user):
@@ -98,7 +98,7 @@ def test_runs_that_ended_cannot_be_edited(make_run, farm, admin_user, ending):
 
     attempts = [
         lambda: services.production_run_update(run=run, data={"notes": "x"}),
-        lambda: services.production_run_item_add(run=run, item=ItemSpec(product=farm["stand"], quantity=1)),
+        lambda: services.production_run_item_add(run=run, item=ItemSpec(product=farm.stand, quantity=1)),
         lambda: services.production_run_item_update(item=item, data={"quantity": 2}),
         lambda: services.production_run_material_update(material=material, data={"estimated_purge_g": Decimal(1)}),
         lambda: services.production_run_material_remove(material=material),
@@ -147,9 +147,9 @@ def test_items_and_materials_change_while_in_progress_and_totals_follow(make_run
     from tests.factories import receive_spool
 
     run = make_run(quantity=4)
-    extra = receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], location=farm["room"])
+    extra = receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room)
 
-    added = services.production_run_item_add(run=run, item=ItemSpec(product=farm["stand"], quantity=2))
+    added = services.production_run_item_add(run=run, item=ItemSpec(product=farm.stand, quantity=2))
     material = services.production_run_material_add(
         run=run, material=MaterialSpec(spool=extra, estimated_weight_g=Decimal("12.5")))
     services.production_run_item_update(item=added, data={"quantity": 3})
@@ -168,12 +168,12 @@ def test_a_void_restores_grams_even_to_a_spool_archived_since(make_run, farm, ad
     from inventory import services as inventory_services
 
     run = complete(make_run(quantity=4), admin_user)
-    inventory_services.spool_archive(spool=farm["pla_spool"], by=admin_user)
+    inventory_services.spool_archive(spool=farm.pla_spool, by=admin_user)
 
     services.production_run_cancel(run=run, by=admin_user)
 
-    farm["pla_spool"].refresh_from_db()
-    assert (farm["pla_spool"].current_weight_g, farm["pla_spool"].status) == (Decimal("1000.00"), "archived")
+    farm.pla_spool.refresh_from_db()
+    assert (farm.pla_spool.current_weight_g, farm.pla_spool.status) == (Decimal("1000.00"), "archived")
 
 
 def test_a_run_that_uses_a_spool_up_empties_it_and_a_void_reopens_it(make_run, farm, admin_user):
@@ -182,10 +182,10 @@ def test_a_run_that_uses_a_spool_up_empties_it_and_a_void_reopens_it(make_run, f
     services.production_run_complete(run=run, by=admin_user, materials=[
         MaterialActual(material_id=pla.pk, actual_weight_g=Decimal("1000"), actual_purge_g=Decimal("0")),
         MaterialActual(material_id=petg.pk, use_estimate=True)])
-    farm["pla_spool"].refresh_from_db()
-    assert (farm["pla_spool"].current_weight_g, farm["pla_spool"].status) == (0, "empty")
+    farm.pla_spool.refresh_from_db()
+    assert (farm.pla_spool.current_weight_g, farm.pla_spool.status) == (0, "empty")
 
     services.production_run_cancel(run=run, by=admin_user)
 
-    farm["pla_spool"].refresh_from_db()
-    assert (farm["pla_spool"].current_weight_g, farm["pla_spool"].status) == (Decimal("1000.00"), "active")
+    farm.pla_spool.refresh_from_db()
+    assert (farm.pla_spool.current_weight_g, farm.pla_spool.status) == (Decimal("1000.00"), "active")

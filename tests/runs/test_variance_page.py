@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal as D
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,12 +12,9 @@ from django.utils import timezone
 from runs import services
 from runs.services import MaterialActual
 from tests.factories import ProductFactory
+from tests.support.pages import page_html
 
 URL = "/runs/variance/"
-
-
-def _html(response) -> str:
-    return response.content.decode()
 
 
 def _complete(run, user, pla_g="282", petg_g="40", purge="0"):
@@ -37,7 +33,7 @@ def test_the_dashboard_shows_runs_15_percent_over_and_recommends_a_recipe_update
     make_run(quantity=4)  # in progress: not in the report
 
     response = viewer_client.get(URL)
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     summary = response.context["summary"]
@@ -56,7 +52,7 @@ def test_without_completed_runs_the_page_shows_the_empty_state(viewer_client, ma
     make_run()  # in progress only
 
     response = viewer_client.get(URL)
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert "No completed runs yet." in html and 'href="/runs/"' in html
@@ -73,7 +69,7 @@ def test_the_product_filter_is_passed_through(viewer_client, make_run, admin_use
 
     assert all_runs.context["summary"]["runs"] == stands.context["summary"]["runs"] == 1
     assert clips.context["summary"]["runs"] == 0
-    html = _html(clips)
+    html = page_html(clips)
     assert "Nothing matches these filters." in html and f'value="{other.pk}" selected' in html
 
 
@@ -93,13 +89,13 @@ def test_the_date_filter_drops_a_run_outside_the_range(viewer_client, make_run, 
     assert recent.context["summary"]["estimated_g"] == D("280")
     assert recent.context["summary"]["total_variance_pct"] == D("15.0")
     assert len(recent.context["report"]["by_day"]) == 1
-    assert f'value="{since}"' in _html(recent)                          # the filter stays in the form
+    assert f'value="{since}"' in page_html(recent)                          # the filter stays in the form
 
 
 def test_an_end_day_before_the_start_day_is_a_filter_error(viewer_client, farm):
     response = viewer_client.get(URL, {"date_from": "2026-05-10", "date_to": "2026-05-01"})
     assert response.status_code == 200
-    assert "These filters are not valid" in _html(response) and response.context["report"] is None
+    assert "These filters are not valid" in page_html(response) and response.context["report"] is None
 
 
 # Queries per dashboard, pinned: session, user, memberships (3) + product filter choices (1) +
@@ -123,7 +119,7 @@ def test_the_dashboard_runs_the_same_queries_for_1_and_for_10_runs(viewer_client
 
 
 def test_the_run_list_links_to_the_dashboard(viewer_client, farm):
-    assert 'href="/runs/variance/"' in _html(viewer_client.get("/runs/"))
+    assert 'href="/runs/variance/"' in page_html(viewer_client.get("/runs/"))
 
 
 def test_anonymous_is_sent_to_log_in(client):

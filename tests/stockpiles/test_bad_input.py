@@ -15,16 +15,16 @@ URL = "/api/v1/stockpiles"
 
 
 @pytest.fixture
-def other_plan(other_tenant, shop):
+def other_plan(other_tenant, stock_shop):
     """Another tenant's plan for its own phone stand."""
     stand = ProductFactory(tenant=other_tenant, name="Their stand")
     make_recipe(tenant=other_tenant, product=stand, inputs=[])
     return plan_services.production_plan_create(tenant=other_tenant, name="Their stands", product=stand)
 
 
-def body(shop, **changes):
-    return {"item_type": shop["stand"].pk, "location": shop["shop"].pk, "desired_quantity": "10",
-            "plan_id": shop["stand_plan"].pk, "auto_production_parallelism": 1, "auto_production_enabled": True,
+def body(stock_shop, **changes):
+    return {"item_type": stock_shop.stand.pk, "location": stock_shop.shop.pk, "desired_quantity": "10",
+            "plan_id": stock_shop.stand_plan.pk, "auto_production_parallelism": 1, "auto_production_enabled": True,
             **changes}
 
 
@@ -41,11 +41,11 @@ BAD_POSTS = {
 
 
 @pytest.mark.parametrize("changes,field", BAD_POSTS.values(), ids=BAD_POSTS.keys())
-def test_bad_post_is_400_naming_the_field_and_writes_nothing(api, shop, other_plan, changes, field):
-    plans = {"organiser_plan": shop["organiser_plan"].pk, "other_plan": other_plan.pk}
+def test_bad_post_is_400_naming_the_field_and_writes_nothing(api, stock_shop, other_plan, changes, field):
+    plans = {"organiser_plan": stock_shop.organiser_plan.pk, "other_plan": other_plan.pk}
     changes = {k: plans.get(v, v) if isinstance(v, str) else v for k, v in changes.items()}
 
-    response = api.post(URL, body(shop, **changes), format="json")
+    response = api.post(URL, body(stock_shop, **changes), format="json")
 
     assert response.status_code == 400, response.json()
     assert field in response.json()["extra"]["fields"]
@@ -53,9 +53,9 @@ def test_bad_post_is_400_naming_the_field_and_writes_nothing(api, shop, other_pl
 
 
 @pytest.mark.parametrize("changes,field", BAD_POSTS.values(), ids=BAD_POSTS.keys())
-def test_bad_put_is_400_and_leaves_the_marker_as_it_was(api, shop, keep, other_plan, changes, field):
-    marker = keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"], parallelism=1)
-    plans = {"organiser_plan": shop["organiser_plan"].pk, "other_plan": other_plan.pk}
+def test_bad_put_is_400_and_leaves_the_marker_as_it_was(api, stock_shop, keep, other_plan, changes, field):
+    marker = keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan, parallelism=1)
+    plans = {"organiser_plan": stock_shop.organiser_plan.pk, "other_plan": other_plan.pk}
     changes = {k: plans.get(v, v) if isinstance(v, str) else v for k, v in changes.items()}
 
     response = api.put(f"{URL}/{marker.pk}", changes, format="json")
@@ -64,7 +64,7 @@ def test_bad_put_is_400_and_leaves_the_marker_as_it_was(api, shop, keep, other_p
     assert field in response.json()["extra"]["fields"]
     fresh = StockpileMarker.objects.get()
     assert (fresh.desired_quantity, fresh.plan_id, fresh.auto_production_parallelism,
-            fresh.auto_production_enabled) == (Decimal("10"), shop["stand_plan"].pk, 1, True)
+            fresh.auto_production_enabled) == (Decimal("10"), stock_shop.stand_plan.pk, 1, True)
 
 
 def test_another_tenants_marker_is_404_for_put_and_delete(api, other_tenant, other_admin, other_plan):
@@ -77,10 +77,10 @@ def test_another_tenants_marker_is_404_for_put_and_delete(api, other_tenant, oth
     assert theirs.desired_quantity == Decimal("3")
 
 
-def test_another_tenants_item_or_location_is_400(api, shop, other_tenant, other_plan):
+def test_another_tenants_item_or_location_is_400(api, stock_shop, other_tenant, other_plan):
     for changes in ({"item_type": other_plan.product.pk, "plan_id": None, "auto_production_enabled": False},
                     {"location": LocationFactory(tenant=other_tenant).pk}):
-        response = api.post(URL, body(shop, **changes), format="json")
+        response = api.post(URL, body(stock_shop, **changes), format="json")
         assert response.status_code == 400
     assert not StockpileMarker.objects.exists()
 
@@ -97,12 +97,12 @@ SERVICE_CASES = {
 
 
 @pytest.mark.parametrize("changes,field", SERVICE_CASES.values(), ids=SERVICE_CASES.keys())
-def test_the_upsert_service_refuses_and_writes_nothing(tenant, admin_user, shop, other_plan, other_tenant,
+def test_the_upsert_service_refuses_and_writes_nothing(tenant, admin_user, stock_shop, other_plan, other_tenant,
                                                        changes, field):
-    objects = {"organiser_plan": shop["organiser_plan"], "other_plan": other_plan,
+    objects = {"organiser_plan": stock_shop.organiser_plan, "other_plan": other_plan,
                "other_location": LocationFactory(tenant=other_tenant)}
-    arguments = {"item_type": shop["stand"], "location": shop["shop"], "desired_quantity": Decimal("10"),
-                 "plan": shop["stand_plan"], "auto_production_parallelism": 0, "auto_production_enabled": True}
+    arguments = {"item_type": stock_shop.stand, "location": stock_shop.shop, "desired_quantity": Decimal("10"),
+                 "plan": stock_shop.stand_plan, "auto_production_parallelism": 0, "auto_production_enabled": True}
     arguments.update({k: objects.get(v, v) if isinstance(v, str) else v for k, v in changes.items()})
 
     with pytest.raises(ValidationError) as error:
@@ -112,28 +112,28 @@ def test_the_upsert_service_refuses_and_writes_nothing(tenant, admin_user, shop,
     assert not StockpileMarker.objects.exists()
 
 
-def test_the_update_service_refuses_a_field_that_is_fixed(shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "10")
+def test_the_update_service_refuses_a_field_that_is_fixed(stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "10")
 
     with pytest.raises(ValidationError) as error:
-        stockpile_marker_update(marker=marker, data={"location": shop["window"]})
+        stockpile_marker_update(marker=marker, data={"location": stock_shop.window})
 
     assert "location" in error.value.fields
 
 
-def test_a_non_member_cannot_own_a_marker(tenant, shop, other_admin):
+def test_a_non_member_cannot_own_a_marker(tenant, stock_shop, other_admin):
     with pytest.raises(ValidationError) as error:
-        stockpile_marker_upsert(tenant=tenant, owner=other_admin, item_type=shop["stand"], location=shop["shop"],
+        stockpile_marker_upsert(tenant=tenant, owner=other_admin, item_type=stock_shop.stand, location=stock_shop.shop,
                                 desired_quantity=Decimal("1"))
 
     assert "owner" in error.value.fields
     assert not StockpileMarker.objects.exists()
 
 
-def test_the_database_refuses_a_negative_target_or_parallelism(shop, keep):
+def test_the_database_refuses_a_negative_target_or_parallelism(stock_shop, keep):
     from django.db import IntegrityError, transaction
 
-    marker = keep(shop["stand"], shop["shop"], "10")
+    marker = keep(stock_shop.stand, stock_shop.shop, "10")
     for field, value in (("desired_quantity", Decimal("-1")), ("auto_production_parallelism", -1)):
         with pytest.raises(IntegrityError), transaction.atomic():
             StockpileMarker.objects.filter(pk=marker.pk).update(**{field: value})

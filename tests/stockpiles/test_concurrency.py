@@ -15,13 +15,13 @@ from prodtrack.models import Membership, Role
 from stockpiles.models import AutoProductionRun
 from stockpiles.services import auto_production_lock, auto_production_tick, beat_window, stockpile_marker_upsert
 from tests.factories import LocationFactory, ProductFactory, TenantFactory, UserFactory, make_recipe
-from tests.inventory.test_concurrency import run_concurrently
+from tests.support.threads import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_ticks_started_together_in_one_window_make_one_run_and_one_plan_run(tenant, shop, keep, settings):
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def test_ticks_started_together_in_one_window_make_one_run_and_one_plan_run(tenant, stock_shop, keep, settings):
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
     start, _ = beat_window(timezone.now(), settings.AUTO_PRODUCTION_INTERVAL_SEC)
 
     results = run_concurrently(lambda i: auto_production_tick(now=start + timedelta(seconds=i)), 4)
@@ -34,8 +34,8 @@ def test_ticks_started_together_in_one_window_make_one_run_and_one_plan_run(tena
     assert ProductionPlanRun.objects.count() == 1
 
 
-def test_manual_ticks_racing_each_other_generate_once(tenant, shop, keep, admin_user):
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def test_manual_ticks_racing_each_other_generate_once(tenant, stock_shop, keep, admin_user):
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
 
     results = run_concurrently(lambda i: auto_production_tick(triggered_by="manual", by=admin_user, tenant=tenant), 4)
 
@@ -74,8 +74,8 @@ def lock_held_elsewhere():
     return Holder
 
 
-def test_a_tick_while_a_previous_one_still_runs_is_skipped(tenant, shop, keep, lock_held_elsewhere):
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def test_a_tick_while_a_previous_one_still_runs_is_skipped(tenant, stock_shop, keep, lock_held_elsewhere):
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
 
     with lock_held_elsewhere(tenant.pk):
         (run,) = auto_production_tick(tenant=tenant)
@@ -87,7 +87,7 @@ def test_a_tick_while_a_previous_one_still_runs_is_skipped(tenant, shop, keep, l
     assert later.status == "succeeded" and ProductionPlanRun.objects.count() == 1
 
 
-def test_the_lock_is_per_tenant(tenant, shop, keep, lock_held_elsewhere):
+def test_the_lock_is_per_tenant(tenant, stock_shop, keep, lock_held_elsewhere):
     other, owner = TenantFactory(), UserFactory()
     Membership.objects.create(user=owner, tenant=other, role=Role.MANAGER)
     product = ProductFactory(tenant=other)

@@ -14,25 +14,25 @@ from stockpiles.models import StockpileMarker
 URL = "/api/v1/stockpiles"
 
 
-def test_post_creates_the_callers_marker_with_stock_on_hand_and_deficit(api, admin_user, shop, put_stock):
-    put_stock(shop["stand"], shop["shop"], "4")
+def test_post_creates_the_callers_marker_with_stock_on_hand_and_deficit(api, admin_user, stock_shop, put_stock):
+    put_stock(stock_shop.stand, stock_shop.shop, "4")
 
-    response = api.post(URL, {"item_type": shop["stand"].pk, "location": shop["shop"].pk, "desired_quantity": "10",
-                              "plan_id": shop["stand_plan"].pk, "auto_production_parallelism": 2,
-                              "auto_production_enabled": True}, format="json")
+    response = api.post(URL, {"item_type": stock_shop.stand.pk, "location": stock_shop.shop.pk,
+                              "desired_quantity": "10", "plan_id": stock_shop.stand_plan.pk,
+                              "auto_production_parallelism": 2, "auto_production_enabled": True}, format="json")
 
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["owner"] == {"id": admin_user.pk, "username": admin_user.username}
     assert (body["desired_quantity"], body["on_hand"], body["deficit"]) == ("10.000", "4.000", "6.000")
-    assert body["plan"] == {"id": shop["stand_plan"].pk, "name": "Phone stands"}
+    assert body["plan"] == {"id": stock_shop.stand_plan.pk, "name": "Phone stands"}
     assert (body["auto_production_parallelism"], body["auto_production_enabled"]) == (2, True)
     assert body["auto_production_status"] == "on"
 
 
-def test_post_again_upserts_the_same_marker(api, shop):
-    body = {"item_type": shop["stand"].pk, "location": shop["shop"].pk, "desired_quantity": "10",
-            "plan_id": shop["stand_plan"].pk, "auto_production_enabled": True}
+def test_post_again_upserts_the_same_marker(api, stock_shop):
+    body = {"item_type": stock_shop.stand.pk, "location": stock_shop.shop.pk, "desired_quantity": "10",
+            "plan_id": stock_shop.stand_plan.pk, "auto_production_enabled": True}
     first = api.post(URL, body, format="json")
 
     second = api.post(URL, {**body, "desired_quantity": "25"}, format="json")
@@ -42,9 +42,9 @@ def test_post_again_upserts_the_same_marker(api, shop):
     assert StockpileMarker.objects.count() == 1
 
 
-def test_post_without_the_auto_production_fields_turns_it_off(api, shop):
-    body = {"item_type": shop["stand"].pk, "location": shop["shop"].pk, "desired_quantity": "10"}
-    api.post(URL, {**body, "plan_id": shop["stand_plan"].pk, "auto_production_enabled": True}, format="json")
+def test_post_without_the_auto_production_fields_turns_it_off(api, stock_shop):
+    body = {"item_type": stock_shop.stand.pk, "location": stock_shop.shop.pk, "desired_quantity": "10"}
+    api.post(URL, {**body, "plan_id": stock_shop.stand_plan.pk, "auto_production_enabled": True}, format="json")
 
     response = api.post(URL, body, format="json")
 
@@ -53,8 +53,8 @@ def test_post_without_the_auto_production_fields_turns_it_off(api, shop):
     assert response.json()["auto_production_status"] == "off"
 
 
-def test_each_member_keeps_their_own_marker_for_the_same_item_and_place(api, api_as, manager_user, shop):
-    body = {"item_type": shop["stand"].pk, "location": shop["shop"].pk, "desired_quantity": "10"}
+def test_each_member_keeps_their_own_marker_for_the_same_item_and_place(api, api_as, manager_user, stock_shop):
+    body = {"item_type": stock_shop.stand.pk, "location": stock_shop.shop.pk, "desired_quantity": "10"}
 
     api.post(URL, body, format="json")
     api_as(manager_user).post(URL, body, format="json")
@@ -62,19 +62,19 @@ def test_each_member_keeps_their_own_marker_for_the_same_item_and_place(api, api
     assert StockpileMarker.objects.count() == 2
 
 
-def test_put_changes_only_the_settings_sent(api, shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"], parallelism=3)
+def test_put_changes_only_the_settings_sent(api, stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan, parallelism=3)
 
     response = api.put(f"{URL}/{marker.pk}", {"desired_quantity": "12"}, format="json")
 
     assert response.status_code == 200
     body = response.json()
     assert (body["desired_quantity"], body["auto_production_parallelism"], body["plan"]["id"]) == (
-        "12.000", 3, shop["stand_plan"].pk)
+        "12.000", 3, stock_shop.stand_plan.pk)
 
 
-def test_put_can_switch_auto_production_off_and_unlink_the_plan(api, shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def test_put_can_switch_auto_production_off_and_unlink_the_plan(api, stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
 
     response = api.put(f"{URL}/{marker.pk}", {"plan_id": None, "auto_production_enabled": False}, format="json")
 
@@ -82,8 +82,8 @@ def test_put_can_switch_auto_production_off_and_unlink_the_plan(api, shop, keep)
     assert (response.json()["plan"], response.json()["auto_production_status"]) == (None, "off")
 
 
-def test_delete_removes_the_marker(api, shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "10")
+def test_delete_removes_the_marker(api, stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "10")
 
     response = api.delete(f"{URL}/{marker.pk}")
 
@@ -91,20 +91,20 @@ def test_delete_removes_the_marker(api, shop, keep):
     assert not StockpileMarker.objects.exists()
 
 
-def test_operators_read_but_do_not_write_markers(api_as, operator_user, shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "10")
+def test_operators_read_but_do_not_write_markers(api_as, operator_user, stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "10")
     client = api_as(operator_user)
 
     assert client.get(URL).status_code == 200
     assert client.put(f"{URL}/{marker.pk}", {"desired_quantity": "1"}, format="json").status_code == 403
-    assert client.post(URL, {"item_type": shop["stand"].pk, "location": shop["shop"].pk,
+    assert client.post(URL, {"item_type": stock_shop.stand.pk, "location": stock_shop.shop.pk,
                              "desired_quantity": "1"}, format="json").status_code == 403
 
 
-def test_deleting_the_plan_unlinks_its_markers_and_their_deficit_goes_to_the_buy_list(api, shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def test_deleting_the_plan_unlinks_its_markers_and_their_deficit_goes_to_the_buy_list(api, stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
 
-    plan_services.production_plan_delete(plan=shop["stand_plan"])
+    plan_services.production_plan_delete(plan=stock_shop.stand_plan)
 
     marker.refresh_from_db()
     assert marker.plan is None and marker.auto_production_enabled        # the switch stays; nothing to run
@@ -119,25 +119,25 @@ def status_of(api, marker):
     return api.get(f"{URL}/{marker.pk}").json()["auto_production_status"]
 
 
-def test_status_is_covered_when_the_plans_pending_output_covers_its_deficits(api, shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "8", plan=shop["stand_plan"])
-    keep(shop["stand"], shop["window"], "0", plan=shop["stand_plan"])
-    plan_services.plan_generate(plan=shop["stand_plan"], by=None, quantity=8)          # 2 plates: 8 pending
+def test_status_is_covered_when_the_plans_pending_output_covers_its_deficits(api, stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "8", plan=stock_shop.stand_plan)
+    keep(stock_shop.stand, stock_shop.window, "0", plan=stock_shop.stand_plan)
+    plan_services.plan_generate(plan=stock_shop.stand_plan, by=None, quantity=8)          # 2 plates: 8 pending
 
     assert status_of(api, marker) == "covered"
 
 
-def test_status_is_on_when_pending_output_covers_only_part_of_the_plans_deficits(api, shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "8", plan=shop["stand_plan"])
-    keep(shop["stand"], shop["window"], "4", plan=shop["stand_plan"])
-    plan_services.plan_generate(plan=shop["stand_plan"], by=None, quantity=8)
+def test_status_is_on_when_pending_output_covers_only_part_of_the_plans_deficits(api, stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "8", plan=stock_shop.stand_plan)
+    keep(stock_shop.stand, stock_shop.window, "4", plan=stock_shop.stand_plan)
+    plan_services.plan_generate(plan=stock_shop.stand_plan, by=None, quantity=8)
 
     assert status_of(api, marker) == "on"
 
 
-def test_status_is_cooling_down_after_an_auto_run_within_the_interval(api, shop, keep):
-    marker = keep(shop["stand"], shop["shop"], "8", plan=shop["stand_plan"])
-    run = plan_services.plan_generate(plan=shop["stand_plan"], by=None, quantity=1, source="auto").run
+def test_status_is_cooling_down_after_an_auto_run_within_the_interval(api, stock_shop, keep):
+    marker = keep(stock_shop.stand, stock_shop.shop, "8", plan=stock_shop.stand_plan)
+    run = plan_services.plan_generate(plan=stock_shop.stand_plan, by=None, quantity=1, source="auto").run
     JobQueueEntry.objects.filter(plan_run=run).update(status="completed")
 
     assert status_of(api, marker) == "cooling_down"
@@ -145,33 +145,33 @@ def test_status_is_cooling_down_after_an_auto_run_within_the_interval(api, shop,
     assert status_of(api, marker) == "on"
 
 
-def test_status_is_on_without_a_deficit_and_off_when_disabled(api, shop, keep, put_stock):
-    put_stock(shop["stand"], shop["shop"], "9")
-    full = keep(shop["stand"], shop["shop"], "8", plan=shop["stand_plan"])
-    disabled = keep(shop["organiser"], shop["shop"], "8", plan=shop["organiser_plan"], enabled=False)
+def test_status_is_on_without_a_deficit_and_off_when_disabled(api, stock_shop, keep, put_stock):
+    put_stock(stock_shop.stand, stock_shop.shop, "9")
+    full = keep(stock_shop.stand, stock_shop.shop, "8", plan=stock_shop.stand_plan)
+    disabled = keep(stock_shop.organiser, stock_shop.shop, "8", plan=stock_shop.organiser_plan, enabled=False)
 
     assert (status_of(api, full), status_of(api, disabled)) == ("on", "off")
 
 
-def test_list_filters_below_target_and_by_item(api, shop, keep, put_stock):
-    put_stock(shop["stand"], shop["shop"], "9")
-    keep(shop["stand"], shop["shop"], "8")
-    below = keep(shop["organiser"], shop["shop"], "8")
+def test_list_filters_below_target_and_by_item(api, stock_shop, keep, put_stock):
+    put_stock(stock_shop.stand, stock_shop.shop, "9")
+    keep(stock_shop.stand, stock_shop.shop, "8")
+    below = keep(stock_shop.organiser, stock_shop.shop, "8")
 
     assert [r["id"] for r in api.get(URL, {"below_target": "true"}).json()["results"]] == [below.pk]
-    assert [r["id"] for r in api.get(URL, {"item_type": shop["organiser"].pk}).json()["results"]] == [below.pk]
+    assert [r["id"] for r in api.get(URL, {"item_type": stock_shop.organiser.pk}).json()["results"]] == [below.pk]
     assert api.get(URL, {"q": "phone"}).json()["count"] == 1
 
 
 # --- deficits --------------------------------------------------------------------------------------
 
-def test_deficits_split_to_produce_and_to_buy_with_pending_and_net(api, shop, keep, put_stock):
-    put_stock(shop["stand"], shop["shop"], "2")
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])          # to produce: 8, 4 pending → 4
-    keep(shop["organiser"], shop["shop"], "3", plan=shop["organiser_plan"], enabled=False)   # to buy: 3
-    keep(shop["pla"], shop["shop"], "6000")                                     # filament: 5000 g on hand → buy 1000 g
-    keep(shop["clip"], shop["shop"], "0")                                       # no deficit: not listed
-    plan_services.plan_generate(plan=shop["stand_plan"], by=None, quantity=4)
+def test_deficits_split_to_produce_and_to_buy_with_pending_and_net(api, stock_shop, keep, put_stock):
+    put_stock(stock_shop.stand, stock_shop.shop, "2")
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)  # to produce: 8, 4 pending → 4
+    keep(stock_shop.organiser, stock_shop.shop, "3", plan=stock_shop.organiser_plan, enabled=False)  # to buy: 3
+    keep(stock_shop.pla, stock_shop.shop, "6000")  # filament: 5000 g on hand → buy 1000 g
+    keep(stock_shop.clip, stock_shop.shop, "0")  # no deficit: not listed
+    plan_services.plan_generate(plan=stock_shop.stand_plan, by=None, quantity=4)
 
     rows = api.get(f"{URL}/deficits").json()["results"]
 
@@ -183,9 +183,9 @@ def test_deficits_split_to_produce_and_to_buy_with_pending_and_net(api, shop, ke
     ]
 
 
-def test_an_auto_production_marker_is_never_on_the_buy_list(api, shop, keep):
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
-    keep(shop["organiser"], shop["shop"], "3")
+def test_an_auto_production_marker_is_never_on_the_buy_list(api, stock_shop, keep):
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
+    keep(stock_shop.organiser, stock_shop.shop, "3")
 
     to_buy = api.get(f"{URL}/deficits", {"kind": "to_buy"}).json()["results"]
     to_produce = api.get(f"{URL}/deficits", {"kind": "to_produce"}).json()["results"]
@@ -195,11 +195,11 @@ def test_an_auto_production_marker_is_never_on_the_buy_list(api, shop, keep):
 
 
 @pytest.mark.parametrize("markers", [1, 30])
-def test_deficits_and_markers_are_one_query_per_page(api, shop, keep, tenant, markers, django_assert_num_queries):
+def test_deficits_and_markers_are_one_query_per_page(api, stock_shop, keep, tenant, markers, django_assert_num_queries):
     from tests.factories import LocationFactory
 
     for _ in range(markers):
-        keep(shop["stand"], LocationFactory(tenant=tenant), "5", plan=shop["stand_plan"])
+        keep(stock_shop.stand, LocationFactory(tenant=tenant), "5", plan=stock_shop.stand_plan)
 
     # tenant resolution + count + the page (balances, pending output and status included)
     with django_assert_num_queries(3):
@@ -208,9 +208,9 @@ def test_deficits_and_markers_are_one_query_per_page(api, shop, keep, tenant, ma
         assert api.get(URL, {"page_size": 50}).json()["count"] == markers
 
 
-def test_stock_on_hand_counts_for_the_markers_location_only(api, shop, keep, put_stock):
-    put_stock(shop["stand"], shop["window"], "50")
-    marker = keep(shop["stand"], shop["shop"], "10")
+def test_stock_on_hand_counts_for_the_markers_location_only(api, stock_shop, keep, put_stock):
+    put_stock(stock_shop.stand, stock_shop.window, "50")
+    marker = keep(stock_shop.stand, stock_shop.shop, "10")
 
     body = api.get(f"{URL}/{marker.pk}").json()
 

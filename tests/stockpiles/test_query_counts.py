@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from plans.models import ProductionPlanRun
 from plans.services import production_plan_create
-from prodtrack.models import Membership, Role
+from prodtrack.models import Membership, Role, Tenant
 from stockpiles.models import StockpileMarker
 from stockpiles.services import auto_production_tick
 from tests.factories import LocationFactory, MaterialFactory, ProductFactory, TenantFactory, UserFactory, make_recipe
@@ -21,7 +21,7 @@ from tests.factories import LocationFactory, MaterialFactory, ProductFactory, Te
 TICK_SELECTS = 6
 
 
-def farm(*, plans: int, markers_per_plan: int, cooldown: bool = False):
+def tenant_with_markers(*, plans: int, markers_per_plan: int, cooldown: bool = False) -> Tenant:
     """A tenant whose ``plans`` plans each have ``markers_per_plan`` markers, 5 pieces short each."""
     tenant, owner = TenantFactory(), UserFactory()
     Membership.objects.create(user=owner, tenant=tenant, role=Role.MANAGER)
@@ -56,7 +56,8 @@ def selects(queries: list[str]) -> int:
 
 @pytest.mark.django_db
 def test_one_marker_or_200_in_one_group_cost_the_same_queries():
-    one, many = farm(plans=1, markers_per_plan=1), farm(plans=1, markers_per_plan=200)
+    one = tenant_with_markers(plans=1, markers_per_plan=1)
+    many = tenant_with_markers(plans=1, markers_per_plan=200)
 
     small, large = tick_queries(one), tick_queries(many)
 
@@ -67,7 +68,8 @@ def test_one_marker_or_200_in_one_group_cost_the_same_queries():
 
 @pytest.mark.django_db
 def test_one_group_or_200_groups_cost_the_same_queries_when_nothing_is_generated():
-    one, many = farm(plans=1, markers_per_plan=1, cooldown=True), farm(plans=200, markers_per_plan=1, cooldown=True)
+    one = tenant_with_markers(plans=1, markers_per_plan=1, cooldown=True)
+    many = tenant_with_markers(plans=200, markers_per_plan=1, cooldown=True)
 
     small, large = tick_queries(one), tick_queries(many)
 

@@ -17,8 +17,8 @@ URL = "/api/v1/auto-production/runs"
 
 
 @pytest.fixture
-def tick(tenant, shop, keep):
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def tick(tenant, stock_shop, keep):
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
     (run,) = auto_production_tick(tenant=tenant)
     return run
 
@@ -83,8 +83,8 @@ def test_list_filters_by_status(api, tick):
     assert api.get(URL, {"status": ["succeeded", "failed"]}).json()["count"] == 1
 
 
-def test_run_now_is_a_manual_tick_of_the_callers_tenant(api_as, manager_user, tenant, shop, keep):
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def test_run_now_is_a_manual_tick_of_the_callers_tenant(api_as, manager_user, tenant, stock_shop, keep):
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
 
     response = api_as(manager_user).post(URL)
 
@@ -101,8 +101,8 @@ def test_run_now_needs_the_manager_role(api_as, operator_user):
     assert not AutoProductionRun.objects.exists()
 
 
-def test_run_now_with_an_idempotency_key_replays_the_first_tick(api, shop, keep):
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def test_run_now_with_an_idempotency_key_replays_the_first_tick(api, stock_shop, keep):
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
 
     first = api.post(URL, HTTP_IDEMPOTENCY_KEY="run-now-1")
     second = api.post(URL, HTTP_IDEMPOTENCY_KEY="run-now-1")
@@ -116,8 +116,8 @@ def test_run_now_with_an_idempotency_key_replays_the_first_tick(api, shop, keep)
 
 # --- the command ----------------------------------------------------------------------------------------
 
-def test_the_command_runs_one_tick_and_prints_what_it_did(tenant, shop, keep):
-    keep(shop["stand"], shop["shop"], "10", plan=shop["stand_plan"])
+def test_the_command_runs_one_tick_and_prints_what_it_did(tenant, stock_shop, keep):
+    keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
     out = StringIO()
 
     call_command("run_auto_production", "--tenant", "acme", stdout=out)

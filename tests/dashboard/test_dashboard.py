@@ -14,8 +14,7 @@ from inventory.services import spool_adjust
 from runs import selectors, services
 from runs.services import MaterialActual
 from tests.factories import receive_spool
-from tests.runs.conftest import farm, make_run  # noqa: F401  (the run tests' print farm)
-from tests.runs.test_pages import _html
+from tests.support.pages import page_html
 
 
 def _complete(run, user, pla_g, petg_g, hours=2):
@@ -31,11 +30,11 @@ def test_the_dashboard_shows_runs_in_progress_recent_completions_and_low_spools(
     now = timezone.now()
     running = make_run(quantity=4, started_at=now - timedelta(hours=1))     # 1 h of a 2 h estimate
     done = _complete(make_run(quantity=8, started_at=now - timedelta(hours=3)), admin_user, "300", "40")  # +21.4 %
-    low = receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], grams="100")
+    low = receive_spool(tenant=tenant, by=admin_user, material=farm.pla, grams="100")
     spool_adjust(spool=low, by=admin_user, net_weight_g=D("10"))          # 10 % left
 
     response = viewer_client.get("/")
-    html = _html(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     in_progress = html.split('id="runs-in-progress"')[1].split('id="variance-trend"')[0]
@@ -91,8 +90,8 @@ def test_variance_trend_groups_by_day_in_the_tenants_time_zone(make_run, admin_u
 
 
 def test_an_empty_shop_shows_what_to_do(client_as, viewer_user, operator_user, tenant):
-    viewer = _html(client_as(viewer_user).get("/"))
-    operator = _html(client_as(operator_user).get("/"))
+    viewer = page_html(client_as(viewer_user).get("/"))
+    operator = page_html(client_as(operator_user).get("/"))
 
     for html in (viewer, operator):
         assert "Nothing is printing." in html and "No run completed lately." in html
@@ -110,7 +109,7 @@ def test_more_runs_in_progress_than_shown_link_to_all_of_them(viewer_client, mak
     response = viewer_client.get("/")
 
     assert len(response.context["in_progress"]) == 8 and response.context["in_progress_count"] == 10
-    assert "All 10 in progress" in _html(response)
+    assert "All 10 in progress" in page_html(response)
 
 
 def test_another_tenants_runs_stay_out_of_the_dashboard(client_as, other_admin, make_run, admin_user):
@@ -118,7 +117,7 @@ def test_another_tenants_runs_stay_out_of_the_dashboard(client_as, other_admin, 
     done = _complete(make_run(quantity=8), admin_user, "240", "40")
 
     response = client_as(other_admin).get("/")
-    html = _html(response)
+    html = page_html(response)
 
     assert running.run_number not in html and done.run_number not in html
     assert response.context["in_progress_count"] == 0 and response.context["trend"]["runs"] == 0
@@ -141,7 +140,7 @@ def test_the_dashboard_runs_the_same_queries_for_1_and_for_30_runs(viewer_client
         run = make_run(quantity=1, started_at=now - timedelta(days=n % 20, hours=1))
         if n % 2:
             _complete(run, admin_user, "33", "5")
-        receive_spool(tenant=tenant, by=admin_user, material=farm["pla"], grams="100")
+        receive_spool(tenant=tenant, by=admin_user, material=farm.pla, grams="100")
     with CaptureQueriesContext(connection) as many:
         response = viewer_client.get("/")
     assert response.context["in_progress_count"] == 15 and len(response.context["recent"]) == 8
@@ -170,5 +169,5 @@ def test_the_trend_chart_colours_each_day_by_band_between_the_limits(viewer_clie
     assert series["points"][-1] == {"band": "within", "title": timezone.localdate().isoformat(),
                                     "note": "1 run: 308 g of 280 g"}
     assert series["points"][0] == {"band": None, "title": series["points"][0]["title"], "note": None}
-    html = _html(response)
+    html = page_html(response)
     assert 'data-chart="variance-trend-data"' in html and '"band": "within"' in html and "<script>" not in html

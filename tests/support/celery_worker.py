@@ -7,8 +7,8 @@ own queue, and the queue is deleted afterwards.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
