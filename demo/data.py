@@ -115,7 +115,7 @@ PLATES = (
     PlateRecipe("PRD-DESK-ORGANISER", 1, 15 * 60 + 25, ((PETG_JET_BLACK, 185, 0),), popularity=1.4, bias=0.15,
                 notes="Sliced without the supports under the drawer rails."),
     PlateRecipe("PRD-HEADPHONE-HOOK", 2, 6 * 60 + 5, ((POLYLITE_BLACK, 76, 0),), popularity=1.5),
-    PlateRecipe("PRD-PLANT-POT-S", 3, 12 * 60, ((IVORY_WHITE, 156, 0),), popularity=1.5, bias=-0.13,
+    PlateRecipe("PRD-PLANT-POT-S", 3, 12 * 60, ((IVORY_WHITE, 156, 0),), popularity=1.5, bias=-0.17,
                 notes="Sliced with 4 walls; the farm prints them with 3."),
     PlateRecipe("PRD-CONTROLLER-STAND", 2, 12 * 60 + 10, ((POLYLITE_BLACK, 116, 18), (PRUSA_ORANGE, 16, 18)),
                 popularity=1.2, notes="Two colours: orange accents."),

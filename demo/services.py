@@ -14,7 +14,7 @@ to ``now``; the tables are in ``demo.data``):
   delivered (one of each opening the print room, 6 sealed in the warehouse), reorders when the
   print room runs low, a few production runs a day on the 7 working printers — completed with
   believable actual grams (the desk organiser consistently ~15 % over its recipe, the small plant
-  pot ~13 % under), some with failed pieces, a few failed mid-print, reprints, two voided, a
+  pot ~17 % under: sliced with 4 walls, printed with 3), some with failed pieces, a few failed mid-print, reprints, two voided, a
   handful still printing — and weigh-ins (remnants thrown away, a tangled spool archived, a
   mis-weighing reversed, a spool that ran out mid-print);
 * 7 more products made through two production plans (``PARTS``, ``PLANS``): a desk organiser set

@@ -10,7 +10,7 @@ spool in the same transaction. So at every commit:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -458,6 +458,28 @@ def item_type_catalog_import(*, tenant: Tenant, entries: Iterable[CatalogEntry],
     """
     entries = list(entries)
     check_unique(entries)
+    to_create, to_update = _catalog_changes(tenant, entries)
+    updated = sum(len(items) for items in to_update.values())
+    unchanged = len(entries) - len(to_create) - updated
+    if progress and unchanged:
+        progress(unchanged)
+    for batch in _batches(to_create):
+        ItemType.objects.bulk_create(batch)
+        if progress:
+            progress(len(batch))
+    for changed, items in to_update.items():   # only the changed columns: bulk_update's CASE is costly
+        for batch in _batches(items):
+            ItemType.objects.bulk_update(batch, fields=list(changed))
+            if progress:
+                progress(len(batch))
+    return CatalogImportResult(created=len(to_create), updated=updated, unchanged=unchanged)
+
+
+def _catalog_changes(tenant: Tenant, entries: list[CatalogEntry]
+                     ) -> tuple[list[ItemType], dict[tuple[str, ...], list[ItemType]]]:
+    """The item types to create and, grouped by the fields that changed, those to update (their
+    new values set in memory). One query. Raises ValidationError for an invalid entry or a SKU
+    another item type uses."""
     by_catalog_id: dict[str, ItemType] = {}
     sku_owner: dict[str, str] = {}   # SKU → catalog id of its item type ("" for hand-made items)
     for item in ItemType.objects.for_tenant(tenant):   # all fields: validating a deferred one would query
@@ -481,23 +503,14 @@ def item_type_catalog_import(*, tenant: Tenant, entries: Iterable[CatalogEntry],
             changed = tuple(name for name, value in values.items() if getattr(item, name) != value)
             if not changed:
                 continue
-            for name in changed:
+            for name in changed:   # a bulk update: model_update saves one row at a time
                 setattr(item, name, values[name])
             to_update[changed].append(item)
         _catalog_item_check(item, entry.catalog_id)
-    updated = sum(len(items) for items in to_update.values())
-    unchanged = len(entries) - len(to_create) - updated
-    if progress and unchanged:
-        progress(unchanged)
-    for start in range(0, len(to_create), CATALOG_IMPORT_BATCH_SIZE):
-        batch = to_create[start:start + CATALOG_IMPORT_BATCH_SIZE]
-        ItemType.objects.bulk_create(batch)
-        if progress:
-            progress(len(batch))
-    for changed, items in to_update.items():   # only the changed columns: bulk_update's CASE is costly
-        for start in range(0, len(items), CATALOG_IMPORT_BATCH_SIZE):
-            batch = items[start:start + CATALOG_IMPORT_BATCH_SIZE]
-            ItemType.objects.bulk_update(batch, fields=list(changed))
-            if progress:
-                progress(len(batch))
-    return CatalogImportResult(created=len(to_create), updated=updated, unchanged=unchanged)
+    return to_create, to_update
+
+
+def _batches(items: list[ItemType]) -> Iterator[list[ItemType]]:
+    """``items`` in slices of ``CATALOG_IMPORT_BATCH_SIZE``."""
+    for start in range(0, len(items), CATALOG_IMPORT_BATCH_SIZE):
+        yield items[start:start + CATALOG_IMPORT_BATCH_SIZE]

@@ -33,13 +33,13 @@ def _chart_json(html: str, data_id: str):
 
 def test_the_run_detail_draws_estimated_vs_actual_grams_per_material(viewer_client, make_run, admin_user, farm):
     run = _complete(make_run(quantity=8), admin_user, pla_g="264")
-    farm["petg"].color_hex = ""
-    farm["petg"].save()
+    farm.petg.color_hex = ""
+    farm.petg.save()
 
     html = viewer_client.get(f"/runs/{run.pk}/").content.decode()
 
     chart = _chart_json(html, "run-materials-data")
-    pla, petg = farm["pla_spool"], farm["petg_spool"]
+    pla, petg = farm.pla_spool, farm.petg_spool
     assert 'id="run-materials-chart"' in html and "<script>" not in html and "style=" not in html
     assert chart["type"] == "bar" and chart["horizontal"] is True and chart["animate"] is False
     assert chart["labels"] == [f"#{pla.pk} Galaxy Black PLA", f"#{petg.pk} Jet Black PETG"]
