@@ -298,15 +298,16 @@ def fill(args) -> dict[str, float]:
         cursor.execute("""
             INSERT INTO runs_productionrun
                 (tenant_id, run_number, status, started_at, completed_at, workstation_id, location_id, printer_name,
-                 slicer, estimated_duration_s, bed_temp_c, nozzle_temp_c, quality_rating, quality_notes, notes,
-                 completion_notes, original_run_id, created_by_id, created_at, deleted_at, estimated_weight_g,
-                 estimated_purge_g, actual_weight_g, actual_purge_g, estimated_cost, actual_cost, variance_pct)
+                 slicer, estimated_duration_s, gcode_filename, bed_temp_c, nozzle_temp_c, quality_rating,
+                 quality_notes, notes, completion_notes, original_run_id, created_by_id, created_at, deleted_at,
+                 estimated_weight_g, estimated_purge_g, actual_weight_g, actual_purge_g, estimated_cost, actual_cost,
+                 variance_pct)
             SELECT %(tenant)s, r.run_number, r.status, r.started_at,
                    CASE r.status
                      WHEN 'completed' THEN r.started_at + r.duration_s * (0.9 + 0.3 * r.r_end) * interval '1 second'
                      WHEN 'failed' THEN r.started_at + r.duration_s * (0.05 + 0.85 * r.r_end) * interval '1 second'
                    END,
-                   ws.id, ws.location_id, ws.name, r.slicer, r.duration_s,
+                   ws.id, ws.location_id, ws.name, r.slicer, r.duration_s, '',
                    (ARRAY[60, 80, 100])[1 + r.g %% 3], (ARRAY[215, 240, 260])[1 + r.g %% 3],
                    CASE WHEN r.status = 'completed' AND r.r_rating < 0.7 THEN 3 + floor(r.r_rating / 0.7 * 3)::int END,
                    CASE WHEN r.status = 'failed' THEN 'Spaghetti on the bed' ELSE '' END, '', '', NULL, u.id,
