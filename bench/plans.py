@@ -942,7 +942,8 @@ def measure_list(args, tenant, truth: dict, endpoint: bool, result: dict) -> dic
     requests = ListRequests(tenant, endpoint)
     sql_repeat = max(5, min(args.repeat, 30))
     measurements: dict = {"floor": measure_floor(args, requests)}
-    cases, result["config"]["plans_runs"] = list_cases(tenant, truth, args.deep_page)
+    cases, plans_runs = list_cases(tenant, truth, args.deep_page)
+    result["config"]["plans_runs"] = plans_runs
     for case in cases:
         measurements[case.name] = measure_list_case(args, requests, tenant, truth, case, sql_repeat)
     if endpoint:
@@ -991,7 +992,7 @@ def run_generation_part(args, result: dict) -> None:
     t0 = time.perf_counter()
     if gen_tenant is None:
         log(args, "generation tenant: catalogue and plans through the services …")
-        gen_tenant, users = make_tenant(GEN_SLUG, GEN_CODE)
+        gen_tenant, _ = make_tenant(GEN_SLUG, GEN_CODE)
         cat = catalogue(gen_tenant)
         plans = {n: build_tree_plan(gen_tenant, cat, n) for n in (TREE_BIG, TREE_SMALL)}
         result["generation_setup_s"] = round(time.perf_counter() - t0, 2)
