@@ -85,7 +85,7 @@ def fill(args) -> dict:
         ProductionPlan(tenant=tenant, name=f"Plan {n:04d}", product=p) for n, p in enumerate(products)])
     ProductionPlanStep.objects.bulk_create([
         ProductionPlanStep(plan=plan, product=plan.product, recipe=recipe, location=room)
-        for plan, recipe in zip(plans, recipes)])
+        for plan, recipe in zip(plans, recipes, strict=True)])
     markers = StockpileMarker.objects.bulk_create([
         StockpileMarker(tenant=tenant, owner=owners[n % OWNERS], item_type=plan.product, location=location,
                         desired_quantity=Decimal(10 + (n * 7 + m) % 21), plan=plan,

@@ -44,6 +44,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -751,31 +752,62 @@ def find_status_fields(row: dict) -> tuple[str | None, dict | None]:
     return status, keys or None
 
 
-def measure_list(args, tenant, truth: dict, endpoint: bool, result: dict) -> dict:
-    from django.db import connection
-    from rest_framework.test import APIClient
+class ListCase(NamedTuple):
+    """One measured page of a plan-run list: the request, the plan the list is scoped to (None for
+    all the tenant's runs), the page and the number of runs the list counts."""
+    name: str
+    path: str
+    params: dict
+    plan: object | None
+    page: int
+    expected_count: int
 
-    from plans.models import ProductionPlan, ProductionPlanRun
-    from prodtrack.models import User
 
-    user = User.objects.get(username=f"{LIST_SLUG}-viewer")
-    client = APIClient()
-    client.force_authenticate(user=user)
-    fallback = _Fallback(tenant)
+class ListRequests:
+    """The list tenant's pages, requested through the endpoint (DRF ``APIClient`` +
+    ``force_authenticate`` as its viewer) or, when ``endpoint`` is False, through ``_Fallback``."""
 
-    def api_get(path: str, params: dict):
-        response = client.get(path, params)
+    def __init__(self, tenant, endpoint: bool):
+        from rest_framework.test import APIClient
+
+        from prodtrack.models import User
+
+        user = User.objects.get(username=f"{LIST_SLUG}-viewer")
+        self.client = APIClient()
+        self.client.force_authenticate(user=user)
+        self.fallback = _Fallback(tenant)
+        self.endpoint = endpoint
+
+    def api_get(self, path: str, params: dict) -> dict:
+        """The JSON body of ``GET path?params``; SystemExit unless 200."""
+        response = self.client.get(path, params)
         if response.status_code != 200:
             raise SystemExit(f"GET {path} {params}: {response.status_code} {response.content[:400]!r}")
         return response.json()
 
-    sql_repeat = max(5, min(args.repeat, 30))
-    measurements: dict = {}
-    floor = time_calls(lambda: api_get(FLOOR_PATH, {"page_size": 1}), args.repeat, args.warmup)
-    _, floor_sql = captured(lambda: api_get(FLOOR_PATH, {"page_size": 1}))
-    measurements["floor"] = {"label": f"GET {FLOOR_PATH}?page_size=1 (framework floor, 3 locations)",
-                             "endpoint_ms": floor, "query_count": len(floor_sql)}
+    def call(self, case: ListCase):
+        """A call that requests ``case``'s page and returns its JSON body."""
+        if self.endpoint:
+            return lambda: self.api_get(case.path, case.params)
+        return lambda: self.fallback.get(case.path, case.params, case.plan)
+
+
+def measure_floor(args, requests: ListRequests) -> dict:
+    """``GET /api/v1/locations?page_size=1``: the framework floor, and its number of queries."""
+    floor = time_calls(lambda: requests.api_get(FLOOR_PATH, {"page_size": 1}), args.repeat, args.warmup)
+    _, floor_sql = captured(lambda: requests.api_get(FLOOR_PATH, {"page_size": 1}))
     log(args, f"floor: p50 {floor['p50']} ms, {len(floor_sql)} queries")
+    return {"label": f"GET {FLOOR_PATH}?page_size=1 (framework floor, 3 locations)",
+            "endpoint_ms": floor, "query_count": len(floor_sql)}
+
+
+def list_cases(tenant, truth: dict, deep_page: int) -> tuple[list[ListCase], dict]:
+    """Page 1 and page ``deep_page`` (at most the last) of all runs; page 1 and the last page of the
+    plan with the most runs; page 1 of the plan with the median number. Also those two plans as
+    ``[id, runs]`` and the number of plans with runs."""
+    from django.db import connection
+
+    from plans.models import ProductionPlan
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT plan_id, count(*) FROM plans_productionplanrun WHERE tenant_id = %s GROUP BY 1 "
@@ -786,113 +818,309 @@ def measure_list(args, tenant, truth: dict, endpoint: bool, result: dict) -> dic
     big_plan = ProductionPlan.objects.get(pk=big_plan_id)
     mid_plan = ProductionPlan.objects.get(pk=mid_plan_id)
     n_runs = len(truth)
-    deep = min(args.deep_page, max(1, -(-n_runs // PAGE_SIZE)))
+    deep = min(deep_page, max(1, -(-n_runs // PAGE_SIZE)))
     big_last = max(1, -(-big_plan_runs // PAGE_SIZE))
     cases = [
-        ("all_page1", RUNS_API, {}, None, 1, n_runs),
-        ("all_deep", RUNS_API, {"page": deep}, None, deep, n_runs),
-        ("plan_big_page1", PLAN_RUNS_API.format(id=big_plan_id), {}, big_plan, 1, big_plan_runs),
-        ("plan_big_last", PLAN_RUNS_API.format(id=big_plan_id), {"page": big_last}, big_plan, big_last, big_plan_runs),
-        ("plan_mid_page1", PLAN_RUNS_API.format(id=mid_plan_id), {}, mid_plan, 1, mid_plan_runs),
+        ListCase("all_page1", RUNS_API, {}, None, 1, n_runs),
+        ListCase("all_deep", RUNS_API, {"page": deep}, None, deep, n_runs),
+        ListCase("plan_big_page1", PLAN_RUNS_API.format(id=big_plan_id), {}, big_plan, 1, big_plan_runs),
+        ListCase("plan_big_last", PLAN_RUNS_API.format(id=big_plan_id), {"page": big_last}, big_plan, big_last,
+                 big_plan_runs),
+        ListCase("plan_mid_page1", PLAN_RUNS_API.format(id=mid_plan_id), {}, mid_plan, 1, mid_plan_runs),
     ]
-    result["config"]["plans_runs"] = {"biggest": [big_plan_id, big_plan_runs], "median": [mid_plan_id, mid_plan_runs],
-                                      "plans_with_runs": len(per_plan)}
+    plans_runs = {"biggest": [big_plan_id, big_plan_runs], "median": [mid_plan_id, mid_plan_runs],
+                  "plans_with_runs": len(per_plan)}
+    return cases, plans_runs
 
-    for name, path, params, plan, page, expected_count in cases:
-        via_api = endpoint
 
-        def call(path=path, params=params, plan=plan, via_api=via_api):
-            return api_get(path, params) if via_api else fallback.get(path, params, plan)
+def page_ids(tenant, case: ListCase) -> list[int]:
+    """The ids ``case``'s page must list, newest first."""
+    from plans.models import ProductionPlanRun
 
-        t_first = time.perf_counter()
-        body = call()
-        t_first = (time.perf_counter() - t_first) * 1000
-        # A slow case (the shipped deep page takes seconds) gets fewer repetitions: at most about
-        # --case-budget seconds of requests, and never fewer than 5.
-        n_rep = max(5, min(args.repeat, int(args.case_budget * 1000 / max(t_first, 0.001))))
-        n_warm = args.warmup if n_rep == args.repeat else 1
-        n_sql = max(3, min(sql_repeat, int(args.case_budget * 500 / max(t_first, 0.001))))
-        # The page must be right: count, length, order, and each row's status and summary.
-        assert body["count"] == expected_count, (name, body["count"], expected_count)
-        base = ProductionPlanRun.objects.filter(tenant=tenant, **({"plan": plan} if plan else {}))
-        ids = list(base.order_by("-created_at", "-id").values_list("pk", flat=True)
-                   [(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
-        assert [r["id"] for r in body["results"]] == ids, (name, [r["id"] for r in body["results"]][:3], ids[:3])
-        checked = 0
-        for row in body["results"]:
-            status, summary = find_status_fields(row)
-            total, planned, active, completed, cancelled, truth_status = truth[row["id"]]
-            if status is not None:
-                assert status == truth_status, (name, row["id"], status, truth_status)
-            if summary:
-                want = {"total": total, "planned": planned, "active": active, "completed": completed,
-                        "cancelled": cancelled}
-                shown = {k: summary[k] for k in want if k in summary}
-                assert shown == {k: want[k] for k in shown}, (name, row["id"], summary, want)
-                checked += 1
-        label = (f"GET {path}" + (f"?page={page}" if page > 1 else "")
-                 + ("" if via_api else " [selector + DRF, no endpoint]"))
-        log(args, f"timing {label} …")
-        timing = time_calls(call, n_rep, n_warm)
-        _, queries = captured(call)
-        sql = [q["sql"] for q in queries]
-        profile = sql_profile(sql, n_sql, 1 if n_sql < sql_repeat else 2)
-        page_q = [q for q in profile["queries"] if q["kind"].startswith("select plans_productionplanrun")]
-        count_q = [q for q in profile["queries"] if q["kind"].startswith("count plans_productionplanrun")]
-        page_count = sum(q["execution"]["p50"] for q in page_q + count_q)
-        m = {"label": label, "via_endpoint": via_api, "page": page, "count": body["count"], "repeat": n_rep,
-             "warmup": n_warm, "sql_repeat": n_sql, "first_call_ms": round(t_first, 1),
-             "rows_checked": checked, "endpoint_ms": timing, "query_count": len(sql), "kinds": kind_counts(sql),
-             "sql": sql, "profile": profile, "page_exec_p50": round(sum(q["execution"]["p50"] for q in page_q), 3),
-             "count_exec_p50": round(sum(q["execution"]["p50"] for q in count_q), 3),
-             "page_count_exec_p50": round(page_count, 3)}
-        m["ratio_endpoint_over_page_count_sql"] = _ratio(timing["p50"], page_count)
-        m["ratio_endpoint_over_all_sql"] = _ratio(timing["p50"], profile["exec_p50_sum"])
-        if page_q:
-            m["page_sql_subplans"] = page_q[0]["sql"].count('SELECT COUNT(U0."id")')
-        # The page and count SQL without per-node timing (EXPLAIN ANALYZE's clock reads double the
-        # time of plans that pass 100,000 rows through a node on this VM), and the page without JIT.
-        for q in page_q + count_q:
-            q["timing_off"] = explain_series(q["sql"], n_sql, 1, timing=False)
-        m["page_count_exec_timing_off_p50"] = round(sum(q["timing_off"]["execution"]["p50"] for q in page_q + count_q),
-                                                    3)
-        m["ratio_endpoint_over_page_count_sql_timing_off"] = _ratio(timing["p50"], m["page_count_exec_timing_off_p50"])
-        alternatives = {}
-        if page_q:
-            alternatives["shipped_jit_off"] = {
-                "note": "the shipped page SQL with SET LOCAL jit = off", "sql": page_q[0]["sql"],
-                **explain_series_with(["SET LOCAL jit = off"], page_q[0]["sql"], n_sql, 1)}
-        # Alternative shapes of the same page, each checked against the truth first.
-        for alt_name, alt in alternative_queries(tenant, (page - 1) * PAGE_SIZE, plan).items():
-            check_shape(alt_name, alt, ids, truth)
-            slow = alt_name in ("lateral", "four_counts", "four_counts_star", "json_subquery", "page_without_summary")
-            alternatives[alt_name] = {"note": alt["note"], "sql": alt["sql"],
-                                      **explain_series(alt["sql"], n_sql if slow else sql_repeat, 1 if slow else 2)}
-        gb = group_by_sql(ids or [0])
-        alternatives["group_by_for_page"] = {"note": "one GROUP BY plan_run_id, status over the page's 20 ids "
-                                                     "(second query of a 2-query shape)",
-                                             "sql": gb, **explain_series(gb, sql_repeat, 2)}
-        capped = (f"SELECT count(*) FROM (SELECT 1 FROM plans_productionplanrun WHERE tenant_id = {int(tenant.pk)}"
-                  + (f" AND plan_id = {int(plan.pk)}" if plan else "") + " LIMIT 1001) AS capped")
-        alternatives["capped_count"] = {"note": "count capped at 1,001 (shown as 1,000+)", "sql": capped,
-                                        **explain_series(capped, sql_repeat, 2)}
-        m["alternatives"] = alternatives
-        measurements[name] = m
-        log(args, f"  p50 {timing['p50']} ms ({n_rep} repetitions), page + count SQL {m['page_count_exec_p50']} ms")
+    base = ProductionPlanRun.objects.filter(tenant=tenant, **({"plan": case.plan} if case.plan else {}))
+    return list(base.order_by("-created_at", "-id").values_list("pk", flat=True)
+                [(case.page - 1) * PAGE_SIZE:case.page * PAGE_SIZE])
 
-    # The same pages through the selector + DRF without the view, when the endpoint exists: what
-    # routing, middleware, authentication and the view add.
+
+def check_list_page(case: ListCase, body: dict, ids: list[int], truth: dict) -> int:
+    """The page is right: its count, its runs in order, and each row's status and job summary
+    against ``truth`` (AssertionError otherwise). Returns the number of rows whose summary was checked."""
+    assert body["count"] == case.expected_count, (case.name, body["count"], case.expected_count)
+    assert [r["id"] for r in body["results"]] == ids, (case.name, [r["id"] for r in body["results"]][:3], ids[:3])
+    checked = 0
+    for row in body["results"]:
+        status, summary = find_status_fields(row)
+        total, planned, active, completed, cancelled, truth_status = truth[row["id"]]
+        if status is not None:
+            assert status == truth_status, (case.name, row["id"], status, truth_status)
+        if summary:
+            want = {"total": total, "planned": planned, "active": active, "completed": completed,
+                    "cancelled": cancelled}
+            shown = {k: summary[k] for k in want if k in summary}
+            assert shown == {k: want[k] for k in shown}, (case.name, row["id"], summary, want)
+            checked += 1
+    return checked
+
+
+def list_alternatives(tenant, case: ListCase, page_q: list[dict], ids: list[int], truth: dict, n_sql: int,
+                      sql_repeat: int) -> dict:
+    """EXPLAIN ANALYZE of other ways to get ``case``'s page, each checked against ``truth`` first: the
+    shipped page SQL without JIT, the alternative shapes, a GROUP BY over the page's ids and a
+    capped count."""
+    alternatives = {}
+    if page_q:
+        alternatives["shipped_jit_off"] = {
+            "note": "the shipped page SQL with SET LOCAL jit = off", "sql": page_q[0]["sql"],
+            **explain_series_with(["SET LOCAL jit = off"], page_q[0]["sql"], n_sql, 1)}
+    for alt_name, alt in alternative_queries(tenant, (case.page - 1) * PAGE_SIZE, case.plan).items():
+        check_shape(alt_name, alt, ids, truth)
+        slow = alt_name in ("lateral", "four_counts", "four_counts_star", "json_subquery", "page_without_summary")
+        alternatives[alt_name] = {"note": alt["note"], "sql": alt["sql"],
+                                  **explain_series(alt["sql"], n_sql if slow else sql_repeat, 1 if slow else 2)}
+    gb = group_by_sql(ids or [0])
+    alternatives["group_by_for_page"] = {"note": "one GROUP BY plan_run_id, status over the page's 20 ids "
+                                                 "(second query of a 2-query shape)",
+                                         "sql": gb, **explain_series(gb, sql_repeat, 2)}
+    capped = (f"SELECT count(*) FROM (SELECT 1 FROM plans_productionplanrun WHERE tenant_id = {int(tenant.pk)}"
+              + (f" AND plan_id = {int(case.plan.pk)}" if case.plan else "") + " LIMIT 1001) AS capped")
+    alternatives["capped_count"] = {"note": "count capped at 1,001 (shown as 1,000+)", "sql": capped,
+                                    **explain_series(capped, sql_repeat, 2)}
+    return alternatives
+
+
+def measure_list_case(args, requests: ListRequests, tenant, truth: dict, case: ListCase, sql_repeat: int) -> dict:
+    """One page, checked first: its timing, its queries and their profile, its page and count SQL
+    (also with ``TIMING OFF``), the ratios of the request to that SQL, and the alternatives."""
+    call = requests.call(case)
+    t_first = time.perf_counter()
+    body = call()
+    t_first = (time.perf_counter() - t_first) * 1000
+    # A slow case (the shipped deep page takes seconds) gets fewer repetitions: at most about
+    # --case-budget seconds of requests, and never fewer than 5.
+    n_rep = max(5, min(args.repeat, int(args.case_budget * 1000 / max(t_first, 0.001))))
+    n_warm = args.warmup if n_rep == args.repeat else 1
+    n_sql = max(3, min(sql_repeat, int(args.case_budget * 500 / max(t_first, 0.001))))
+    ids = page_ids(tenant, case)
+    checked = check_list_page(case, body, ids, truth)
+    label = (f"GET {case.path}" + (f"?page={case.page}" if case.page > 1 else "")
+             + ("" if requests.endpoint else " [selector + DRF, no endpoint]"))
+    log(args, f"timing {label} …")
+    timing = time_calls(call, n_rep, n_warm)
+    _, queries = captured(call)
+    sql = [q["sql"] for q in queries]
+    profile = sql_profile(sql, n_sql, 1 if n_sql < sql_repeat else 2)
+    page_q = [q for q in profile["queries"] if q["kind"].startswith("select plans_productionplanrun")]
+    count_q = [q for q in profile["queries"] if q["kind"].startswith("count plans_productionplanrun")]
+    page_count = sum(q["execution"]["p50"] for q in page_q + count_q)
+    m = {"label": label, "via_endpoint": requests.endpoint, "page": case.page, "count": body["count"],
+         "repeat": n_rep, "warmup": n_warm, "sql_repeat": n_sql, "first_call_ms": round(t_first, 1),
+         "rows_checked": checked, "endpoint_ms": timing, "query_count": len(sql), "kinds": kind_counts(sql),
+         "sql": sql, "profile": profile, "page_exec_p50": round(sum(q["execution"]["p50"] for q in page_q), 3),
+         "count_exec_p50": round(sum(q["execution"]["p50"] for q in count_q), 3),
+         "page_count_exec_p50": round(page_count, 3)}
+    m["ratio_endpoint_over_page_count_sql"] = _ratio(timing["p50"], page_count)
+    m["ratio_endpoint_over_all_sql"] = _ratio(timing["p50"], profile["exec_p50_sum"])
+    if page_q:
+        m["page_sql_subplans"] = page_q[0]["sql"].count('SELECT COUNT(U0."id")')
+    # The page and count SQL without per-node timing (EXPLAIN ANALYZE's clock reads double the
+    # time of plans that pass 100,000 rows through a node on this VM), and the page without JIT.
+    for q in page_q + count_q:
+        q["timing_off"] = explain_series(q["sql"], n_sql, 1, timing=False)
+    m["page_count_exec_timing_off_p50"] = round(sum(q["timing_off"]["execution"]["p50"] for q in page_q + count_q),
+                                                3)
+    m["ratio_endpoint_over_page_count_sql_timing_off"] = _ratio(timing["p50"], m["page_count_exec_timing_off_p50"])
+    m["alternatives"] = list_alternatives(tenant, case, page_q, ids, truth, n_sql, sql_repeat)
+    log(args, f"  p50 {timing['p50']} ms ({n_rep} repetitions), page + count SQL {m['page_count_exec_p50']} ms")
+    return m
+
+
+def measure_list(args, tenant, truth: dict, endpoint: bool, result: dict) -> dict:
+    """The framework floor, then each ``list_cases`` page (through the endpoint when it exists, else
+    the selector + DRF); with the endpoint, the first two pages also through the selector + DRF,
+    to show what routing, middleware, authentication and the view add. Records the cases' plans
+    in ``result["config"]["plans_runs"]``."""
+    requests = ListRequests(tenant, endpoint)
+    sql_repeat = max(5, min(args.repeat, 30))
+    measurements: dict = {"floor": measure_floor(args, requests)}
+    cases, plans_runs = list_cases(tenant, truth, args.deep_page)
+    result["config"]["plans_runs"] = plans_runs
+    for case in cases:
+        measurements[case.name] = measure_list_case(args, requests, tenant, truth, case, sql_repeat)
     if endpoint:
-        for name, path, params, plan, page, _ in cases[:2]:
-            m = measurements[name]
-            timing = time_calls(lambda path=path, params=params, plan=plan: fallback.get(path, params, plan),
-                                m["repeat"], m["warmup"])
-            m["selector_drf_ms"] = timing
-            m["selector_drf_serializer"] = fallback.serializer
+        for case in cases[:2]:
+            m = measurements[case.name]
+            m["selector_drf_ms"] = time_calls(lambda case=case: requests.fallback.get(case.path, case.params, case.plan),
+                                              m["repeat"], m["warmup"])
+            m["selector_drf_serializer"] = requests.fallback.serializer
     return measurements
 
 
 # --- the run ----------------------------------------------------------------------------------
+
+def server_config() -> dict:
+    """The PostgreSQL version and settings that matter here, and the CPUs."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version(), current_setting('shared_buffers'), current_setting('work_mem'), "
+                       "current_setting('synchronous_commit')")
+        version, shared_buffers, work_mem, sync_commit = cursor.fetchone()
+    return {"postgres": version.split(" on ")[0], "shared_buffers": shared_buffers, "work_mem": work_mem,
+            "synchronous_commit": sync_commit, "cpus": os.cpu_count()}
+
+
+def runs_endpoint_exists() -> bool:
+    """Whether the plan-run list endpoints resolve in this checkout."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(RUNS_API)
+        resolve(PLAN_RUNS_API.format(id=1))
+        return True
+    except Resolver404:
+        return False
+
+
+def run_generation_part(args, result: dict) -> None:
+    """Generation in its own tenant (empty job queue): the catalogue and the two tree plans through
+    the services, unless already there (``generation_setup_s``), then ``measure_generation``
+    (``generation``)."""
+    from plans.models import ProductionPlan
+    from prodtrack.models import Tenant, User
+
+    gen_tenant = Tenant.objects.filter(slug=GEN_SLUG).first()
+    t0 = time.perf_counter()
+    if gen_tenant is None:
+        log(args, "generation tenant: catalogue and plans through the services …")
+        gen_tenant, _ = make_tenant(GEN_SLUG, GEN_CODE)
+        cat = catalogue(gen_tenant)
+        plans = {n: build_tree_plan(gen_tenant, cat, n) for n in (TREE_BIG, TREE_SMALL)}
+        result["generation_setup_s"] = round(time.perf_counter() - t0, 2)
+    else:
+        plans = {n: ProductionPlan.objects.get(tenant=gen_tenant, name=TREE_NAME.format(n=n))
+                 for n in (TREE_BIG, TREE_SMALL)}
+    user = User.objects.get(username=GEN_SLUG)
+    log(args, f"timing plan_generate ({TREE_BIG}-step tree, {QUANTITY} pieces) …")
+    result["generation"] = measure_generation(args, gen_tenant, user, plans, "empty job queue", full=True)
+
+
+def fill_list_tenant(args, result: dict) -> None:
+    """Fill the list tenant (master data through the services, then ``fill_list``), or reuse it when
+    filled with the same sizes (SystemExit when filled with others). Records ``fill``."""
+    state = list_state()
+    if state and (state["runs"], state["jobs"], state["plans"]) == (args.runs, args.jobs, args.plan_count):
+        log(args, f"reusing filled list tenant: {state['runs']:,} plan runs, {state['jobs']:,} jobs")
+        result["fill"] = {"reused": True}
+        return
+    if state:
+        raise SystemExit(f"database holds {state['runs']:,} plan runs / {state['jobs']:,} jobs / "
+                         f"{state['plans']} plans, not {args.runs:,} / {args.jobs:,} / {args.plan_count}; "
+                         "run without --keep to recreate it")
+    log(args, f"filling: {args.plan_count} plans, {args.runs:,} plan runs, {args.jobs:,} jobs …")
+    t0 = time.perf_counter()
+    tenant, users = make_tenant(LIST_SLUG, LIST_CODE)
+    cat = catalogue(tenant)
+    build_tree_plan(tenant, cat, TREE_BIG)
+    master_s = time.perf_counter() - t0
+    result["fill"] = {"master_data_s": round(master_s, 2), **fill_list(args, tenant, users, cat)}
+    result["fill"]["total_s"] = round(time.perf_counter() - t0, 2)
+    log(args, "fill: " + ", ".join(f"{k} {v}" for k, v in result["fill"].items()))
+
+
+def list_tenant_config(tenant) -> dict:
+    """Sizes of the plan-run and job tables and of the (plan_run_id, status) index, the tenant's
+    plans, the span of its runs' creation dates and its jobs by status."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT pg_size_pretty(pg_total_relation_size('plans_productionplanrun')),
+                   pg_size_pretty(pg_total_relation_size('plans_jobqueueentry')),
+                   pg_size_pretty(pg_relation_size('plans_jobqu_plan_ru_284a6d_idx')),
+                   (SELECT count(*) FROM plans_productionplan WHERE tenant_id = %(t)s),
+                   (SELECT min(created_at)::date || ' … ' || max(created_at)::date FROM plans_productionplanrun
+                    WHERE tenant_id = %(t)s)
+        """, {"t": tenant.pk})
+        runs_size, jobs_size, index_size, n_plans, span = cursor.fetchone()
+        cursor.execute("SELECT status, count(*) FROM plans_jobqueueentry WHERE tenant_id = %s "
+                       "GROUP BY 1 ORDER BY 1", [tenant.pk])
+        jobs_by_status = dict(cursor.fetchall())
+    return {"runs_size": runs_size, "jobs_size": jobs_size, "job_status_index_size": index_size, "plans": n_plans,
+            "created_span": span, "jobs_by_status": jobs_by_status}
+
+
+def check_list_statuses(args, tenant) -> tuple[dict, dict]:
+    """``check_statuses`` of the list tenant, logged: the check, and the truth per run id. SystemExit
+    when the statuses disagree or one way a status arises never occurs. Then ``VACUUM (ANALYZE)``:
+    earlier generations (deleted again) and --keep runs leave dead rows and pages that are not
+    all-visible, and index-only scans should see the tables as autovacuum leaves them."""
+    from django.db import connection
+
+    log(args, "checking the derived status of every plan run …")
+    check = check_statuses(tenant)
+    truth = check.pop("truth")
+    log(args, f"status check: {check['mismatches']} mismatches over {check['runs']:,} runs; "
+              f"{check['by_status']}; selector over all runs {check['selector_all_runs_ms']} ms, "
+              f"LATERAL SQL {check['truth_sql_ms']} ms")
+    if check["mismatches"] or not check["every_way_occurs"]:
+        raise SystemExit(f"derived statuses disagree or a status never occurs: {check}")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) plans_productionplanrun, plans_jobqueueentry, plans_transportjob")
+    return check, truth
+
+
+def list_plan_texts(result: dict) -> dict[str, str]:
+    """Text plans of the list pages' queries (not the tenant lookup), of their LATERAL and JSON
+    alternatives, and of generation's reads in the list tenant."""
+    plan_texts = {}
+    for name, m in result["list"].items():
+        if name == "floor":
+            continue
+        for q in m["profile"]["queries"]:
+            if "execution" in q and q["kind"] != "tenant_lookup":
+                plan_texts[f"{name}: {q['kind']}"] = explain(q["sql"], plan_text=True)["plan"]
+        for alt_name in ("lateral", "deferred_lateral", "deferred_correlated", "json_subquery", "deferred_json"):
+            plan_texts[f"{name}: alternative {alt_name}"] = explain(
+                m["alternatives"][alt_name]["sql"], plan_text=True)["plan"]
+    for q in result["generation_big_queue"].get("reads_profile", {}).get("queries", []):
+        if "execution" in q:
+            plan_texts[f"generation (1M-job tenant): {q['kind']}"] = explain(q["sql"], plan_text=True)["plan"]
+    return plan_texts
+
+
+def measure_list_tenant(args, tenant, truth: dict, result: dict) -> None:
+    """The list (``list``), generation with the tenant's full job queue (``generation_big_queue``)
+    and the text plans of both (``plans``)."""
+    from plans.models import JobQueueEntry, ProductionPlan
+    from prodtrack.models import User
+
+    endpoint = runs_endpoint_exists()
+    result["config"]["endpoint"] = endpoint
+    if not endpoint:
+        log(args, f"{RUNS_API} does not resolve: measuring plans.selectors.plan_run_list + DRF instead")
+    result["list"] = measure_list(args, tenant, truth, endpoint, result)
+    # Generation with the 1,000,000-job queue: the workstation-load query reads it.
+    big = ProductionPlan.objects.get(tenant=tenant, name=TREE_NAME.format(n=TREE_BIG))
+    user = User.objects.get(username=LIST_SLUG)
+    log(args, f"timing plan_generate in the list tenant ({args.jobs:,} jobs queued) …")
+    result["generation_big_queue"] = measure_generation(
+        args, tenant, user, {TREE_BIG: big}, f"{JobQueueEntry.objects.filter(tenant=tenant).count():,} jobs "
+                                             "in the tenant's queue", full=False)
+    result["plans"] = list_plan_texts(result)
+
+
+def run_list_part(args, result: dict) -> None:
+    """The list tenant: fill or reuse it, check every run's derived status, then (unless
+    ``--fill-only``) measure the list and generation there."""
+    from prodtrack.models import Tenant
+
+    fill_list_tenant(args, result)
+    tenant = Tenant.objects.get(slug=LIST_SLUG)
+    result["config"].update(list_tenant_config(tenant))
+    result["status_check"], truth = check_list_statuses(args, tenant)
+    if not args.fill_only:
+        measure_list_tenant(args, tenant, truth, result)
+
 
 def run(args) -> dict:
     import django
@@ -901,10 +1129,6 @@ def run(args) -> dict:
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_test_environment
-    from django.urls import Resolver404, resolve
-
-    from plans.models import JobQueueEntry, ProductionPlan
-    from prodtrack.models import Tenant, User
 
     setup_test_environment(debug=False)
     assert not settings.DEBUG, "the benchmark must run with DEBUG=False"
@@ -916,116 +1140,11 @@ def run(args) -> dict:
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     result["migrate_s"] = round(time.perf_counter() - t0, 2)
-
-    def endpoint_exists() -> bool:
-        try:
-            resolve(RUNS_API)
-            resolve(PLAN_RUNS_API.format(id=1))
-            return True
-        except Resolver404:
-            return False
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version(), current_setting('shared_buffers'), current_setting('work_mem'), "
-                       "current_setting('synchronous_commit')")
-        version, shared_buffers, work_mem, sync_commit = cursor.fetchone()
-    result["config"].update(postgres=version.split(" on ")[0], shared_buffers=shared_buffers, work_mem=work_mem,
-                            synchronous_commit=sync_commit, cpus=os.cpu_count())
-
-    # --- 1. generation in its own tenant (empty queue) ---------------------------------------
+    result["config"].update(server_config())
     if args.part in ("all", "generation"):
-        gen_tenant = Tenant.objects.filter(slug=GEN_SLUG).first()
-        t0 = time.perf_counter()
-        if gen_tenant is None:
-            log(args, "generation tenant: catalogue and plans through the services …")
-            gen_tenant, users = make_tenant(GEN_SLUG, GEN_CODE)
-            cat = catalogue(gen_tenant)
-            plans = {n: build_tree_plan(gen_tenant, cat, n) for n in (TREE_BIG, TREE_SMALL)}
-            result["generation_setup_s"] = round(time.perf_counter() - t0, 2)
-        else:
-            plans = {n: ProductionPlan.objects.get(tenant=gen_tenant, name=TREE_NAME.format(n=n))
-                     for n in (TREE_BIG, TREE_SMALL)}
-        user = User.objects.get(username=GEN_SLUG)
-        log(args, f"timing plan_generate ({TREE_BIG}-step tree, {QUANTITY} pieces) …")
-        result["generation"] = measure_generation(args, gen_tenant, user, plans, "empty job queue", full=True)
-
-    # --- 2. the list tenant ------------------------------------------------------------------
+        run_generation_part(args, result)
     if args.part in ("all", "list"):
-        state = list_state()
-        if state and (state["runs"], state["jobs"], state["plans"]) == (args.runs, args.jobs, args.plan_count):
-            log(args, f"reusing filled list tenant: {state['runs']:,} plan runs, {state['jobs']:,} jobs")
-            result["fill"] = {"reused": True}
-        elif state:
-            raise SystemExit(f"database holds {state['runs']:,} plan runs / {state['jobs']:,} jobs / "
-                             f"{state['plans']} plans, not {args.runs:,} / {args.jobs:,} / {args.plan_count}; "
-                             "run without --keep to recreate it")
-        else:
-            log(args, f"filling: {args.plan_count} plans, {args.runs:,} plan runs, {args.jobs:,} jobs …")
-            t0 = time.perf_counter()
-            tenant, users = make_tenant(LIST_SLUG, LIST_CODE)
-            cat = catalogue(tenant)
-            build_tree_plan(tenant, cat, TREE_BIG)
-            master_s = time.perf_counter() - t0
-            result["fill"] = {"master_data_s": round(master_s, 2), **fill_list(args, tenant, users, cat)}
-            result["fill"]["total_s"] = round(time.perf_counter() - t0, 2)
-            log(args, "fill: " + ", ".join(f"{k} {v}" for k, v in result["fill"].items()))
-        tenant = Tenant.objects.get(slug=LIST_SLUG)
-        with connection.cursor() as cursor:
-            cursor.execute("""
-                SELECT pg_size_pretty(pg_total_relation_size('plans_productionplanrun')),
-                       pg_size_pretty(pg_total_relation_size('plans_jobqueueentry')),
-                       pg_size_pretty(pg_relation_size('plans_jobqu_plan_ru_284a6d_idx')),
-                       (SELECT count(*) FROM plans_productionplan WHERE tenant_id = %(t)s),
-                       (SELECT min(created_at)::date || ' … ' || max(created_at)::date FROM plans_productionplanrun
-                        WHERE tenant_id = %(t)s)
-            """, {"t": tenant.pk})
-            runs_size, jobs_size, index_size, n_plans, span = cursor.fetchone()
-            cursor.execute("SELECT status, count(*) FROM plans_jobqueueentry WHERE tenant_id = %s "
-                           "GROUP BY 1 ORDER BY 1", [tenant.pk])
-            jobs_by_status = dict(cursor.fetchall())
-        result["config"].update(runs_size=runs_size, jobs_size=jobs_size, job_status_index_size=index_size,
-                                plans=n_plans, created_span=span, jobs_by_status=jobs_by_status)
-        log(args, "checking the derived status of every plan run …")
-        check = check_statuses(tenant)
-        truth = check.pop("truth")
-        result["status_check"] = check
-        log(args, f"status check: {check['mismatches']} mismatches over {check['runs']:,} runs; "
-                  f"{check['by_status']}; selector over all runs {check['selector_all_runs_ms']} ms, "
-                  f"LATERAL SQL {check['truth_sql_ms']} ms")
-        if check["mismatches"] or not check["every_way_occurs"]:
-            raise SystemExit(f"derived statuses disagree or a status never occurs: {check}")
-        # Earlier generations (deleted again) and --keep runs leave dead rows and pages that are
-        # not all-visible: vacuum, so index-only scans see the tables as autovacuum leaves them.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) plans_productionplanrun, plans_jobqueueentry, plans_transportjob")
-        if not args.fill_only:
-            endpoint = endpoint_exists()
-            result["config"]["endpoint"] = endpoint
-            if not endpoint:
-                log(args, f"{RUNS_API} does not resolve: measuring plans.selectors.plan_run_list + DRF instead")
-            result["list"] = measure_list(args, tenant, truth, endpoint, result)
-            # Generation with the 1,000,000-job queue: the workstation-load query reads it.
-            big = ProductionPlan.objects.get(tenant=tenant, name=TREE_NAME.format(n=TREE_BIG))
-            user = User.objects.get(username=LIST_SLUG)
-            log(args, f"timing plan_generate in the list tenant ({args.jobs:,} jobs queued) …")
-            result["generation_big_queue"] = measure_generation(
-                args, tenant, user, {TREE_BIG: big}, f"{JobQueueEntry.objects.filter(tenant=tenant).count():,} jobs "
-                                                     "in the tenant's queue", full=False)
-            plan_texts = {}
-            for name, m in result["list"].items():
-                if name == "floor":
-                    continue
-                for q in m["profile"]["queries"]:
-                    if "execution" in q and q["kind"] != "tenant_lookup":
-                        plan_texts[f"{name}: {q['kind']}"] = explain(q["sql"], plan_text=True)["plan"]
-                for alt_name in ("lateral", "deferred_lateral", "deferred_correlated", "json_subquery",
-                                 "deferred_json"):
-                    plan_texts[f"{name}: alternative {alt_name}"] = explain(
-                        m["alternatives"][alt_name]["sql"], plan_text=True)["plan"]
-            for q in result["generation_big_queue"].get("reads_profile", {}).get("queries", []):
-                if "execution" in q:
-                    plan_texts[f"generation (1M-job tenant): {q['kind']}"] = explain(q["sql"], plan_text=True)["plan"]
-            result["plans"] = plan_texts
+        run_list_part(args, result)
     result["config"]["loadavg_end"] = loadavg()
     log(args, f"load average 1/5/15 min at end: {result['config']['loadavg_end']}")
     connection.close()
@@ -1034,8 +1153,116 @@ def run(args) -> dict:
 
 # --- output -----------------------------------------------------------------------------------
 
-def _row(label: str, s: dict, extra: str = "", width: int = 72) -> str:
+TABLE_WIDTH = 72  # width of the label column of the tables
+
+
+def _row(label: str, s: dict, extra: str = "", width: int = TABLE_WIDTH) -> str:
     return f"{label[:width]:{width}}  {s['p50']:9.3f} {s['p95']:9.3f} {s['min']:9.3f}  {extra}"
+
+
+def print_generation(result: dict, key: str) -> None:
+    """One generation measurement (``generation`` or ``generation_big_queue``): its timings, the
+    jobs and queries of each measured call, its reads' SQL time and the partial index's effect."""
+    cfg, g = result["config"], result[key]
+    print()
+    print(f"generation ({g['label']}; {g['queued_jobs']:,} planned/active jobs on workstations): "
+          f"plan_generate(quantity={QUANTITY}, parallelism=0), {cfg['gen_repeat']} repetitions after "
+          f"{cfg['gen_warmup']} warm-up")
+    if key == "generation" and "generation_setup_s" in result:
+        print(f"  catalogue + 2 plans through the services: {result['generation_setup_s']} s")
+    print(f"{'':{TABLE_WIDTH}}  {'p50 ms':>9} {'p95 ms':>9} {'min ms':>9}")
+    labels = {"committed": f"{TREE_BIG}-step tree, committed (fresh plan run each time)",
+              "rolled_back": f"{TREE_BIG}-step tree, in a transaction rolled back",
+              "preview": f"{TREE_BIG}-step tree, plan_preview (compute only, no writes)",
+              "small_committed": f"{TREE_SMALL}-step tree, committed"}
+    for name, s in g["timings"].items():
+        print(_row(labels[name], s))
+    for name, c in g["calls"].items():
+        print(f"  {name}: {c['steps']} steps ({c['distinct_products']} products, depth {c['max_depth']}) → "
+              f"{c['merged_jobs']} merged jobs → {c['jobs']} jobs, {c['materials']} materials, "
+              f"{c['skipped']} skipped; {c['query_count']} queries "
+              f"({', '.join(f'{k} {v}' for k, v in c['kinds'].items())}); "
+              f"SQL client time {c['sql_client_ms']} ms")
+    rp = g.get("reads_profile")
+    if rp:
+        print("  read queries, EXPLAIN ANALYZE exec p50: " + ", ".join(
+            f"{q['kind']} {q['execution']['p50']:.3f}" for q in rp["queries"] if "execution" in q)
+              + f" = {rp['exec_p50_sum']:.3f} ms")
+    pi = g.get("load_query_partial_index")
+    if pi:
+        print(f"  workstation-load query with a partial covering index (rolled back): exec p50 "
+              f"{pi['execution']['p50']:.3f} ms — {pi['index']}")
+
+
+def print_status_check(result: dict) -> None:
+    """The list tenant's data and sizes, its fill, and the derived-status check."""
+    cfg, f, sc = result["config"], result.get("fill", {}), result["status_check"]
+    print()
+    print(f"plan runs: {sc['runs']:,} over {cfg['plans']} plans ({cfg['created_span']}); jobs "
+          f"{sum(cfg['jobs_by_status'].values()):,} "
+          f"({', '.join(f'{k} {v:,}' for k, v in cfg['jobs_by_status'].items())})")
+    print(f"  sizes: plan runs {cfg['runs_size']}, jobs {cfg['jobs_size']} (index plan_run_id, status: "
+          f"{cfg['job_status_index_size']})")
+    if "total_s" in f:
+        print("  fill: " + ", ".join(f"{k} {v}" for k, v in f.items()))
+    print(f"  derived status: {', '.join(f'{k} {v:,}' for k, v in sc['by_status'].items())}; "
+          f"{sc['mismatches']} mismatches selector vs SQL")
+    print("    " + "; ".join(f"{k} {v:,}" for k, v in sc["ways"].items()))
+    print(f"    whole-table check: selector annotations over all runs {sc['selector_all_runs_ms']:.0f} ms, "
+          f"same with a LATERAL join {sc['truth_sql_ms']:.0f} ms")
+
+
+def print_list_timings(result: dict) -> None:
+    """One row per list request (and its selector + DRF twin): p50 / p95 / min ms and its queries."""
+    cfg, lst = result["config"], result["list"]
+    print()
+    if not cfg.get("endpoint"):
+        print(f"NOTE: {RUNS_API} did not exist: rows are plans.selectors.plan_run_list + DRF pagination + a "
+              "serializer defined in the bench, rendered to JSON (no routing/middleware/auth)")
+    print(f"{'':{TABLE_WIDTH}}  {'p50 ms':>9} {'p95 ms':>9} {'min ms':>9}  queries")
+    print(_row(lst["floor"]["label"], lst["floor"]["endpoint_ms"], str(lst["floor"]["query_count"])))
+    for name, m in lst.items():
+        if name == "floor":
+            continue
+        print(_row(m["label"], m["endpoint_ms"], f"{m['query_count']}" + (
+            f"   (n = {m['repeat']})" if m["repeat"] != cfg["repeat"] else "")))
+        if "selector_drf_ms" in m:
+            print(_row("  … same page: selector + DRF serializer, no view", m["selector_drf_ms"], ""))
+
+
+def print_list_profile(name: str, m: dict) -> None:
+    """One list page's queries under EXPLAIN ANALYZE, its ratios to its SQL and its alternatives."""
+    p = m["profile"]
+    print(f"{name} ({m['count']:,} runs, page {m['page']}): {m['query_count']} queries, EXPLAIN ANALYZE exec "
+          f"p50 sum {p['exec_p50_sum']:.3f} ms (planning {p['planning_p50_sum']:.3f}, client wall "
+          f"{p['wall_p50_sum']:.3f})")
+    for q in p["queries"]:
+        if "execution" in q:
+            print(f"    {q['kind']:<40} exec p50 {q['execution']['p50']:9.3f}  p95 {q['execution']['p95']:9.3f}"
+                  f"  plan {q['planning']['p50']:6.3f}  wall {q['wall']['p50']:9.3f} ms")
+            if "timing_off" in q:
+                t = q["timing_off"]
+                print(f"    {'  … EXPLAIN (ANALYZE, TIMING OFF)':<40} exec p50 {t['execution']['p50']:9.3f}"
+                      f"  p95 {t['execution']['p95']:9.3f}  (JIT p50 {q['jit']['p50']:.1f} ms of the exec)")
+    print(f"    endpoint p50 / (page + count) SQL = {m['endpoint_ms']['p50']:.1f} / "
+          f"{m['page_count_exec_p50']:.3f} = {m['ratio_endpoint_over_page_count_sql']}× (TIMING OFF: "
+          f"{m['page_count_exec_timing_off_p50']:.3f} → {m['ratio_endpoint_over_page_count_sql_timing_off']}×; "
+          f"target ≤ 3×); correlated count subqueries in the page SQL: {m.get('page_sql_subplans')}")
+    print("    alternatives, exec p50 ms: " + ", ".join(
+        f"{k} {a['execution']['p50']:.3f}" for k, a in m["alternatives"].items()))
+
+
+def print_plans_and_sql(result: dict) -> None:
+    """Every text plan, then the SQL of one request of each list page and of its alternatives."""
+    for name, text in result.get("plans", {}).items():
+        print(f"\n--- plan: {name}\n{text}")
+    for name, m in result.get("list", {}).items():
+        if name != "floor":
+            print(f"\n--- SQL of one request: {m['label']}")
+            for sql in m["sql"]:
+                print("  " + sql)
+            for alt_name, a in m["alternatives"].items():
+                print(f"  [{alt_name}] {a['sql']}")
 
 
 def print_table(result: dict, show_plans: bool) -> None:
@@ -1044,103 +1271,19 @@ def print_table(result: dict, show_plans: bool) -> None:
     print(f"{cfg['postgres']}, {cfg['cpus']} CPUs, shared_buffers {cfg['shared_buffers']}, work_mem {cfg['work_mem']}, "
           f"synchronous_commit {cfg['synchronous_commit']}")
     print(f"load average 1/5/15 min: start {cfg['loadavg_start']}, end {cfg['loadavg_end']}")
-    width = 72
     for key in ("generation", "generation_big_queue"):
-        g = result.get(key)
-        if not g:
-            continue
-        print()
-        print(f"generation ({g['label']}; {g['queued_jobs']:,} planned/active jobs on workstations): "
-              f"plan_generate(quantity={QUANTITY}, parallelism=0), {cfg['gen_repeat']} repetitions after "
-              f"{cfg['gen_warmup']} warm-up")
-        if key == "generation" and "generation_setup_s" in result:
-            print(f"  catalogue + 2 plans through the services: {result['generation_setup_s']} s")
-        print(f"{'':{width}}  {'p50 ms':>9} {'p95 ms':>9} {'min ms':>9}")
-        labels = {"committed": f"{TREE_BIG}-step tree, committed (fresh plan run each time)",
-                  "rolled_back": f"{TREE_BIG}-step tree, in a transaction rolled back",
-                  "preview": f"{TREE_BIG}-step tree, plan_preview (compute only, no writes)",
-                  "small_committed": f"{TREE_SMALL}-step tree, committed"}
-        for name, s in g["timings"].items():
-            print(_row(labels[name], s, width=width))
-        for name, c in g["calls"].items():
-            print(f"  {name}: {c['steps']} steps ({c['distinct_products']} products, depth {c['max_depth']}) → "
-                  f"{c['merged_jobs']} merged jobs → {c['jobs']} jobs, {c['materials']} materials, "
-                  f"{c['skipped']} skipped; {c['query_count']} queries "
-                  f"({', '.join(f'{k} {v}' for k, v in c['kinds'].items())}); "
-                  f"SQL client time {c['sql_client_ms']} ms")
-        rp = g.get("reads_profile")
-        if rp:
-            print("  read queries, EXPLAIN ANALYZE exec p50: " + ", ".join(
-                f"{q['kind']} {q['execution']['p50']:.3f}" for q in rp["queries"] if "execution" in q)
-                  + f" = {rp['exec_p50_sum']:.3f} ms")
-        pi = g.get("load_query_partial_index")
-        if pi:
-            print(f"  workstation-load query with a partial covering index (rolled back): exec p50 "
-                  f"{pi['execution']['p50']:.3f} ms — {pi['index']}")
+        if result.get(key):
+            print_generation(result, key)
     if "status_check" in result:
+        print_status_check(result)
+    if result.get("list"):
+        print_list_timings(result)
         print()
-        f = result.get("fill", {})
-        sc = result["status_check"]
-        print(f"plan runs: {sc['runs']:,} over {cfg['plans']} plans ({cfg['created_span']}); jobs "
-              f"{sum(cfg['jobs_by_status'].values()):,} "
-              f"({', '.join(f'{k} {v:,}' for k, v in cfg['jobs_by_status'].items())})")
-        print(f"  sizes: plan runs {cfg['runs_size']}, jobs {cfg['jobs_size']} (index plan_run_id, status: "
-              f"{cfg['job_status_index_size']})")
-        if "total_s" in f:
-            print("  fill: " + ", ".join(f"{k} {v}" for k, v in f.items()))
-        print(f"  derived status: {', '.join(f'{k} {v:,}' for k, v in sc['by_status'].items())}; "
-              f"{sc['mismatches']} mismatches selector vs SQL")
-        print("    " + "; ".join(f"{k} {v:,}" for k, v in sc["ways"].items()))
-        print(f"    whole-table check: selector annotations over all runs {sc['selector_all_runs_ms']:.0f} ms, "
-              f"same with a LATERAL join {sc['truth_sql_ms']:.0f} ms")
-    lst = result.get("list")
-    if lst:
-        print()
-        if not cfg.get("endpoint"):
-            print(f"NOTE: {RUNS_API} did not exist: rows are plans.selectors.plan_run_list + DRF pagination + a "
-                  "serializer defined in the bench, rendered to JSON (no routing/middleware/auth)")
-        print(f"{'':{width}}  {'p50 ms':>9} {'p95 ms':>9} {'min ms':>9}  queries")
-        print(_row(lst["floor"]["label"], lst["floor"]["endpoint_ms"], str(lst["floor"]["query_count"]), width))
-        for name, m in lst.items():
-            if name == "floor":
-                continue
-            print(_row(m["label"], m["endpoint_ms"], f"{m['query_count']}" + (
-                f"   (n = {m['repeat']})" if m["repeat"] != result["config"]["repeat"] else ""), width))
-            if "selector_drf_ms" in m:
-                print(_row("  … same page: selector + DRF serializer, no view", m["selector_drf_ms"], "", width))
-        print()
-        for name, m in lst.items():
-            if name == "floor":
-                continue
-            p = m["profile"]
-            print(f"{name} ({m['count']:,} runs, page {m['page']}): {m['query_count']} queries, EXPLAIN ANALYZE exec "
-                  f"p50 sum {p['exec_p50_sum']:.3f} ms (planning {p['planning_p50_sum']:.3f}, client wall "
-                  f"{p['wall_p50_sum']:.3f})")
-            for q in p["queries"]:
-                if "execution" in q:
-                    print(f"    {q['kind']:<40} exec p50 {q['execution']['p50']:9.3f}  p95 {q['execution']['p95']:9.3f}"
-                          f"  plan {q['planning']['p50']:6.3f}  wall {q['wall']['p50']:9.3f} ms")
-                    if "timing_off" in q:
-                        t = q["timing_off"]
-                        print(f"    {'  … EXPLAIN (ANALYZE, TIMING OFF)':<40} exec p50 {t['execution']['p50']:9.3f}"
-                              f"  p95 {t['execution']['p95']:9.3f}  (JIT p50 {q['jit']['p50']:.1f} ms of the exec)")
-            print(f"    endpoint p50 / (page + count) SQL = {m['endpoint_ms']['p50']:.1f} / "
-                  f"{m['page_count_exec_p50']:.3f} = {m['ratio_endpoint_over_page_count_sql']}× (TIMING OFF: "
-                  f"{m['page_count_exec_timing_off_p50']:.3f} → {m['ratio_endpoint_over_page_count_sql_timing_off']}×; "
-                  f"target ≤ 3×); correlated count subqueries in the page SQL: {m.get('page_sql_subplans')}")
-            print("    alternatives, exec p50 ms: " + ", ".join(
-                f"{k} {a['execution']['p50']:.3f}" for k, a in m["alternatives"].items()))
+        for name, m in result["list"].items():
+            if name != "floor":
+                print_list_profile(name, m)
     if show_plans:
-        for name, text in result.get("plans", {}).items():
-            print(f"\n--- plan: {name}\n{text}")
-        if lst:
-            for name, m in lst.items():
-                if name != "floor":
-                    print(f"\n--- SQL of one request: {m['label']}")
-                    for sql in m["sql"]:
-                        print("  " + sql)
-                    for alt_name, a in m["alternatives"].items():
-                        print(f"  [{alt_name}] {a['sql']}")
+        print_plans_and_sql(result)
 
 
 def main(argv: list[str] | None = None) -> int:

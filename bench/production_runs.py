@@ -41,6 +41,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,9 @@ N_USERS, N_LOCATIONS, N_PRINTERS, N_MATERIALS, SPOOLS_PER_MATERIAL, N_PRODUCTS =
 COMPLETE_MATERIALS = 20
 PAGE_LIST = "/runs/"
 PREVIEW_MATERIALS = 4
+# The preview run's materials: estimated grams and purge grams, one pair per material.
+PREVIEW_ESTIMATES = ((Decimal("118.40"), Decimal("4.50")), (Decimal("36.20"), Decimal("2.00")),
+                     (Decimal("22.00"), Decimal("0")), (Decimal("9.50"), Decimal("1.00")))
 PAGE_MEASUREMENTS = ("page_list_all", "page_list_filtered", "page_preview")
 # Runs made by the complete measurement carry this note, so --keep can tell them from the fill.
 MEASURE_NOTE = "bench: complete measurement"
@@ -298,15 +302,16 @@ def fill(args) -> dict[str, float]:
         cursor.execute("""
             INSERT INTO runs_productionrun
                 (tenant_id, run_number, status, started_at, completed_at, workstation_id, location_id, printer_name,
-                 slicer, estimated_duration_s, bed_temp_c, nozzle_temp_c, quality_rating, quality_notes, notes,
-                 completion_notes, original_run_id, created_by_id, created_at, deleted_at, estimated_weight_g,
-                 estimated_purge_g, actual_weight_g, actual_purge_g, estimated_cost, actual_cost, variance_pct)
+                 slicer, estimated_duration_s, gcode_filename, bed_temp_c, nozzle_temp_c, quality_rating,
+                 quality_notes, notes, completion_notes, original_run_id, created_by_id, created_at, deleted_at,
+                 estimated_weight_g, estimated_purge_g, actual_weight_g, actual_purge_g, estimated_cost, actual_cost,
+                 variance_pct)
             SELECT %(tenant)s, r.run_number, r.status, r.started_at,
                    CASE r.status
                      WHEN 'completed' THEN r.started_at + r.duration_s * (0.9 + 0.3 * r.r_end) * interval '1 second'
                      WHEN 'failed' THEN r.started_at + r.duration_s * (0.05 + 0.85 * r.r_end) * interval '1 second'
                    END,
-                   ws.id, ws.location_id, ws.name, r.slicer, r.duration_s,
+                   ws.id, ws.location_id, ws.name, r.slicer, r.duration_s, '',
                    (ARRAY[60, 80, 100])[1 + r.g %% 3], (ARRAY[215, 240, 260])[1 + r.g %% 3],
                    CASE WHEN r.status = 'completed' AND r.r_rating < 0.7 THEN 3 + floor(r.r_rating / 0.7 * 3)::int END,
                    CASE WHEN r.status = 'failed' THEN 'Spaghetti on the bed' ELSE '' END, '', '', NULL, u.id,
@@ -507,37 +512,11 @@ def replay_commit(queries: list[str]) -> float:
 
 # --- the run ----------------------------------------------------------------------------------
 
-def run(args) -> dict:
-    # The pages render {% static %}; without a collectstatic run there is no manifest to hash
-    # from, so use plain static URLs (as the tests do; the lookup costs the same).
-    os.environ.setdefault("STATIC_MANIFEST", "false")
-    import django
-    django.setup()
+def migrate_and_fill(args, result: dict) -> dict:
+    """Migrate, then fill the database, or reuse it when it already holds ``--runs`` filled runs
+    (SystemExit when it holds another number). Records ``migrate_s`` and ``fill`` in ``result``;
+    returns the bench state (``tenant_id``, ``runs``, ``measured_runs``)."""
     from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-    from django.urls import Resolver404, resolve
-    from django.utils import timezone
-    from rest_framework.test import APIClient
-
-    from inventory.models import ItemType, Location, Workstation
-    from inventory.services import spool_receive
-    from prodtrack.models import Tenant, User
-    from runs import services
-    from runs.models import ProductionRun
-
-    setup_test_environment(debug=False)
-    from django.conf import settings
-    assert not settings.DEBUG, "the benchmark must run with DEBUG=False"
-
-    result: dict = {"config": {"loadavg_start": loadavg(), "runs": args.runs, "repeat": args.repeat,
-                               "warmup": args.warmup, "database": urlsplit(args.database_url).path.lstrip("/")}}
-    log(args, f"load average 1/5/15 min at start: {result['config']['loadavg_start']}")
-    if not args.fill_only:
-        try:
-            resolve(API)
-        except Resolver404:
-            raise SystemExit(f"{API} does not resolve: the runs API is not installed in this checkout") from None
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
@@ -549,18 +528,22 @@ def run(args) -> dict:
         log(args, f"reusing filled database: {state['runs']:,} runs (+{state['measured_runs']} from earlier "
                   "complete measurements)")
         result["fill"] = {"reused": True, "measured_runs_before": state["measured_runs"]}
-    else:
-        if state:
-            raise SystemExit(f"database holds {state['runs']:,} runs, not {args.runs:,}; run without --keep "
-                             "to recreate it")
-        log(args, f"filling: {args.runs:,} runs …")
-        t0 = time.perf_counter()
-        result["fill"] = fill(args)
-        result["fill"]["total_s"] = round(time.perf_counter() - t0, 2)
-        log(args, "fill: " + ", ".join(f"{k} {v}" for k, v in result["fill"].items()))
-        state = bench_state()
-    tenant = Tenant.objects.get(pk=state["tenant_id"])
+        return state
+    if state:
+        raise SystemExit(f"database holds {state['runs']:,} runs, not {args.runs:,}; run without --keep "
+                         "to recreate it")
+    log(args, f"filling: {args.runs:,} runs …")
+    t0 = time.perf_counter()
+    result["fill"] = fill(args)
+    result["fill"]["total_s"] = round(time.perf_counter() - t0, 2)
+    log(args, "fill: " + ", ".join(f"{k} {v}" for k, v in result["fill"].items()))
+    return bench_state()
 
+
+def database_config(tenant_id: int) -> dict:
+    """Row counts of the tenant's runs, items, materials and ledger, runs by status, the range of
+    start dates, table sizes and the server's version and settings."""
+    from django.db import connection
     with connection.cursor() as cursor:
         cursor.execute("""
             SELECT (SELECT count(*) FROM runs_productionrun WHERE tenant_id = %(t)s),
@@ -574,64 +557,104 @@ def run(args) -> dict:
                    pg_size_pretty(pg_total_relation_size('runs_productionrunmaterial')),
                    version(), current_setting('shared_buffers'), current_setting('work_mem'),
                    current_setting('synchronous_commit')
-        """, {"t": tenant.pk})
+        """, {"t": tenant_id})
         (n_runs, n_items, n_materials, n_ledger, runs_size, items_size, materials_size, version, shared_buffers,
          work_mem, sync_commit) = cursor.fetchone()
         cursor.execute("SELECT status, count(*) FROM runs_productionrun WHERE tenant_id = %s GROUP BY 1 ORDER BY 1",
-                       [tenant.pk])
+                       [tenant_id])
         by_status = dict(cursor.fetchall())
         cursor.execute("SELECT min(started_at), max(started_at) FROM runs_productionrun WHERE tenant_id = %s",
-                       [tenant.pk])
+                       [tenant_id])
         first, last = cursor.fetchone()
-    result["config"].update(
-        runs_total=n_runs, items=n_items, materials=n_materials, ledger_rows=n_ledger, by_status=by_status,
-        started_range=[first.date().isoformat(), last.date().isoformat()], runs_size=runs_size,
-        items_size=items_size, materials_size=materials_size, postgres=version.split(" on ")[0],
-        shared_buffers=shared_buffers, work_mem=work_mem, synchronous_commit=sync_commit, cpus=os.cpu_count(),
-        ledger_rows_for_runs=False)
+    return {"runs_total": n_runs, "items": n_items, "materials": n_materials, "ledger_rows": n_ledger,
+            "by_status": by_status, "started_range": [first.date().isoformat(), last.date().isoformat()],
+            "runs_size": runs_size, "items_size": items_size, "materials_size": materials_size,
+            "postgres": version.split(" on ")[0], "shared_buffers": shared_buffers, "work_mem": work_mem,
+            "synchronous_commit": sync_commit, "cpus": os.cpu_count(), "ledger_rows_for_runs": False}
 
-    result["totals_check"] = check_totals(tenant.pk)
-    tc = result["totals_check"]
+
+def check_run_totals(args, tenant_id: int) -> dict:
+    """``check_totals`` of the tenant, logged; SystemExit when a run's totals disagree with its
+    materials. Then ``VACUUM (ANALYZE)`` of the runs: the check's rolled-back UPDATEs (and earlier
+    --keep measurements) cleared all-visible bits of the pages they touched, and index-only scans
+    should see the table as autovacuum leaves it."""
+    from django.db import connection
+
+    tc = check_totals(tenant_id)
     log(args, f"run totals vs materials: {tc['sql_mismatches']} mismatches in SQL over every run; "
               f"{tc['service_mismatches']} of {tc['service_sample']} sampled runs differ from run_totals_refresh "
               f"({tc['check_ms']} ms)")
     if tc["sql_mismatches"] or tc["service_mismatches"]:
         raise SystemExit(f"run totals disagree with their materials: {tc}")
-    # The check's rolled-back UPDATEs (and earlier --keep measurements) cleared all-visible bits of
-    # the pages they touched; vacuum again so index-only scans see the table as autovacuum leaves it.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) runs_productionrun")
-    if args.fill_only:
-        result["config"]["loadavg_end"] = loadavg()
-        connection.close()
-        return result
+    return tc
 
-    user = User.objects.get(username="bench")
-    client = APIClient()
-    client.force_authenticate(user=user)
 
-    def get(path: str, params: dict | None = None):
-        response = client.get(path, params or {})
+def captured_sql(call) -> tuple[object, list[str]]:
+    """``call()``'s result and the SQL of every query it ran."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = call()
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+class RunsApi:
+    """The API in process as ``user`` (DRF ``APIClient`` + ``force_authenticate``)."""
+
+    def __init__(self, user):
+        from rest_framework.test import APIClient
+
+        self.client = APIClient()
+        self.client.force_authenticate(user=user)
+
+    def get(self, path: str, params: dict | None = None):
+        """``GET path?params``; SystemExit unless 200."""
+        response = self.client.get(path, params or {})
         if response.status_code != 200:
             raise SystemExit(f"GET {path} {params}: {response.status_code} {response.content[:400]!r}")
         return response
 
-    def captured(call) -> tuple[object, list[str]]:
-        with CaptureQueriesContext(connection) as ctx:
-            response = call()
-        return response, [q["sql"] for q in ctx.captured_queries]
+    def complete_call(self, run_obj):
+        """A call that posts ``complete`` of ``run_obj`` (every material at its estimate); the body is
+        built now, so the call times the request only. The call raises SystemExit unless 200."""
+        material_ids = list(run_obj.materials.order_by("id").values_list("id", flat=True))
+        payload = complete_body(material_ids)
 
-    sql_repeat = max(5, min(args.repeat, 30))
-    measurements: dict = {}
+        def call():
+            response = self.client.post(f"{API}/{run_obj.pk}/complete", payload, format="json")
+            if response.status_code != 200:
+                raise SystemExit(f"POST complete {run_obj.pk}: {response.status_code} {response.content[:400]!r}")
+            return response
+        return call
 
-    # --- 0. framework floor ------------------------------------------------------------------
-    floor = time_calls(lambda: get(FLOOR_PATH, {"page_size": 1}), args.repeat, args.warmup)
-    _, floor_sql = captured(lambda: get(FLOOR_PATH, {"page_size": 1}))
-    measurements["floor"] = {"label": f"GET {FLOOR_PATH}?page_size=1 (framework floor, 5 locations)",
-                             "endpoint_ms": floor, "query_count": len(floor_sql), "sql": floor_sql}
+
+def measure_floor(args, api: RunsApi) -> dict:
+    """``GET /api/v1/locations?page_size=1``: the framework floor, and its queries."""
+    floor = time_calls(lambda: api.get(FLOOR_PATH, {"page_size": 1}), args.repeat, args.warmup)
+    _, floor_sql = captured_sql(lambda: api.get(FLOOR_PATH, {"page_size": 1}))
     log(args, f"floor: {FLOOR_PATH}?page_size=1 p50 {floor['p50']} ms, {len(floor_sql)} queries")
+    return {"label": f"GET {FLOOR_PATH}?page_size=1 (framework floor, 5 locations)",
+            "endpoint_ms": floor, "query_count": len(floor_sql), "sql": floor_sql}
 
-    # --- 1. the list ---------------------------------------------------------------------------
+
+class ListExpectation(NamedTuple):
+    """The filtered list's query parameters (the last ~3 months' completed runs, highest variance
+    first) and what the filtered and the unfiltered list must show."""
+    filtered: dict
+    filtered_count: int
+    filtered_top_variance: Decimal | None
+    all_count: int
+
+
+def list_expectation(tenant) -> ListExpectation:
+    """The filtered list's parameters, its count and top variance, and the unfiltered count, in SQL."""
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
     today = timezone.localdate(timezone=None)
     date_from = today - dt.timedelta(days=91)
     filtered = {"status": "completed", "date_from": date_from.isoformat(), "date_to": today.isoformat(),
@@ -646,25 +669,35 @@ def run(args) -> dict:
         cursor.execute("SELECT count(*) FROM runs_productionrun WHERE tenant_id = %s AND deleted_at IS NULL",
                        [tenant.pk])
         expected_all = cursor.fetchone()[0]
-    for name, params, expected in (("list_filtered", filtered, expected_filtered), ("list_all", {}, expected_all)):
-        body = get(API, params).json()
-        assert body["count"] == expected, (name, body["count"], expected)
-        assert len(body["results"]) == min(20, expected), (name, len(body["results"]))
-        if name == "list_filtered" and expected:
-            top = body["results"][0].get("variance_pct")
-            assert top is not None and Decimal(str(top)) == expected_top, (top, expected_top)
-        log(args, f"timing GET {API}{'?' + '&'.join(f'{k}={v}' for k, v in params.items()) if params else ''} …")
-        timing = time_calls(lambda p=params: get(API, p), args.repeat, args.warmup)
-        _, sql = captured(lambda p=params: get(API, p))
-        profile = sql_profile(sql, sql_repeat, 2)
-        page_count = [q for q in profile["queries"] if q["kind"].startswith(
-            ("select runs_productionrun", "select distinct runs_productionrun", "count runs_productionrun"))]
-        measurements[name] = {
-            "label": f"GET {API}" + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""),
-            "count": body["count"], "endpoint_ms": timing, "query_count": len(sql), "sql": sql, "profile": profile,
+    return ListExpectation(filtered, expected_filtered, expected_top, expected_all)
+
+
+def measure_list(args, api: RunsApi, name: str, params: dict, expected: int, expected_top: Decimal | None,
+                 sql_repeat: int) -> dict:
+    """``GET /api/v1/production-runs?params``, checked first (count, page length, and for the filtered
+    list its top variance): timing, queries, their profile and the page + count SQL's execution."""
+    body = api.get(API, params).json()
+    assert body["count"] == expected, (name, body["count"], expected)
+    assert len(body["results"]) == min(20, expected), (name, len(body["results"]))
+    if name == "list_filtered" and expected:
+        top = body["results"][0].get("variance_pct")
+        assert top is not None and Decimal(str(top)) == expected_top, (top, expected_top)
+    query = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
+    log(args, f"timing GET {API}{query} …")
+    timing = time_calls(lambda: api.get(API, params), args.repeat, args.warmup)
+    _, sql = captured_sql(lambda: api.get(API, params))
+    profile = sql_profile(sql, sql_repeat, 2)
+    page_count = [q for q in profile["queries"] if q["kind"].startswith(
+        ("select runs_productionrun", "select distinct runs_productionrun", "count runs_productionrun"))]
+    return {"label": f"GET {API}{query}", "count": body["count"], "endpoint_ms": timing, "query_count": len(sql),
+            "sql": sql, "profile": profile,
             "page_count_exec_p50": round(sum(q["execution"]["p50"] for q in page_count), 3)}
 
-    # --- 2. the detail -------------------------------------------------------------------------
+
+def measure_detail(args, api: RunsApi, tenant, sql_repeat: int) -> dict:
+    """``GET /api/v1/production-runs/{id}`` of the newest completed run with 3 items and 2 materials."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("""
             SELECT r.id FROM runs_productionrun AS r
@@ -674,21 +707,30 @@ def run(args) -> dict:
             ORDER BY r.id DESC LIMIT 1
         """, [tenant.pk])
         detail_id = cursor.fetchone()[0]
-    body = get(f"{API}/{detail_id}").json()
+    body = api.get(f"{API}/{detail_id}").json()
     assert len(body["items"]) == 3 and len(body["materials"]) == 2, body
     log(args, f"timing GET {API}/{detail_id} …")
-    timing = time_calls(lambda: get(f"{API}/{detail_id}"), args.repeat, args.warmup)
-    _, sql = captured(lambda: get(f"{API}/{detail_id}"))
-    measurements["detail"] = {"label": f"GET {API}/{{id}} (3 items, 2 materials)", "run_id": detail_id,
-                              "endpoint_ms": timing, "query_count": len(sql), "sql": sql,
-                              "profile": sql_profile(sql, sql_repeat, 2)}
+    timing = time_calls(lambda: api.get(f"{API}/{detail_id}"), args.repeat, args.warmup)
+    _, sql = captured_sql(lambda: api.get(f"{API}/{detail_id}"))
+    return {"label": f"GET {API}/{{id}} (3 items, 2 materials)", "run_id": detail_id,
+            "endpoint_ms": timing, "query_count": len(sql), "sql": sql,
+            "profile": sql_profile(sql, sql_repeat, 2)}
 
-    # --- 2b. the pages: the run list and the complete form's live variance preview -------------
-    measurements.update(measure_pages(args, tenant, user, filtered, expected_filtered, expected_all, captured,
-                                      sql_repeat))
 
-    # --- 3. complete -------------------------------------------------------------------------
-    log(args, f"making in-progress runs with {COMPLETE_MATERIALS} materials each …")
+class CompleteSetup(NamedTuple):
+    """What the runs ``complete`` is measured on are made of: a printer, 3 products and
+    ``COMPLETE_MATERIALS`` spools received for the measurement (lot ``MEASURE_LOT``)."""
+    printer: object
+    products: list
+    spools: list
+
+
+def complete_setup(tenant, user) -> CompleteSetup:
+    """The first printer, the first 3 products, and ``COMPLETE_MATERIALS`` new 20 kg spools at the
+    printer's location, received through ``spool_receive``."""
+    from inventory.models import ItemType, Location, Workstation
+    from inventory.services import spool_receive
+
     printer = Workstation.objects.filter(tenant=tenant).order_by("id").first()
     materials = list(ItemType.objects.filter(tenant=tenant, kind=ItemType.Kind.MATERIAL).order_by("id"))
     products = list(ItemType.objects.filter(tenant=tenant, kind=ItemType.Kind.PRODUCT).order_by("id"))[:3]
@@ -696,50 +738,46 @@ def run(args) -> dict:
     spools = [spool_receive(tenant=tenant, by=user, item_type=materials[i % len(materials)], location=location,
                             initial_weight_g=Decimal("20000"), cost=Decimal("420.00"), lot_number=MEASURE_LOT)
               for i in range(COMPLETE_MATERIALS)]
-    n_timed = args.warmup + args.repeat
-    n_runs = n_timed + 1 + sql_repeat  # timed, one captured, the SQL replays
-    t0 = time.perf_counter()
-    fresh = []
-    for _ in range(n_runs):
-        fresh.append(services.production_run_create(
-            tenant=tenant, by=user, workstation=printer, slicer="PrusaSlicer 2.8.1", notes=MEASURE_NOTE,
-            items=[services.ItemSpec(product=p, quantity=4) for p in products],
-            materials=[services.MaterialSpec(spool=s, estimated_weight_g=Decimal("10.00") + i,
-                                             estimated_purge_g=Decimal("1.50"))
-                       for i, s in enumerate(spools)]))
-    create_ms = (time.perf_counter() - t0) * 1000 / n_runs
-    log(args, f"  {n_runs} runs made with production_run_create, {create_ms:.1f} ms each")
+    return CompleteSetup(printer, products, spools)
 
-    def complete(run_obj):
-        material_ids = list(run_obj.materials.order_by("id").values_list("id", flat=True))
-        payload = complete_body(material_ids)
 
-        def call():
-            response = client.post(f"{API}/{run_obj.pk}/complete", payload, format="json")
-            if response.status_code != 200:
-                raise SystemExit(f"POST complete {run_obj.pk}: {response.status_code} {response.content[:400]!r}")
-            return response
-        return call
+def complete_run_create(tenant, user, setup: CompleteSetup, **extra):
+    """An in-progress run (noted ``MEASURE_NOTE``) on the setup's printer: 4 pieces of each product and
+    one material per spool, 10 g + its position and 1.5 g purge; ``extra`` goes to the service."""
+    from runs import services
 
-    calls = [complete(r) for r in fresh]  # the bodies are built before timing
+    return services.production_run_create(
+        tenant=tenant, by=user, workstation=setup.printer, notes=MEASURE_NOTE,
+        items=[services.ItemSpec(product=p, quantity=4) for p in setup.products],
+        materials=[services.MaterialSpec(spool=s, estimated_weight_g=Decimal("10.00") + i,
+                                         estimated_purge_g=Decimal("1.50")) for i, s in enumerate(setup.spools)],
+        **extra)
+
+
+def time_complete_calls(args, calls: list) -> list[float]:
+    """ms of each call after the first ``--warmup`` ones (one run each)."""
     for call in calls[:args.warmup]:
         call()
     times = []
     log(args, f"timing POST {API}/{{id}}/complete …")
-    for call in calls[args.warmup:n_timed]:
+    for call in calls[args.warmup:]:
         t0 = time.perf_counter()
         call()
         times.append((time.perf_counter() - t0) * 1000)
-    response, sql = captured(calls[n_timed])
-    done = ProductionRun.objects.get(pk=fresh[n_timed].pk)
-    assert done.status == ProductionRun.Status.COMPLETED and done.actual_weight_g == done.estimated_weight_g, done
-    # Replays: each of the remaining runs is completed once under capture and rolled back, its
-    # statements replayed under EXPLAIN ANALYZE (rolled back), then replayed as is and committed.
+    return times
+
+
+def replay_complete_calls(calls: list) -> dict:
+    """Each call completes its run once under capture, rolled back; its statements are replayed
+    under EXPLAIN ANALYZE (rolled back), then replayed as they are and committed. The profile:
+    summed execution, replay wall time, and each statement's median execution, slowest first."""
+    from django.db import transaction
+
     replay_exec, replay_wall, replay_runs = [], [], []
     per_kind: dict[str, list[float]] = {}
-    for call in calls[n_timed + 1:]:
+    for call in calls:
         with transaction.atomic():
-            _, replay_sql = captured(call)
+            _, replay_sql = captured_sql(call)
             transaction.set_rollback(True)
         explained = explain_in_rollback(replay_sql)
         replay_exec.append(sum(e["execution_ms"] for e in explained))
@@ -748,18 +786,42 @@ def run(args) -> dict:
             per_kind.setdefault(f"{position:02d} {e['kind']}", []).append(e["execution_ms"])
         replay_wall.append(replay_commit(replay_sql))
     slowest = sorted(((statistics.median(v), k) for k, v in per_kind.items()), reverse=True)
-    measurements["complete"] = {
-        "label": f"POST {API}/{{id}}/complete ({COMPLETE_MATERIALS} materials, use_estimate)",
-        "endpoint_ms": summarize(times), "query_count": len(sql), "sql": sql,
-        "statements_explained": len(replay_runs[0]) if replay_runs else 0,
-        "create_run_ms_each": round(create_ms, 1),
-        "profile": {"exec_p50_sum": summarize(replay_exec)["p50"], "exec_sum": summarize(replay_exec),
-                    "replay_commit_wall": summarize(replay_wall),
-                    "by_statement_p50": [{"statement": k, "execution_p50": round(v, 3)} for v, k in slowest]},
-        "kinds": kind_counts(sql)}
-    sample_sql = sql  # for plans below
+    return {"statements_explained": len(replay_runs[0]) if replay_runs else 0,
+            "profile": {"exec_p50_sum": summarize(replay_exec)["p50"], "exec_sum": summarize(replay_exec),
+                        "replay_commit_wall": summarize(replay_wall),
+                        "by_statement_p50": [{"statement": k, "execution_p50": round(v, 3)} for v, k in slowest]}}
 
-    # --- ratios, plans ------------------------------------------------------------------------
+
+def measure_complete(args, api: RunsApi, tenant, user, sql_repeat: int) -> tuple[dict, CompleteSetup]:
+    """``POST /api/v1/production-runs/{id}/complete`` of fresh runs with ``COMPLETE_MATERIALS``
+    materials, one per call: timed ones, one captured (its run must end completed at its
+    estimate), and ``sql_repeat`` replays. The measurement, and the setup its runs were made of."""
+    from runs.models import ProductionRun
+
+    log(args, f"making in-progress runs with {COMPLETE_MATERIALS} materials each …")
+    setup = complete_setup(tenant, user)
+    n_timed = args.warmup + args.repeat
+    n_runs = n_timed + 1 + sql_repeat  # timed, one captured, the SQL replays
+    t0 = time.perf_counter()
+    fresh = [complete_run_create(tenant, user, setup, slicer="PrusaSlicer 2.8.1") for _ in range(n_runs)]
+    create_ms = (time.perf_counter() - t0) * 1000 / n_runs
+    log(args, f"  {n_runs} runs made with production_run_create, {create_ms:.1f} ms each")
+
+    calls = [api.complete_call(r) for r in fresh]  # the bodies are built before timing
+    times = time_complete_calls(args, calls[:n_timed])
+    _, sql = captured_sql(calls[n_timed])
+    done = ProductionRun.objects.get(pk=fresh[n_timed].pk)
+    assert done.status == ProductionRun.Status.COMPLETED and done.actual_weight_g == done.estimated_weight_g, done
+    replays = replay_complete_calls(calls[n_timed + 1:])
+    return {"label": f"POST {API}/{{id}}/complete ({COMPLETE_MATERIALS} materials, use_estimate)",
+            "endpoint_ms": summarize(times), "query_count": len(sql), "sql": sql,
+            "statements_explained": replays["statements_explained"],
+            "create_run_ms_each": round(create_ms, 1), "profile": replays["profile"],
+            "kinds": kind_counts(sql)}, setup
+
+
+def add_ratios(measurements: dict) -> None:
+    """Each measurement's endpoint p50 over its SQL (and the kinds of its queries, where missing)."""
     for name in ("list_filtered", "list_all"):
         m = measurements[name]
         m["ratio_endpoint_over_page_count_sql"] = _ratio(m["endpoint_ms"]["p50"], m["page_count_exec_p50"])
@@ -771,36 +833,97 @@ def run(args) -> dict:
     c = measurements["complete"]
     c["ratio_endpoint_over_all_sql"] = _ratio(c["endpoint_ms"]["p50"], c["profile"]["exec_p50_sum"])
     c["ratio_endpoint_over_replay_wall"] = _ratio(c["endpoint_ms"]["p50"], c["profile"]["replay_commit_wall"]["p50"])
-    result["targets"] = {
+
+
+def targets(measurements: dict) -> dict[str, bool]:
+    """The issue's targets: each list within 3× its page + count SQL, complete's p95 under 100 ms."""
+    return {
         "list_filtered_within_3x_sql": measurements["list_filtered"]["ratio_endpoint_over_page_count_sql"] <= 3,
         "list_all_within_3x_sql": measurements["list_all"]["ratio_endpoint_over_page_count_sql"] <= 3,
-        "complete_p95_under_100ms": c["endpoint_ms"]["p95"] < 100,
+        "complete_p95_under_100ms": measurements["complete"]["endpoint_ms"]["p95"] < 100,
     }
 
+
+def read_plans(measurements: dict) -> dict[str, str]:
+    """Text plans of the lists' and the detail's queries (not transactions or the tenant lookup)."""
     plans = {}
     for name in ("list_filtered", "list_all", "detail"):
         for index, q in enumerate(measurements[name]["profile"]["queries"]):
             if q["kind"] != "transaction" and q["kind"] != "tenant_lookup":
                 plans[f"{name}: #{index} {q['kind']}"] = explain(q["sql"], plan_text=True)["plan"]
-    # The three slowest statements of complete, replayed in order in a rolled-back transaction
-    # (on a fresh run, completed once under capture and rolled back).
-    if calls[n_timed + 1:]:
-        extra = services.production_run_create(
-            tenant=tenant, by=user, workstation=printer, notes=MEASURE_NOTE,
-            items=[services.ItemSpec(product=p, quantity=4) for p in products],
-            materials=[services.MaterialSpec(spool=s, estimated_weight_g=Decimal("10.00") + i,
-                                             estimated_purge_g=Decimal("1.50")) for i, s in enumerate(spools)])
-        with transaction.atomic():
-            _, extra_sql = captured(complete(extra))
-            transaction.set_rollback(True)
-        statements = [i for i, s in enumerate(extra_sql) if classify_sql(s) != "transaction"]
-        wanted_positions = {int(k.split()[0]) for _, k in slowest[:3]}
-        wanted = {statements[p] for p in wanted_positions if p < len(statements)}
-        for index, text in plan_in_rollback(extra_sql, wanted).items():
-            plans[f"complete: statement {statements.index(index):02d} {classify_sql(extra_sql[index])}"] = text
-    result["plans"] = plans
+    return plans
+
+
+def complete_plans(api: RunsApi, tenant, user, setup: CompleteSetup, complete: dict) -> dict[str, str]:
+    """Text plans of the three slowest statements of complete, replayed in order in a rolled-back
+    transaction (on a fresh run, completed once under capture and rolled back)."""
+    from django.db import transaction
+
+    extra = complete_run_create(tenant, user, setup)
+    with transaction.atomic():
+        _, extra_sql = captured_sql(api.complete_call(extra))
+        transaction.set_rollback(True)
+    statements = [i for i, s in enumerate(extra_sql) if classify_sql(s) != "transaction"]
+    wanted_positions = {int(s["statement"].split()[0]) for s in complete["profile"]["by_statement_p50"][:3]}
+    wanted = {statements[p] for p in wanted_positions if p < len(statements)}
+    return {f"complete: statement {statements.index(index):02d} {classify_sql(extra_sql[index])}": text
+            for index, text in plan_in_rollback(extra_sql, wanted).items()}
+
+
+def run(args) -> dict:
+    # The pages render {% static %}; without a collectstatic run there is no manifest to hash
+    # from, so use plain static URLs (as the tests do; the lookup costs the same).
+    os.environ.setdefault("STATIC_MANIFEST", "false")
+    import django
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+    from django.urls import Resolver404, resolve
+
+    from prodtrack.models import Tenant, User
+
+    setup_test_environment(debug=False)
+    from django.conf import settings
+    assert not settings.DEBUG, "the benchmark must run with DEBUG=False"
+
+    result: dict = {"config": {"loadavg_start": loadavg(), "runs": args.runs, "repeat": args.repeat,
+                               "warmup": args.warmup, "database": urlsplit(args.database_url).path.lstrip("/")}}
+    log(args, f"load average 1/5/15 min at start: {result['config']['loadavg_start']}")
+    if not args.fill_only:
+        try:
+            resolve(API)
+        except Resolver404:
+            raise SystemExit(f"{API} does not resolve: the runs API is not installed in this checkout") from None
+
+    state = migrate_and_fill(args, result)
+    tenant = Tenant.objects.get(pk=state["tenant_id"])
+    result["config"].update(database_config(tenant.pk))
+    result["totals_check"] = check_run_totals(args, tenant.pk)
+    if args.fill_only:
+        result["config"]["loadavg_end"] = loadavg()
+        connection.close()
+        return result
+
+    user = User.objects.get(username="bench")
+    api = RunsApi(user)
+    sql_repeat = max(5, min(args.repeat, 30))
+    measurements: dict = {"floor": measure_floor(args, api)}
+    lists = list_expectation(tenant)
+    measurements["list_filtered"] = measure_list(args, api, "list_filtered", lists.filtered, lists.filtered_count,
+                                                 lists.filtered_top_variance, sql_repeat)
+    measurements["list_all"] = measure_list(args, api, "list_all", {}, lists.all_count, None, sql_repeat)
+    measurements["detail"] = measure_detail(args, api, tenant, sql_repeat)
+    # The pages: the run list and the complete form's live variance preview.
+    measurements.update(measure_pages(args, tenant, user, lists.filtered, lists.filtered_count, lists.all_count,
+                                      sql_repeat))
+    measurements["complete"], setup = measure_complete(args, api, tenant, user, sql_repeat)
+
+    add_ratios(measurements)
+    result["targets"] = targets(measurements)
+    result["plans"] = {**read_plans(measurements),
+                       **complete_plans(api, tenant, user, setup, measurements["complete"])}
     result["measurements"] = measurements
-    result["config"]["complete_sample_sql_count"] = len(sample_sql)
+    result["config"]["complete_sample_sql_count"] = len(measurements["complete"]["sql"])
     result["config"]["loadavg_end"] = loadavg()
     log(args, f"load average 1/5/15 min at end: {result['config']['loadavg_end']}")
     connection.close()
@@ -820,7 +943,7 @@ def preview_form(run_obj) -> dict:
             {"mode": "weigh", "weight_before_g": "842.50",
              "weight_after_g": str(Decimal("842.50") - materials[3].estimated_total_g)}]
     form = {"quality_rating": "4", "quality_notes": "", "completion_notes": ""}
-    for material, way in zip(materials, ways):
+    for material, way in zip(materials, ways, strict=True):
         row = {"weight_before_g": "", "weight_after_g": "", "actual_weight_g": "",
                "actual_purge_g": str(material.estimated_purge_g), **way}
         form.update({f"material-{material.pk}-{name}": value for name, value in row.items()})
@@ -830,7 +953,7 @@ def preview_form(run_obj) -> dict:
     return form
 
 
-def measure_pages(args, tenant, user, filtered: dict, expected_filtered: int, expected_all: int, captured,
+def measure_pages(args, tenant, user, filtered: dict, expected_filtered: int, expected_all: int,
                   sql_repeat: int) -> dict:
     """The run list page (unfiltered and filtered) and the complete form's live variance preview,
     through Django's test ``Client`` logged in as ``user`` (an operator): p50 / p95 / min, the
@@ -858,7 +981,7 @@ def measure_pages(args, tenant, user, filtered: dict, expected_filtered: int, ex
         label = f"GET {PAGE_LIST}" + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
         log(args, f"timing {label} (HTML page) …")
         timing = time_calls(lambda p=params: page(PAGE_LIST, p), args.repeat, args.warmup)
-        _, sql = captured(lambda p=params: page(PAGE_LIST, p))
+        _, sql = captured_sql(lambda p=params: page(PAGE_LIST, p))
         out[name] = {"label": f"{label} (page, 25 rows)", "endpoint_ms": timing, "query_count": len(sql),
                      "sql": sql, "kinds": kind_counts(sql), "profile": sql_profile(sql, sql_repeat, 2)}
 
@@ -877,9 +1000,7 @@ def measure_pages(args, tenant, user, filtered: dict, expected_filtered: int, ex
         tenant=tenant, by=user, workstation=printer, slicer="PrusaSlicer 2.8.1", notes=MEASURE_NOTE,
         items=[services.ItemSpec(product=p, quantity=4) for p in products],
         materials=[services.MaterialSpec(spool=s, estimated_weight_g=grams, estimated_purge_g=purge)
-                   for s, grams, purge in zip(spools, (Decimal("118.40"), Decimal("36.20"), Decimal("22.00"),
-                                                       Decimal("9.50")), (Decimal("4.50"), Decimal("2.00"),
-                                                                          Decimal("0"), Decimal("1.00")))])
+                   for s, (grams, purge) in zip(spools, PREVIEW_ESTIMATES, strict=True)])
     url = f"/runs/{run_obj.pk}/complete/preview/"
     body = preview_form(run_obj)
     ledger_before = InventoryTransaction.objects.filter(tenant=tenant).count()
@@ -894,7 +1015,7 @@ def measure_pages(args, tenant, user, filtered: dict, expected_filtered: int, ex
     assert 'id="preview-total"' in html and 'id="variance-warning"' in html and "<html" not in html, html[:400]
     log(args, f"timing POST {url} (live variance preview, {PREVIEW_MATERIALS} materials) …")
     timing = time_calls(preview, args.repeat, args.warmup)
-    _, sql = captured(preview)
+    _, sql = captured_sql(preview)
     run_obj.refresh_from_db()
     assert run_obj.status == run_obj.Status.IN_PROGRESS and run_obj.actual_weight_g is None, "the preview wrote"
     assert InventoryTransaction.objects.filter(tenant=tenant).count() == ledger_before, "the preview wrote"
@@ -916,9 +1037,9 @@ def _ratio(a: float, b: float) -> float | None:
 
 # --- output -----------------------------------------------------------------------------------
 
-def print_table(result: dict, show_plans: bool) -> None:
-    cfg, ms = result["config"], result["measurements"]
-    print()
+def print_header(result: dict) -> None:
+    """The data (runs, items, materials, sizes), the server, the fill and the totals check."""
+    cfg = result["config"]
     print(f"production runs: {cfg['runs_total']:,} runs ({', '.join(f'{k} {v:,}' for k, v in cfg['by_status'].items())}),"
           f" {cfg['items']:,} items, {cfg['materials']:,} materials, started {cfg['started_range'][0]} … "
           f"{cfg['started_range'][1]}")
@@ -934,16 +1055,21 @@ def print_table(result: dict, show_plans: bool) -> None:
     print(f"  run totals vs materials: {tc['sql_mismatches']} mismatches (SQL, every run); "
           f"{tc['service_mismatches']}/{tc['service_sample']} differ from run_totals_refresh (sample)")
     print(f"  load average 1/5/15 min: start {cfg['loadavg_start']}, end {cfg['loadavg_end']}")
-    print()
-    rows = []
-    for name in ("floor", "list_filtered", "list_all", "detail", "complete", *PAGE_MEASUREMENTS):
-        m = ms[name]
-        rows.append((m["label"], m["endpoint_ms"], m["query_count"]))
+
+
+def print_timings(ms: dict) -> None:
+    """One row per request: p50 / p95 / min ms and its number of queries."""
+    rows = [(ms[name]["label"], ms[name]["endpoint_ms"], ms[name]["query_count"])
+            for name in ("floor", "list_filtered", "list_all", "detail", "complete", *PAGE_MEASUREMENTS)]
     width = min(110, max(len(r[0]) for r in rows))
     print(f"{'':{width}}  {'p50 ms':>9} {'p95 ms':>9} {'min ms':>9} {'queries':>8}")
     for label, s, n in rows:
         print(f"{label[:width]:{width}}  {s['p50']:9.3f} {s['p95']:9.3f} {s['min']:9.3f} {n:8d}")
-    print()
+
+
+def print_api_profiles(ms: dict) -> None:
+    """The lists' and the detail's queries: EXPLAIN ANALYZE execution, planning and wall time each,
+    and the endpoint's ratio to its SQL."""
     for name in ("list_filtered", "list_all", "detail"):
         m = ms[name]
         p = m["profile"]
@@ -961,6 +1087,10 @@ def print_table(result: dict, show_plans: bool) -> None:
                   f"{m['ratio_endpoint_over_all_sql']}×; count = {m['count']:,} runs")
         else:
             print(f"    endpoint p50 / SQL exec = {m['ratio_endpoint_over_all_sql']}×")
+
+
+def print_page_profiles(ms: dict) -> None:
+    """The pages' queries by kind, their summed SQL time and the page's ratio to it."""
     for name in PAGE_MEASUREMENTS:
         m = ms[name]
         p = m["profile"]
@@ -968,7 +1098,10 @@ def print_table(result: dict, show_plans: bool) -> None:
               f"EXPLAIN ANALYZE exec p50 sum {p['exec_p50_sum']:.3f} ms (+ planning {p['planning_p50_sum']:.3f} ms; "
               f"client wall {p['wall_p50_sum']:.3f} ms); endpoint p50 / SQL exec = "
               f"{_ratio(m['endpoint_ms']['p50'], p['exec_p50_sum'])}×")
-    c = ms["complete"]
+
+
+def print_complete(c: dict) -> None:
+    """complete's queries, their replayed SQL time, its ratios and its slowest statements."""
     p = c["profile"]
     print(f"complete: {c['query_count']} queries ({', '.join(f'{k} {v}' for k, v in c['kinds'].items())})")
     print(f"    EXPLAIN ANALYZE exec sum over {c['statements_explained']} statements (replayed, rolled back): "
@@ -979,24 +1112,47 @@ def print_table(result: dict, show_plans: bool) -> None:
     print("    slowest statements (exec p50 ms): " + ", ".join(
         f"{s['statement']} {s['execution_p50']:.3f}" for s in p["by_statement_p50"][:6]))
     print(f"    (creating one such run with production_run_create: {c['create_run_ms_each']} ms, not timed)")
-    print()
-    t = result["targets"]
-    lf, la = ms["list_filtered"], ms["list_all"]
+
+
+def print_targets(result: dict) -> None:
+    """Each of the issue's targets, met or MISSED, with its figures."""
+    ms, t = result["measurements"], result["targets"]
+    c = ms["complete"]
     print("targets (from the issue):")
-    for name, m in (("filtered list", lf), ("unfiltered list", la)):
-        key = "list_filtered_within_3x_sql" if m is lf else "list_all_within_3x_sql"
+    for name, key, m in (("filtered list", "list_filtered_within_3x_sql", ms["list_filtered"]),
+                         ("unfiltered list", "list_all_within_3x_sql", ms["list_all"])):
         print(f"  {name} within 3× its SQL (page + count): {'met' if t[key] else 'MISSED'} — endpoint p50 "
               f"{m['endpoint_ms']['p50']:.1f} ms = {m['ratio_endpoint_over_page_count_sql']}× its "
               f"{m['page_count_exec_p50']:.1f} ms of SQL (framework floor {ms['floor']['endpoint_ms']['p50']:.1f} ms)")
     print(f"  complete p95 under 100 ms: {'met' if t['complete_p95_under_100ms'] else 'MISSED'} — p50 "
           f"{c['endpoint_ms']['p50']:.1f}, p95 {c['endpoint_ms']['p95']:.1f} ms")
+
+
+def print_sql_and_plans(result: dict) -> None:
+    """The SQL of one request of each measurement, then every text plan."""
+    ms = result["measurements"]
+    for name in ("floor", "list_filtered", "list_all", "detail", "complete", *PAGE_MEASUREMENTS):
+        print(f"\n--- SQL of one request: {ms[name]['label']}")
+        for sql in ms[name]["sql"]:
+            print("  " + sql)
+    for name, plan in result["plans"].items():
+        print(f"\n--- plan: {name}\n{plan}")
+
+
+def print_table(result: dict, show_plans: bool) -> None:
+    ms = result["measurements"]
+    print()
+    print_header(result)
+    print()
+    print_timings(ms)
+    print()
+    print_api_profiles(ms)
+    print_page_profiles(ms)
+    print_complete(ms["complete"])
+    print()
+    print_targets(result)
     if show_plans:
-        for name in ("floor", "list_filtered", "list_all", "detail", "complete", *PAGE_MEASUREMENTS):
-            print(f"\n--- SQL of one request: {ms[name]['label']}")
-            for sql in ms[name]["sql"]:
-                print("  " + sql)
-        for name, plan in result["plans"].items():
-            print(f"\n--- plan: {name}\n{plan}")
+        print_sql_and_plans(result)
 
 
 def main(argv: list[str] | None = None) -> int:

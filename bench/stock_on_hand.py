@@ -246,13 +246,217 @@ def auth_query_counts(user, page_size: int) -> dict:
     return counts
 
 
+def migrate_and_fill(args, result: dict) -> dict:
+    """Migrate, then fill the database, or reuse it when it is already filled with the same
+    ``--rows``/``--pairs`` (SystemExit when filled with other sizes). Records ``migrate_s`` and
+    ``fill`` in ``result``; returns the bench state (``tenant_id``, ``rows``, ``pairs``)."""
+    from django.core.management import call_command
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    result["migrate_s"] = round(time.perf_counter() - t0, 2)
+    log(args, f"migrate: {result['migrate_s']} s")
+
+    state = bench_state(TENANT_SLUG)
+    if state and state["rows"] == args.rows and state["pairs"] == args.pairs:
+        log(args, f"reusing filled database: {state['rows']:,} ledger rows, {state['pairs']} pairs")
+        result["fill"] = {"reused": True}
+        return state
+    if state:
+        raise SystemExit(f"database holds {state['rows']:,} rows / {state['pairs']} pairs, not "
+                         f"{args.rows:,} / {args.pairs}; run without --keep to recreate it")
+    log(args, f"filling: {args.rows:,} ledger rows over {args.pairs} pairs …")
+    t0 = time.perf_counter()
+    result["fill"] = fill(args)
+    result["fill"]["total_s"] = round(time.perf_counter() - t0, 2)
+    log(args, "fill: " + ", ".join(f"{k} {v}" for k, v in result["fill"].items()))
+    return bench_state(TENANT_SLUG)
+
+
+def database_sizes() -> dict:
+    """Sizes of the ledger and the balances (pretty-printed), the PostgreSQL version, the CPUs."""
+    from django.db import connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('inventory_inventorytransaction')), "
+                       "pg_size_pretty(pg_total_relation_size('inventory_stockbalance')), version()")
+        ledger_size, balance_size, version = cursor.fetchone()
+    return {"ledger_size": ledger_size, "balance_size": balance_size, "postgres": version.split(" on ")[0],
+            "cpus": os.cpu_count()}
+
+
+def check_drift(args, tenant_id: int) -> dict:
+    """Pairs whose balance differs from the ledger sum (``pairs``) and the check's time
+    (``check_ms``); SystemExit when there is any."""
+    t0 = time.perf_counter()
+    drift = drift_count(tenant_id)
+    checked = {"pairs": drift, "check_ms": round((time.perf_counter() - t0) * 1000, 1)}
+    log(args, f"drift: {drift} pairs (balance != ledger sum), checked in {checked['check_ms']} ms")
+    if drift:
+        raise SystemExit("balances disagree with the ledger")
+    return checked
+
+
+class StockApi:
+    """``GET /api/v1/stock`` in process (DRF ``APIClient`` + ``force_authenticate`` as ``user``)."""
+
+    def __init__(self, user, page_size: int):
+        from rest_framework.test import APIClient
+
+        self.client = APIClient()
+        self.client.force_authenticate(user=user)
+        self.page_size = page_size
+
+    def get(self, page: int, page_size: int | None = None):
+        """One page, at ``--page-size`` unless ``page_size`` is given; SystemExit unless 200."""
+        params = {"page_size": self.page_size if page_size is None else page_size, "page": page}
+        response = self.client.get(API_PATH, params)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {API_PATH} page {page}: {response.status_code} {response.content[:300]!r}")
+        return response
+
+
+def check_pages(api: StockApi, args, tenant_id: int, pages: int) -> None:
+    """The endpoint's pages list every balance exactly once, with its quantity (AssertionError otherwise)."""
+    from django.db import connection
+
+    seen = {}
+    for page in range(1, pages + 1):
+        body = api.get(page).json()
+        assert body["count"] == args.pairs, body["count"]
+        for row in body["results"]:
+            seen[(row["item_type"]["id"], row["location"]["id"])] = row["quantity"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT item_type_id, location_id, quantity FROM inventory_stockbalance WHERE tenant_id = %s",
+                       [tenant_id])
+        expected = {(item_type_id, location_id): f"{quantity:.3f}"
+                    for item_type_id, location_id, quantity in cursor.fetchall()}
+    assert seen == expected, "the endpoint's pages do not list every balance exactly once"
+
+
+def queries_by_page_size(api: StockApi, args) -> dict[str, dict]:
+    """Queries of the first and the last page for page sizes 1, 10 and ``--page-size``, by kind
+    (``classify``): exactly one balance list, one count and nothing unexpected, and the same
+    total for every request (AssertionError otherwise)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queries: dict = {}
+    for page_size in sorted({1, 10, args.page_size}):
+        for page in (1, math.ceil(args.pairs / page_size)):
+            with CaptureQueriesContext(connection) as captured:
+                api.get(page, page_size)
+            kinds = [classify(q["sql"]) for q in captured.captured_queries]
+            queries[f"page_size={page_size} page={page}"] = {
+                "total": len(kinds), **{k: kinds.count(k) for k in sorted(set(kinds))}}
+            assert kinds.count("balance_list") == 1, (page_size, page, captured.captured_queries)
+            assert kinds.count("balance_count") == 1, (page_size, page, captured.captured_queries)
+            assert kinds.count("other") == 0, (page_size, page, captured.captured_queries)
+    totals = {v["total"] for v in queries.values()}
+    assert len(totals) == 1, f"query count depends on the page size: {queries}"
+    return queries
+
+
+def page_queries(api: StockApi, pages: int) -> tuple[dict[int, str], str, list[str]]:
+    """The balance-list SQL of each page, the count SQL, and every query of page 1, as Django sent them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page_sql: dict[int, str] = {}
+    for page in range(1, pages + 1):
+        with CaptureQueriesContext(connection) as captured:
+            api.get(page)
+        sql = [q["sql"] for q in captured.captured_queries]
+        page_sql[page] = next(s for s in sql if classify(s) == "balance_list")
+        if page == 1:
+            count_sql = next(s for s in sql if classify(s) == "balance_count")
+            page1_sql = sql
+    return page_sql, count_sql, page1_sql
+
+
+def time_all_pages(api: StockApi, args, pages: int) -> tuple[dict[int, list[float]], list[float]]:
+    """After ``--warmup`` rounds, ``--repeat`` rounds of every page: ms per page and per round."""
+    for _ in range(args.warmup):
+        for page in range(1, pages + 1):
+            api.get(page)
+    per_page: dict[int, list[float]] = {p: [] for p in range(1, pages + 1)}
+    all_pages: list[float] = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        for page in range(1, pages + 1):
+            t0 = time.perf_counter()
+            api.get(page)
+            per_page[page].append((time.perf_counter() - t0) * 1000)
+        all_pages.append((time.perf_counter() - start) * 1000)
+    return per_page, all_pages
+
+
+def time_page_size_1(api: StockApi, args) -> list[float]:
+    """ms of ``page_size=1`` (the framework floor + its 3 queries), ``--repeat`` times after ``--warmup``."""
+    tiny = []
+    for _ in range(args.warmup):
+        api.get(1, 1)
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        api.get(1, 1)
+        tiny.append((time.perf_counter() - t0) * 1000)
+    return tiny
+
+
+def measure_endpoint(api: StockApi, args, pages: int) -> dict:
+    """p50 / p95 / min of one page, of each page, of all pages together and of ``page_size=1``."""
+    per_page, all_pages = time_all_pages(api, args, pages)
+    tiny = time_page_size_1(api, args)
+    every_page = [t for times in per_page.values() for t in times]
+    return {
+        "per_page": summarize(every_page),
+        "by_page": {str(p): summarize(t) for p, t in per_page.items()},
+        "all_pages": summarize(all_pages),
+        "page_size_1": summarize(tiny),
+    }
+
+
+def measure_sql(args, tenant_id: int, page_sql: dict[int, str], count_sql: str) -> tuple[dict, dict]:
+    """EXPLAIN ANALYZE and client wall times of the balance SQL (each page, the count) and of the
+    naive ledger ``SUM … GROUP BY``; and the text plans of page 1, the count and the naive SUM."""
+    sql_pages = {str(p): explain_series(sql, args.repeat, args.warmup) for p, sql in page_sql.items()}
+    sql_exec_each = [sql_pages[str(p)]["execution"]["p50"] for p in page_sql]
+    naive_sql = ("SELECT item_type_id, location_id, SUM(quantity) FROM inventory_inventorytransaction "
+                 f"WHERE tenant_id = {int(tenant_id)} GROUP BY 1, 2")
+    sql_ms = {
+        "balance_page": sql_pages,
+        "balance_page_exec_p50_median": round(statistics.median(sql_exec_each), 3),
+        "balance_all_pages_exec_p50_sum": round(sum(sql_exec_each), 3),
+        "balance_count": explain_series(count_sql, args.repeat, args.warmup),
+        "balance_page1_wall": wall_series(page_sql[1], args.repeat, args.warmup),
+        "naive_ledger_sum": explain_series(naive_sql, args.repeat, min(args.warmup, 3)),
+        "naive_ledger_sum_wall": wall_series(naive_sql, args.repeat, min(args.warmup, 3)),
+    }
+    plans = {"balance_page1": explain(page_sql[1], plan_text=True)["plan"],
+             "balance_count": explain(count_sql, plan_text=True)["plan"],
+             "naive_ledger_sum": explain(naive_sql, plan_text=True)["plan"]}
+    return sql_ms, plans
+
+
+def ratios(endpoint_ms: dict, sql_ms: dict) -> dict:
+    """Endpoint page over its balance SQL, and the naive SUM over the balance SQL and over the
+    whole endpoint for all pairs (p50s; None when a divisor is 0)."""
+    endpoint_page = endpoint_ms["per_page"]["p50"]
+    endpoint_all = endpoint_ms["all_pages"]["p50"]
+    balance_page = sql_ms["balance_page_exec_p50_median"]
+    balance_all = sql_ms["balance_all_pages_exec_p50_sum"]
+    naive = sql_ms["naive_ledger_sum"]["execution"]["p50"]
+    return {
+        "endpoint_page_over_balance_sql": round(endpoint_page / balance_page, 1) if balance_page else None,
+        "naive_over_balance_all_pairs": round(naive / balance_all, 1) if balance_all else None,
+        "naive_over_endpoint_all_pages": round(naive / endpoint_all, 2) if endpoint_all else None,
+    }
+
+
 def run(args) -> dict:
     import django
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-    from rest_framework.test import APIClient
+    from django.test.utils import setup_test_environment
 
     from prodtrack.models import User
 
@@ -266,152 +470,29 @@ def run(args) -> dict:
                                "rows": args.rows, "pairs": args.pairs, "repeat": args.repeat,
                                "warmup": args.warmup, "page_size": args.page_size,
                                "database": urlsplit(args.database_url).path.lstrip("/")}}
-
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    result["migrate_s"] = round(time.perf_counter() - t0, 2)
-    log(args, f"migrate: {result['migrate_s']} s")
-
-    state = bench_state(TENANT_SLUG)
-    if state and state["rows"] == args.rows and state["pairs"] == args.pairs:
-        log(args, f"reusing filled database: {state['rows']:,} ledger rows, {state['pairs']} pairs")
-        result["fill"] = {"reused": True}
-    else:
-        if state:
-            raise SystemExit(f"database holds {state['rows']:,} rows / {state['pairs']} pairs, not "
-                             f"{args.rows:,} / {args.pairs}; run without --keep to recreate it")
-        log(args, f"filling: {args.rows:,} ledger rows over {args.pairs} pairs …")
-        t0 = time.perf_counter()
-        result["fill"] = fill(args)
-        result["fill"]["total_s"] = round(time.perf_counter() - t0, 2)
-        log(args, "fill: " + ", ".join(f"{k} {v}" for k, v in result["fill"].items()))
-        state = bench_state(TENANT_SLUG)
+    state = migrate_and_fill(args, result)
     tenant_id = state["tenant_id"]
     result["config"]["ledger_rows"] = state["rows"]
     result["config"]["balance_rows"] = state["pairs"]
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('inventory_inventorytransaction')), "
-                       "pg_size_pretty(pg_total_relation_size('inventory_stockbalance')), version()")
-        ledger_size, balance_size, version = cursor.fetchone()
-    result["config"].update(ledger_size=ledger_size, balance_size=balance_size,
-                            postgres=version.split(" on ")[0], cpus=os.cpu_count())
-
-    t0 = time.perf_counter()
-    drift = drift_count(tenant_id)
-    result["drift"] = {"pairs": drift, "check_ms": round((time.perf_counter() - t0) * 1000, 1)}
-    log(args, f"drift: {drift} pairs (balance != ledger sum), checked in {result['drift']['check_ms']} ms")
-    if drift:
-        raise SystemExit("balances disagree with the ledger")
+    result["config"].update(database_sizes())
+    result["drift"] = check_drift(args, tenant_id)
 
     # --- the endpoint -----------------------------------------------------------------------
     user = User.objects.get(username="bench")
-    client = APIClient()
-    client.force_authenticate(user=user)
+    api = StockApi(user, args.page_size)
     pages = math.ceil(args.pairs / args.page_size)
-
-    def get(page: int, page_size: int = args.page_size):
-        response = client.get(API_PATH, {"page_size": page_size, "page": page})
-        if response.status_code != 200:
-            raise SystemExit(f"GET {API_PATH} page {page}: {response.status_code} {response.content[:300]!r}")
-        return response
-
-    # Correctness once: every pair exactly once, quantities equal the balances.
-    seen = {}
-    for page in range(1, pages + 1):
-        body = get(page).json()
-        assert body["count"] == args.pairs, body["count"]
-        for row in body["results"]:
-            seen[(row["item_type"]["id"], row["location"]["id"])] = row["quantity"]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT item_type_id, location_id, quantity FROM inventory_stockbalance WHERE tenant_id = %s",
-                       [tenant_id])
-        expected = {(i, l): f"{q:.3f}" for i, l, q in cursor.fetchall()}
-    assert seen == expected, "the endpoint's pages do not list every balance exactly once"
-
-    # Query count per request: must not depend on the page size.
-    queries: dict = {}
-    page_sql: dict[int, str] = {}
-    for page_size in sorted({1, 10, args.page_size}):
-        for page in (1, math.ceil(args.pairs / page_size)):
-            with CaptureQueriesContext(connection) as captured:
-                get(page, page_size)
-            kinds = [classify(q["sql"]) for q in captured.captured_queries]
-            queries[f"page_size={page_size} page={page}"] = {
-                "total": len(kinds), **{k: kinds.count(k) for k in sorted(set(kinds))}}
-            assert kinds.count("balance_list") == 1, (page_size, page, captured.captured_queries)
-            assert kinds.count("balance_count") == 1, (page_size, page, captured.captured_queries)
-            assert kinds.count("other") == 0, (page_size, page, captured.captured_queries)
-    totals = {v["total"] for v in queries.values()}
-    assert len(totals) == 1, f"query count depends on the page size: {queries}"
-    for page in range(1, pages + 1):
-        with CaptureQueriesContext(connection) as captured:
-            get(page)
-        page_sql[page] = next(q["sql"] for q in captured.captured_queries if classify(q["sql"]) == "balance_list")
-        if page == 1:
-            count_sql = next(q["sql"] for q in captured.captured_queries if classify(q["sql"]) == "balance_count")
-            all_sql = [q["sql"] for q in captured.captured_queries]
-    result["queries"] = {"per_request": totals.pop(), "by_request": queries, "page1_sql": all_sql,
-                         "by_auth": auth_query_counts(user, args.page_size)}
+    check_pages(api, args, tenant_id, pages)  # correctness once, before timing anything
+    by_request = queries_by_page_size(api, args)
+    page_sql, count_sql, page1_sql = page_queries(api, pages)
+    result["queries"] = {"per_request": next(iter(by_request.values()))["total"], "by_request": by_request,
+                         "page1_sql": page1_sql, "by_auth": auth_query_counts(user, args.page_size)}
     log(args, f"queries per request: {result['queries']['per_request']} "
               f"(1 balance list + 1 count + tenant lookup), same for page_size 1, 10 and {args.page_size}")
-
-    # Timing: warm-up, then N repetitions of all pages.
-    for _ in range(args.warmup):
-        for page in range(1, pages + 1):
-            get(page)
-    per_page: dict[int, list[float]] = {p: [] for p in range(1, pages + 1)}
-    all_pages: list[float] = []
-    for _ in range(args.repeat):
-        start = time.perf_counter()
-        for page in range(1, pages + 1):
-            t0 = time.perf_counter()
-            get(page)
-            per_page[page].append((time.perf_counter() - t0) * 1000)
-        all_pages.append((time.perf_counter() - start) * 1000)
-    tiny = []
-    for _ in range(args.warmup):
-        get(1, 1)
-    for _ in range(args.repeat):
-        t0 = time.perf_counter()
-        get(1, 1)
-        tiny.append((time.perf_counter() - t0) * 1000)
-    every_page = [t for times in per_page.values() for t in times]
-    result["endpoint_ms"] = {
-        "per_page": summarize(every_page),
-        "by_page": {str(p): summarize(t) for p, t in per_page.items()},
-        "all_pages": summarize(all_pages),
-        "page_size_1": summarize(tiny),
-    }
+    result["endpoint_ms"] = measure_endpoint(api, args, pages)
 
     # --- SQL ----------------------------------------------------------------------------------
-    sql_pages = {str(p): explain_series(sql, args.repeat, args.warmup) for p, sql in page_sql.items()}
-    sql_exec_each = [sql_pages[str(p)]["execution"]["p50"] for p in page_sql]
-    naive_sql = ("SELECT item_type_id, location_id, SUM(quantity) FROM inventory_inventorytransaction "
-                 f"WHERE tenant_id = {int(tenant_id)} GROUP BY 1, 2")
-    result["sql_ms"] = {
-        "balance_page": sql_pages,
-        "balance_page_exec_p50_median": round(statistics.median(sql_exec_each), 3),
-        "balance_all_pages_exec_p50_sum": round(sum(sql_exec_each), 3),
-        "balance_count": explain_series(count_sql, args.repeat, args.warmup),
-        "balance_page1_wall": wall_series(page_sql[1], args.repeat, args.warmup),
-        "naive_ledger_sum": explain_series(naive_sql, args.repeat, min(args.warmup, 3)),
-        "naive_ledger_sum_wall": wall_series(naive_sql, args.repeat, min(args.warmup, 3)),
-    }
-    result["plans"] = {"balance_page1": explain(page_sql[1], plan_text=True)["plan"],
-                       "balance_count": explain(count_sql, plan_text=True)["plan"],
-                       "naive_ledger_sum": explain(naive_sql, plan_text=True)["plan"]}
-
-    endpoint_page = result["endpoint_ms"]["per_page"]["p50"]
-    endpoint_all = result["endpoint_ms"]["all_pages"]["p50"]
-    balance_page = result["sql_ms"]["balance_page_exec_p50_median"]
-    balance_all = result["sql_ms"]["balance_all_pages_exec_p50_sum"]
-    naive = result["sql_ms"]["naive_ledger_sum"]["execution"]["p50"]
-    result["ratios"] = {
-        "endpoint_page_over_balance_sql": round(endpoint_page / balance_page, 1) if balance_page else None,
-        "naive_over_balance_all_pairs": round(naive / balance_all, 1) if balance_all else None,
-        "naive_over_endpoint_all_pages": round(naive / endpoint_all, 2) if endpoint_all else None,
-    }
+    result["sql_ms"], result["plans"] = measure_sql(args, tenant_id, page_sql, count_sql)
+    result["ratios"] = ratios(result["endpoint_ms"], result["sql_ms"])
     result["config"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     connection.close()
     return result
