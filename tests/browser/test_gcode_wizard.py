@@ -22,7 +22,7 @@ from tests.factories import (
     receive_spool,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 TORUS = Path(__file__).resolve().parents[1] / "fixtures" / "gcode" / "03_torus_x4_petg_0.20mm.gcode"
 
 

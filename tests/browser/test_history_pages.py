@@ -19,7 +19,7 @@ from tests.support.browser import CHARTS_DRAWN
 from tests.support.runs import complete_stand_run
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from tests.factories import (
 from tests.support.browser import SCREENSHOTS
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 @dataclass(frozen=True)

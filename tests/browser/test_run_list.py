@@ -18,7 +18,7 @@ from runs.services import ItemSpec, MaterialActual, MaterialSpec
 from tests.factories import ProductFactory, make_recipe
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def _complete(run, user, *grams: str):

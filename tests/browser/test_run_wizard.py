@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from inventory.models import Spool
 from runs.models import ProductionRun
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 class Touches:

@@ -10,7 +10,7 @@ from inventory.models import Spool
 from tests.factories import LocationFactory, MaterialFactory, receive_spool
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from tests.factories import (
 )
 from tests.support.browser import SCREENSHOTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 @dataclass(frozen=True)

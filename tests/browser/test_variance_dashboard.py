@@ -16,7 +16,7 @@ from tests.factories import ProductFactory, make_recipe
 from tests.support.browser import CHARTS_DRAWN
 
 # One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 # What Chart.js made of a canvas: null when it drew no chart there.
 CHART_STATE = """(id) => {
