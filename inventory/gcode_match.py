@@ -172,3 +172,21 @@ def gcode_object_products(*, tenant: Tenant, estimate: dict[str, Any]) -> list[t
             found[product.pk] = (product, pieces)
     return list(found.values())
 
+
+def gcode_filament_materials(*, tenant: Tenant, estimate: dict[str, Any], chosen: dict[int, int]
+                             ) -> dict[int, ItemType]:
+    """The material item type of each filament (index as in the file) for a recipe: the one
+    ``chosen`` maps it to (filament index → item type id), else its best match
+    (``gcode_filament_matches``); a filament with neither is left out. Raises ValidationError
+    (400) naming ``materials.<index>`` for a chosen id that is not one of the tenant's item types.
+    Two queries for the matches, one for the chosen ids."""
+    found = {item.pk: item for item in ItemType.objects.for_tenant(tenant).filter(pk__in=chosen.values())}
+    materials = {}
+    for index, pk in chosen.items():
+        if pk not in found:
+            raise ValidationError.for_field(f"materials.{index}", f"item type {pk} not found.")
+        materials[index] = found[pk]
+    for match in gcode_filament_matches(tenant=tenant, estimate=estimate):
+        if match.index not in materials and match.best_material is not None:
+            materials[match.index] = match.best_material
+    return materials

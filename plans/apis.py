@@ -37,7 +37,7 @@ from plans.serializers import (
     preview_rows,
 )
 from prodtrack.api import TenantApiView
-from prodtrack.exceptions import NotFoundError, ValidationError
+from prodtrack.exceptions import NotFoundError
 from prodtrack.idempotency import HEADER as IDEMPOTENCY_HEADER
 from prodtrack.idempotency import idempotent
 from prodtrack.models import Role
@@ -119,16 +119,8 @@ class RecipeFromGcodeApi(GcodeUploadApi):
                                  label="product")
         recipe = get_for_tenant(Recipe, tenant, data["recipe_id"]) if data.get("recipe_id") else None
         estimate = gcode_match.gcode_upload_parse(upload=data["file"], plate=data.get("plate"))
-        chosen = data.get("materials") or {}
-        found = {item.pk: item for item in ItemType.objects.for_tenant(tenant).filter(pk__in=chosen.values())}
-        materials = {}
-        for index, pk in chosen.items():
-            if pk not in found:
-                raise ValidationError.for_field(f"materials.{index}", f"item type {pk} not found.")
-            materials[index] = found[pk]
-        for match in gcode_match.gcode_filament_matches(tenant=tenant, estimate=estimate):
-            if match.index not in materials and match.best_material is not None:
-                materials[match.index] = match.best_material
+        materials = gcode_match.gcode_filament_materials(tenant=tenant, estimate=estimate,
+                                                         chosen=data.get("materials") or {})
         saved = services.recipe_from_gcode(tenant=tenant, product=product, estimate=estimate,
                                            materials=materials, recipe=recipe, name=data.get("name") or "")
         return Response(RecipeOutput(selectors.recipe_get(tenant=tenant, pk=saved.pk)).data,

@@ -1,0 +1,42 @@
+"""Inventory writes, one module per concern: ``ledger`` (the append-only ledger and stock balances:
+every change of stock goes through ``inventory_transactions_post``), ``item_types`` (and the
+filament catalog import), ``places`` (locations, workstations) and ``spools``. This package
+exposes them as one API."""
+from inventory.services.item_types import (
+    CatalogImportResult,
+    item_type_catalog_import,
+    item_type_create,
+    item_type_update,
+)
+from inventory.services.ledger import (
+    REFERENCE_SPOOL,
+    LedgerEntry,
+    inventory_transaction_reverse,
+    inventory_transactions_post,
+    inventory_transactions_reverse_reference,
+    stock_adjust,
+)
+from inventory.services.places import location_create, location_update, workstation_create, workstation_update
+from inventory.services.spools import spool_adjust, spool_archive, spool_mark_empty, spool_receive, spool_update
+
+__all__ = [
+    "CatalogImportResult",
+    "LedgerEntry",
+    "REFERENCE_SPOOL",
+    "inventory_transaction_reverse",
+    "inventory_transactions_post",
+    "inventory_transactions_reverse_reference",
+    "item_type_catalog_import",
+    "item_type_create",
+    "item_type_update",
+    "location_create",
+    "location_update",
+    "spool_adjust",
+    "spool_archive",
+    "spool_mark_empty",
+    "spool_receive",
+    "spool_update",
+    "stock_adjust",
+    "workstation_create",
+    "workstation_update",
+]

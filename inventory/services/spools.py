@@ -1,0 +1,134 @@
+"""Spools: receive, weigh or adjust, mark empty, archive, edit. Every weight change is a ledger row
+(``inventory.services.ledger``)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.errors import SpoolStateError
+from inventory.models import InventoryTransaction, ItemType, Location, Spool
+from inventory.services.ledger import REFERENCE_SPOOL, ZERO, LedgerEntry, inventory_transactions_post
+from prodtrack.exceptions import ValidationError
+from prodtrack.models import Tenant, User
+from prodtrack.services import model_update
+from prodtrack.telemetry import traced
+
+
+def _spool_label(spool: Spool) -> str:
+    return f"Spool #{spool.pk} · {spool.item_type.name}"
+
+
+def _spool_entry(spool: Spool, quantity: Decimal, transaction_type: str, note: str = "") -> LedgerEntry:
+    return LedgerEntry(item_type=spool.item_type, location=spool.location, spool=spool, quantity=quantity,
+                       transaction_type=transaction_type, reference_type=REFERENCE_SPOOL,
+                       reference_id=str(spool.pk), reference_label=_spool_label(spool), note=note)
+
+
+def _positive(field: str, value: Decimal, *, allow_zero: bool = False) -> None:
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValidationError.for_field(field, "must be 0 or more." if allow_zero else "must be more than 0.")
+
+
+@traced("spool.receive")
+@transaction.atomic
+def spool_receive(*, tenant: Tenant, by: User, item_type: ItemType, location: Location,
+                  initial_weight_g: Decimal | None = None, tare_weight_g: Decimal | None = None,
+                  cost: Decimal | None = None, lot_number: str = "", note: str = "",
+                  received_at: datetime | None = None) -> Spool:
+    """Receive a spool: create it and its ``receipt`` ledger row of +initial net grams.
+
+    Defaults come from the material: ``initial_weight_g`` ← net weight of a full spool,
+    ``tare_weight_g`` ← empty-spool weight, ``cost`` ← unit cost × initial weight.
+    Raises ValidationError (400) for a non-material item type or weights ≤ 0 / < 0.
+    """
+    if item_type.tenant_id != tenant.pk:
+        raise ValidationError.for_field("item_type", "not found.")
+    if location.tenant_id != tenant.pk:
+        raise ValidationError.for_field("location", "not found.")
+    if item_type.kind != ItemType.Kind.MATERIAL:
+        raise ValidationError.for_field("item_type", f"{item_type.name} is a {item_type.kind}, not a material.")
+    if initial_weight_g is None:
+        if not item_type.net_weight_g:
+            raise ValidationError.for_field("initial_weight_g", "is required (the material has no net weight).")
+        initial_weight_g = item_type.net_weight_g
+    _positive("initial_weight_g", initial_weight_g)
+    tare_weight_g = tare_weight_g if tare_weight_g is not None else (item_type.spool_weight_g or ZERO)
+    _positive("tare_weight_g", tare_weight_g, allow_zero=True)
+    cost = cost if cost is not None else (item_type.unit_cost * initial_weight_g).quantize(Decimal("0.01"))
+    _positive("cost", cost, allow_zero=True)
+    at = received_at or timezone.now()
+    spool = Spool.objects.create(
+        tenant=tenant, item_type=item_type, location=location, initial_weight_g=initial_weight_g,
+        current_weight_g=ZERO, tare_weight_g=tare_weight_g, cost=cost, lot_number=lot_number,
+        received_at=at, created_by=by)
+    inventory_transactions_post(tenant=tenant, by=by, at=at, entries=[
+        _spool_entry(spool, initial_weight_g, InventoryTransaction.Type.RECEIPT, note)])
+    spool.current_weight_g = initial_weight_g
+    return spool
+
+
+@traced("spool.adjust")
+@transaction.atomic
+def spool_adjust(*, spool: Spool, by: User, gross_weight_g: Decimal | None = None,
+                 net_weight_g: Decimal | None = None, note: str = "", at: datetime | None = None) -> Spool:
+    """Weigh a spool: post the ``adjustment`` that makes the books match the scale.
+
+    Give ``gross_weight_g`` (spool on the scale; the tare is subtracted) or ``net_weight_g``.
+    The row's quantity is new net − current net; none is written when they are equal. The spool
+    becomes ``empty`` at 0 g and ``active`` above. Raises ValidationError (400) for a gross
+    weight below the tare or a negative weight, SpoolStateError (409) for an archived spool.
+    """
+    spool = Spool.objects.select_for_update().select_related("item_type", "location").get(pk=spool.pk)
+    if spool.status == Spool.Status.ARCHIVED:
+        raise SpoolStateError(f"Spool #{spool.pk} is archived.", spool_id=spool.pk)
+    if (gross_weight_g is None) == (net_weight_g is None):
+        raise ValidationError.for_field("gross_weight_g", "give either gross_weight_g or net_weight_g.")
+    if gross_weight_g is not None:
+        _positive("gross_weight_g", gross_weight_g, allow_zero=True)
+        if gross_weight_g < spool.tare_weight_g:
+            raise ValidationError.for_field(
+                "gross_weight_g", f"{gross_weight_g} g is below the spool's tare of {spool.tare_weight_g} g.")
+        net_weight_g = gross_weight_g - spool.tare_weight_g
+    _positive("net_weight_g", net_weight_g, allow_zero=True)
+    delta = net_weight_g - spool.current_weight_g
+    if delta:
+        inventory_transactions_post(tenant=spool.tenant, by=by, at=at, entries=[
+            _spool_entry(spool, delta, InventoryTransaction.Type.ADJUSTMENT,
+                         note or f"Weighed: {net_weight_g} g net")])
+    status = Spool.Status.EMPTY if net_weight_g == 0 else Spool.Status.ACTIVE
+    Spool.objects.filter(pk=spool.pk).update(status=status)
+    spool.refresh_from_db()
+    return spool
+
+
+@traced("spool.mark_empty")
+@transaction.atomic
+def spool_mark_empty(*, spool: Spool, by: User, note: str = "", at: datetime | None = None) -> Spool:
+    """Mark a spool empty; any grams the books still hold are written off by an adjustment."""
+    return spool_adjust(spool=spool, by=by, net_weight_g=ZERO, note=note or "Marked empty", at=at)
+
+
+@traced("spool.archive")
+@transaction.atomic
+def spool_archive(*, spool: Spool, by: User) -> Spool:
+    """Archive a spool (retired from use; its weight stays on the books). Idempotent."""
+    spool = Spool.objects.select_for_update().get(pk=spool.pk)
+    if spool.status != Spool.Status.ARCHIVED:
+        spool.status = Spool.Status.ARCHIVED
+        spool.save(update_fields=["status"])
+    return spool
+
+
+@traced("spool.update")
+@transaction.atomic
+def spool_update(*, spool: Spool, data: dict[str, Any]) -> Spool:
+    """Edit a spool's descriptive fields (lot number, cost). Weights change only via the ledger."""
+    allowed = {"lot_number", "cost"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError.for_field(sorted(unknown)[0], "cannot be edited; weights change through the ledger.")
+    return model_update(Spool.objects.select_for_update().get(pk=spool.pk), data=data)
