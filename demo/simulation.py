@@ -701,12 +701,14 @@ class _FarmLife:
         """Load each planned transport whose jobs are all done; it arrives within two working hours."""
         for transport in life.run.transport_jobs.filter(status=TransportJob.Status.PLANNED).order_by("pk"):
             if not transport.jobs.exclude(status=JobQueueEntry.Status.COMPLETED).exists():
-                plans.transport_job_set_status(transport_job=transport, status=TransportJob.Status.IN_TRANSIT)
+                plans.transport_job_set_status(transport_job=transport, status=TransportJob.Status.IN_TRANSIT,
+                                                by=self.operator, at=when)
                 arrives = self._working_time(when) + timedelta(minutes=self.rng.randint(30, 120))
                 self.at(arrives, self._deliver_transport, life, transport)
 
     def _deliver_transport(self, when: datetime, life: _PlanRunLife, transport: TransportJob) -> None:
-        plans.transport_job_set_status(transport_job=transport, status=TransportJob.Status.DELIVERED)
+        plans.transport_job_set_status(transport_job=transport, status=TransportJob.Status.DELIVERED,
+                                       by=self.operator, at=when)
         self.at(self._working_time(when + timedelta(minutes=self.rng.randint(10, 40))), self._plan_tick, life)
 
     def void_runs(self) -> None:

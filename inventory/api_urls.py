@@ -19,4 +19,6 @@ urlpatterns = [
     path("transactions/<int:pk>/reverse", apis.TransactionReverseApi.as_view(), name="transaction-reverse"),
     path("stock", apis.StockListApi.as_view(), name="stock-list"),
     path("stock/adjust", apis.StockAdjustApi.as_view(), name="stock-adjust"),
+    path("stock/transfer", apis.StockTransferApi.as_view(), name="stock-transfer"),
+    path("stock/ship", apis.StockShipApi.as_view(), name="stock-ship"),
 ]

@@ -29,6 +29,8 @@ from inventory.serializers import (
     SpoolUpdateInput,
     StockAdjustInput,
     StockBalanceOutput,
+    StockShipInput,
+    StockTransferInput,
     WorkstationInput,
     WorkstationOutput,
 )
@@ -254,6 +256,40 @@ class StockAdjustApi(TenantApiView):
         row = services.stock_adjust(tenant=request.tenant, by=request.user, **self.validate(StockAdjustInput))
         return Response(InventoryTransactionOutput(
             selectors.transaction_list(tenant=request.tenant).get(pk=row.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class StockTransferApi(TenantApiView):
+    """Move products or components between two locations: a linked pair of ``transfer`` ledger rows
+    per item (out at ``origin``, in at ``destination``). 409 ``stock_short`` when the origin holds
+    less than an item needs (``extra``: item_type_id, location_id, on_hand, needed); nothing moves
+    then. Materials move as spools. Operators."""
+
+    write_role = Role.OPERATOR
+
+    @extend_schema(request=StockTransferInput, responses={201: InventoryTransactionOutput(many=True)},
+                   summary="Transfer stock between locations")
+    def post(self, request):
+        rows = services.stock_transfer(tenant=request.tenant, by=request.user, **self.validate(StockTransferInput))
+        return _ledger_rows(request, rows)
+
+
+class StockShipApi(TenantApiView):
+    """Ship products or components to a customer: one ``shipment`` ledger row per item at
+    ``location``. 409 ``stock_short`` as for a transfer. Operators."""
+
+    write_role = Role.OPERATOR
+
+    @extend_schema(request=StockShipInput, responses={201: InventoryTransactionOutput(many=True)},
+                   summary="Ship stock to a customer")
+    def post(self, request):
+        rows = services.stock_ship(tenant=request.tenant, by=request.user, **self.validate(StockShipInput))
+        return _ledger_rows(request, rows)
+
+
+def _ledger_rows(request, rows: list[InventoryTransaction]) -> Response:
+    """The rows a stock move wrote, as the ledger lists them (201; two queries whatever their number)."""
+    written = selectors.transaction_list(tenant=request.tenant).filter(pk__in=[row.pk for row in rows]).order_by("pk")
+    return Response(InventoryTransactionOutput(written, many=True).data, status=status.HTTP_201_CREATED)
 
 
 # --- slicer-file uploads (the runs and plans APIs that read G-code) ----------------------------

@@ -20,6 +20,18 @@ class SpoolShortError(ConflictError):
     code = "spool_short"
 
 
+class StockShortError(ConflictError):
+    """409: a move would leave less than nothing of an item at a location. ``extra`` names the
+    ``item_type_id``, ``location_id``, ``on_hand`` and ``needed`` (the item's unit)."""
+
+    code = "stock_short"
+
+    def __init__(self, *, item_name: str, location_name: str, item_type_id: int, location_id: int,
+                 on_hand: str, needed: str, unit: str) -> None:
+        super().__init__(f"{location_name} has {on_hand} {unit} of {item_name}; this needs {needed} {unit}.",
+                         item_type_id=item_type_id, location_id=location_id, on_hand=on_hand, needed=needed)
+
+
 class CatalogError(ApplicationError):
     """400: the catalog cannot be read: missing directory or file, invalid JSON, a missing key."""
 

@@ -171,6 +171,8 @@ class InventoryTransaction(TenantOwned):
         USAGE = "usage", "Usage"
         PRODUCTION = "production", "Production"
         ADJUSTMENT = "adjustment", "Adjustment"
+        TRANSFER = "transfer", "Transfer"
+        SHIPMENT = "shipment", "Shipment"
         REVERSAL = "reversal", "Reversal"
 
     item_type = models.ForeignKey(ItemType, on_delete=models.PROTECT, related_name="+")

@@ -9,7 +9,8 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
-from prodtrack.serializers import TenantPrimaryKeyRelatedField
+from inventory.services import StockLine
+from prodtrack.serializers import FlatErrorsSerializer, SpecInput, TenantPrimaryKeyRelatedField
 
 GRAMS = {"max_digits": 12, "decimal_places": 2}
 POSITIVE_GRAMS = {**GRAMS, "min_value": Decimal("0.01")}
@@ -168,6 +169,29 @@ class StockAdjustInput(serializers.Serializer):
     item_type = TenantPrimaryKeyRelatedField(queryset=ItemType.objects.all())
     location = TenantPrimaryKeyRelatedField(queryset=Location.objects.all())
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3, help_text="Signed, in the item's unit.")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class StockLineInput(SpecInput):
+    """``quantity`` (> 0, the item's unit) of a product or component (``inventory.services.StockLine``)."""
+
+    spec_class = StockLine
+
+    item_type = TenantPrimaryKeyRelatedField(queryset=ItemType.objects.all())
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, help_text="More than 0, in the item's unit.")
+
+
+class StockTransferInput(FlatErrorsSerializer):
+    origin = TenantPrimaryKeyRelatedField(queryset=Location.objects.all())
+    destination = TenantPrimaryKeyRelatedField(queryset=Location.objects.all())
+    items = StockLineInput(many=True, help_text="What moves: products and components.")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class StockShipInput(FlatErrorsSerializer):
+    location = TenantPrimaryKeyRelatedField(queryset=Location.objects.all())
+    items = StockLineInput(many=True, help_text="What ships: products and components.")
+    customer = serializers.CharField(max_length=120, required=False, allow_blank=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 

@@ -426,5 +426,6 @@ class TransportJobStatusApi(TenantApiView):
     @extend_schema(request=TransportStatusInput, responses=TransportJobOutput, summary="Move a transport job")
     def post(self, request, pk):
         transport_job = self.get_object()
-        services.transport_job_set_status(transport_job=transport_job, **self.validate(TransportStatusInput))
+        services.transport_job_set_status(transport_job=transport_job, by=request.user,
+                                          **self.validate(TransportStatusInput))
         return Response(TransportJobOutput(selectors.transport_job_get(tenant=request.tenant, pk=pk)).data)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.models import ItemType, Workstation
+from inventory.services import StockLine, stock_transfer
 from plans.errors import JobStateError, TransportJobStateError
 from plans.generation import Generation, plan_generation_compute
 from plans.models import (
@@ -393,17 +394,34 @@ TRANSPORT_FLOW = {
 
 @traced("transport_job.set_status")
 @transaction.atomic
-def transport_job_set_status(*, transport_job: TransportJob, status: str) -> TransportJob:
+def transport_job_set_status(*, transport_job: TransportJob, status: str, by: User,
+                             at: datetime | None = None) -> TransportJob:
     """Move a transport job planned → in transit → delivered (or cancel it before delivery).
+    ``delivered`` posts its items as one stock transfer from its origin to its destination
+    (``inventory.services.stock_transfer``, referenced ``transport_job``), dated ``at`` (default now).
 
     Raises ValidationError (400) for an unknown status, TransportJobStateError (409) for a move the
-    current status does not allow.
+    current status does not allow (nothing moves after delivery, so cancelling then is refused),
+    StockShortError (409) when the origin lacks the items; nothing is written then.
     """
     if status not in TransportJob.Status.values:
         raise ValidationError.for_field("status", f"must be one of {', '.join(TransportJob.Status.values)}.")
-    transport_job = TransportJob.objects.select_for_update().get(pk=transport_job.pk)
+    transport_job = (TransportJob.objects.select_for_update(of=("self",)).select_related("origin", "destination")
+                     .get(pk=transport_job.pk))
     if status not in TRANSPORT_FLOW.get(transport_job.status, set()):
         raise TransportJobStateError(transport_job=transport_job, status=status)
+    if status == TransportJob.Status.DELIVERED:
+        _transport_deliver(transport_job, by=by, at=at)
     transport_job.status = status
     transport_job.save(update_fields=["status"])
     return transport_job
+
+
+def _transport_deliver(transport_job: TransportJob, *, by: User, at: datetime | None) -> None:
+    """The transfer a delivered transport job posts: each of its items, origin → destination."""
+    quantities = {int(row["item_type_id"]): Decimal(str(row["quantity"])) for row in transport_job.items}
+    items = ItemType.objects.for_tenant(transport_job.tenant_id).in_bulk(quantities)
+    stock_transfer(tenant=transport_job.tenant, by=by, at=at, origin=transport_job.origin,
+                   destination=transport_job.destination, reference_type="transport_job",
+                   reference_id=str(transport_job.pk), reference_label=f"Transport #{transport_job.pk}",
+                   items=[StockLine(item_type=items[pk], quantity=quantity) for pk, quantity in quantities.items()])

@@ -95,6 +95,15 @@ class ProductFactory(factory.django.DjangoModelFactory):
     unit_cost = Decimal("2.50")
 
 
+class ComponentFactory(ProductFactory):
+    """A bought part counted in pieces (a bag of steel shot, a magnet)."""
+
+    name = factory.Sequence(lambda n: f"Magnet {n}")
+    sku = factory.Sequence(lambda n: f"CMP-{n:05d}")
+    kind = ItemType.Kind.COMPONENT
+    unit_cost = Decimal("0.40")
+
+
 def make_member(*, tenant: Tenant, role: Role, username: str) -> User:
     """A user (password ``PASSWORD``) who belongs to ``tenant`` with ``role``."""
     user = UserFactory(username=username)

@@ -1,6 +1,6 @@
 """Inventory writes, one module per concern: ``ledger`` (the append-only ledger and stock balances:
 every change of stock goes through ``inventory_transactions_post``), ``item_types`` (and the
-filament catalog import), ``places`` (locations, workstations) and ``spools``. This package
+filament catalog import), ``places`` (locations, workstations), ``spools`` and ``stock`` (transfers and shipments). This package
 exposes them as one API."""
 from inventory.services.item_types import (
     CatalogImportResult,
@@ -18,8 +18,14 @@ from inventory.services.ledger import (
 )
 from inventory.services.places import location_create, location_update, workstation_create, workstation_update
 from inventory.services.spools import spool_adjust, spool_archive, spool_mark_empty, spool_receive, spool_update
+from inventory.services.stock import REFERENCE_SHIPMENT, REFERENCE_TRANSFER, StockLine, stock_ship, stock_transfer
 
 __all__ = [
+    "REFERENCE_SHIPMENT",
+    "REFERENCE_TRANSFER",
+    "StockLine",
+    "stock_ship",
+    "stock_transfer",
     "CatalogImportResult",
     "LedgerEntry",
     "REFERENCE_SPOOL",

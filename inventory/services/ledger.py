@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.errors import AlreadyReversedError, SpoolShortError, SpoolStateError
+from inventory.errors import AlreadyReversedError, SpoolShortError, SpoolStateError, StockShortError
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
@@ -53,6 +53,9 @@ def _stock_balances_apply(*, tenant: Tenant, deltas: dict[tuple[int, int], Decim
     number of pairs: insert the missing balance rows (``ON CONFLICT DO NOTHING``), lock all of
     them in (item, location) order — concurrent postings never deadlock — and write the Decimal
     sums back in one bulk update (no ``quantity + delta`` in SQL, which SQLite does in floats).
+
+    Raises StockShortError (409) when a pair would go below zero: the check runs under the row
+    locks, so two moves racing for the last pieces cannot both pass.
     """
     pairs = sorted(deltas)
     StockBalance.objects.bulk_create(
@@ -61,12 +64,24 @@ def _stock_balances_apply(*, tenant: Tenant, deltas: dict[tuple[int, int], Decim
     condition = Q()
     for item_type_id, location_id in pairs:
         condition |= Q(item_type_id=item_type_id, location_id=location_id)
-    balances = list(StockBalance.objects.select_for_update().filter(condition).order_by("item_type_id", "location_id"))
+    balances = list(StockBalance.objects.select_for_update(of=("self",)).filter(condition)
+                    .select_related("item_type", "location").order_by("item_type_id", "location_id"))
     now = timezone.now()
     for balance in balances:
-        balance.quantity += deltas[(balance.item_type_id, balance.location_id)]
+        delta = deltas[(balance.item_type_id, balance.location_id)]
+        if delta < 0 and balance.quantity + delta < 0:
+            raise StockShortError(item_name=balance.item_type.name, location_name=balance.location.name,
+                                  item_type_id=balance.item_type_id, location_id=balance.location_id,
+                                  on_hand=_number(balance.quantity), needed=_number(-delta),
+                                  unit=balance.item_type.unit)
+        balance.quantity += delta
         balance.updated_at = now
     StockBalance.objects.bulk_update(balances, ["quantity", "updated_at"])
+
+
+def _number(value: Decimal) -> str:
+    """A quantity as people write it: ``4``, ``12.5`` (no trailing zeros)."""
+    return f"{value.normalize():f}"
 
 
 def _spool_status_after(spool: Spool, weight: Decimal) -> str:

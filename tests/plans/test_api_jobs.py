@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from inventory import services as inventory_services
+from inventory.models import InventoryTransaction, StockBalance
 from plans import services
 from plans.models import JobQueueEntry, TransportJob
 from runs.models import ProductionRun
@@ -229,20 +231,55 @@ def test_transport_jobs_filter_by_status_and_plan_run(api, transport, plan, admi
     assert ids(plan_run=second.plan_run_id) == [second.pk]
 
 
-def test_a_transport_job_moves_planned_in_transit_delivered(api_as, operator_user, transport):
+def test_a_transport_job_moves_planned_in_transit_delivered(api_as, operator_user, admin_user, transport,
+                                                             organiser_shop):
+    inventory_services.stock_adjust(tenant=transport.tenant, by=admin_user, item_type=organiser_shop.drawer,
+                                    location=organiser_shop.annex, quantity=Decimal("12"))
     client = api_as(operator_user)
     url = f"{TRANSPORTS}/{transport.pk}/status"
 
     in_transit = client.post(url, {"status": "in_transit"}, format="json")
     delivered = client.post(url, {"status": "delivered"}, format="json")
     back = client.post(url, {"status": "in_transit"}, format="json")
+    cancel = client.post(url, {"status": "cancelled"}, format="json")
     unknown = client.post(url, {"status": "lost"}, format="json")
 
     assert (in_transit.status_code, delivered.status_code) == (200, 200)
     assert delivered.json()["status"] == "delivered"
-    assert back.status_code == 409 and unknown.status_code == 400 and "status" in unknown.json()["extra"]["fields"]
+    assert back.status_code == cancel.status_code == 409
+    assert unknown.status_code == 400 and "status" in unknown.json()["extra"]["fields"]
     transport.refresh_from_db()
     assert transport.status == "delivered"
+    assert _on_hand(organiser_shop.drawer, organiser_shop.annex) == Decimal("2")     # 12 − the 10 carried
+    assert _on_hand(organiser_shop.drawer, organiser_shop.room) == Decimal("10")
+    moved = InventoryTransaction.objects.filter(reference_type="transport_job", reference_id=str(transport.pk))
+    assert sorted((row.location_id, row.quantity, row.transaction_type) for row in moved) == sorted([
+        (organiser_shop.annex.pk, Decimal("-10"), "transfer"), (organiser_shop.room.pk, Decimal("10"), "transfer")])
+
+
+def test_delivering_what_the_origin_lacks_is_409_and_moves_nothing(api_as, operator_user, admin_user, transport,
+                                                                    organiser_shop):
+    inventory_services.stock_adjust(tenant=transport.tenant, by=admin_user, item_type=organiser_shop.drawer,
+                                    location=organiser_shop.annex, quantity=Decimal("7"))
+    client = api_as(operator_user)
+    url = f"{TRANSPORTS}/{transport.pk}/status"
+    client.post(url, {"status": "in_transit"}, format="json")
+
+    response = client.post(url, {"status": "delivered"}, format="json")
+
+    assert response.status_code == 409 and response.json()["code"] == "stock_short"
+    assert response.json()["message"] == "Annex has 7 pcs of Drawer; this needs 10 pcs."
+    assert response.json()["extra"] == {"item_type_id": organiser_shop.drawer.pk,
+                                        "location_id": organiser_shop.annex.pk, "on_hand": "7", "needed": "10"}
+    transport.refresh_from_db()
+    assert transport.status == "in_transit"
+    assert not InventoryTransaction.objects.filter(transaction_type="transfer").exists()
+    assert _on_hand(organiser_shop.drawer, organiser_shop.annex) == Decimal("7")
+
+
+def _on_hand(item_type, location) -> Decimal:
+    balance = StockBalance.objects.filter(item_type=item_type, location=location).first()
+    return balance.quantity if balance else Decimal("0")
 
 
 def test_viewers_do_not_move_transport_jobs(api_as, viewer_user, transport):
