@@ -26,7 +26,7 @@ from plans.models import (
 from plans.selectors import recipes_for_products
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
-from prodtrack.services import model_save_validated, model_update
+from prodtrack.services import model_delete, model_save_validated, model_update
 from prodtrack.telemetry import traced
 
 
@@ -95,8 +95,9 @@ def recipe_update(*, recipe: Recipe, data: dict[str, Any], inputs: Sequence[Inpu
 @traced("recipe.delete")
 @transaction.atomic
 def recipe_delete(*, recipe: Recipe) -> None:
-    """Delete a recipe and its inputs (runs keep their own estimates)."""
-    recipe.delete()
+    """Delete a recipe and its inputs (runs keep their own estimates; plan steps lose it). Raises
+    InUseError (409) saying how many jobs use it: cancel or finish them first."""
+    model_delete(recipe)
 
 
 def _gcode_inputs(estimate: dict[str, Any], materials: Mapping[int, ItemType], tenant: Tenant) -> list[InputSpec]:
@@ -211,8 +212,9 @@ def production_plan_update(*, plan: ProductionPlan, data: dict[str, Any]) -> Pro
 @traced("production_plan.delete")
 @transaction.atomic
 def production_plan_delete(*, plan: ProductionPlan) -> None:
-    """Delete a plan with its steps and plan runs; their jobs stay in the queue (unlinked)."""
-    plan.delete()
+    """Delete a plan with its steps and plan runs; their jobs stay in the queue (unlinked), its
+    stockpile markers lose it. Raises InUseError (409) if anything still protects it."""
+    model_delete(plan)
 
 
 @traced("production_plan_step.add")

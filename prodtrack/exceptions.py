@@ -83,6 +83,13 @@ class ConflictError(ApplicationError):
     http_status = status.HTTP_409_CONFLICT
 
 
+class InUseError(ConflictError):
+    """409: the object cannot be deleted while others use it. ``extra["used_by"]`` maps what uses
+    it (a model's verbose name) to how many."""
+
+    code = "in_use"
+
+
 class IdempotencyInFlightError(ConflictError):
     code = "idempotency_in_flight"
 

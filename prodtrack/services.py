@@ -1,14 +1,16 @@
 """Core services: tenants and memberships, plus the validated-save helpers every app uses."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.text import slugify
 
-from prodtrack.exceptions import ValidationError
+from prodtrack.exceptions import InUseError, ValidationError
 from prodtrack.models import Membership, Role, Tenant, User
 from prodtrack.telemetry import traced
 from prodtrack.tenancy import parse_short_code
@@ -67,6 +69,23 @@ def model_update(instance: M, *, data: dict[str, Any], unique_fields: Iterable[s
     stamped = [field.name for field in instance._meta.concrete_fields if getattr(field, "auto_now", False)]
     return model_save_validated(instance, unique_fields=[f for f in unique_fields if f in changed],
                                 update_fields=[*changed, *(name for name in stamped if name not in changed)])
+
+
+def model_delete(instance: models.Model) -> None:
+    """The one way a service deletes a row that others may point at with ``PROTECT``/``RESTRICT``:
+    delete it, or raise InUseError (409) saying what uses it (``"Recipe 'Stand' is used by 3 job
+    queue entries; …"``) and delete nothing."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError) as error:
+        objects = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+        by_model = Counter(type(obj) for obj in objects)
+        counts = dict(sorted((str(model._meta.verbose_name_plural), count) for model, count in by_model.items()))
+        what = "; ".join(f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+                         for model, count in sorted(by_model.items(), key=lambda pair: pair[0]._meta.label))
+        label = f"{instance._meta.verbose_name.capitalize()} {str(instance)!r}"
+        raise InUseError(f"{label} is used by {what}: it cannot be deleted.", used_by=counts) from None
 
 
 @traced("tenant.create")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from prodtrack.exceptions import NotFoundError
 from runs.errors import RunStateError
 from runs.models import ProductionRun
 
@@ -21,9 +22,14 @@ def round_grams(value: Decimal) -> Decimal:
 
 
 def lock_run(run: ProductionRun) -> ProductionRun:
-    """Re-read the run under a row lock (the status check must come after this)."""
-    return (ProductionRun.objects.select_for_update(of=("self",)).select_related("tenant", "location")
-            .live().get(pk=run.pk))
+    """Re-read the run under a row lock (the status check must come after this). Raises
+    NotFoundError (404) when the run was deleted meanwhile (another request's delete won)."""
+    try:
+        return (ProductionRun.objects.select_for_update(of=("self",)).select_related("tenant", "location")
+                .live().get(pk=run.pk))
+    except ProductionRun.DoesNotExist:
+        raise NotFoundError(f"Production run {run.run_number} was deleted.", model="productionrun",
+                            id=str(run.pk)) from None
 
 
 def lock_run_in_progress(run: ProductionRun, action: str) -> ProductionRun:

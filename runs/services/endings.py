@@ -209,10 +209,14 @@ def production_run_cancel(*, run: ProductionRun, by: User, note: str = "",
 @transaction.atomic
 def production_run_delete(*, run: ProductionRun) -> ProductionRun:
     """Soft-delete a run (it keeps its number, which is never reused). Completed runs are
-    refused with RunStateError (409): cancel them first so the ledger is voided."""
+    refused with RunStateError (409): cancel them first so the ledger is voided. An in-progress
+    run started from a job gives the job back to the queue (``planned``), as cancelling it would:
+    no path leaves a job active without a live run."""
     run = lock_run(run)
     if run.status == Status.COMPLETED:
         raise RunStateError(run=run, action="delete", hint="Cancel it first to void its ledger rows.")
     run.deleted_at = timezone.now()
     run.save(update_fields=["deleted_at"])
+    if run.status == Status.IN_PROGRESS:
+        plan_services.job_follow_run(job_id=run.job_id, run_status=Status.CANCELLED)
     return run

@@ -311,3 +311,16 @@ def test_job_list_query_count_does_not_grow_with_jobs(api, tenant, organiser_sho
 
     assert len(response.json()["results"]) == jobs
     assert all(row["recipe"]["name"] == "Handle plate" and row["workstation"] for row in response.json()["results"])
+
+
+def test_deleting_a_recipe_that_jobs_use_is_409_saying_what_uses_it(api, plan_run):
+    recipe = plan_run.jobs.order_by("-sort_order").first().recipe
+    jobs = JobQueueEntry.objects.filter(recipe=recipe).count()
+
+    response = api.delete(f"/api/v1/recipes/{recipe.pk}")
+
+    assert response.status_code == 409 and response.json()["code"] == "in_use"
+    assert response.json()["extra"] == {"used_by": {"job queue entries": jobs}}
+    assert response.json()["message"] == (f"Recipe {recipe.name!r} is used by {jobs} job queue "
+                                           f"entr{'y' if jobs == 1 else 'ies'}: it cannot be deleted.")
+    assert type(recipe).objects.filter(pk=recipe.pk).exists() and recipe.inputs.exists()

@@ -3,6 +3,7 @@ and a started job follows its production run."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from plans import selectors, services
 from plans.models import JobQueueEntry, ProductionPlanRun
@@ -97,6 +98,49 @@ def test_a_failed_or_cancelled_run_returns_its_job_to_planned(plan_run, admin_us
 
     job.refresh_from_db()
     assert job.status == "planned"
+
+
+def test_deleting_a_jobs_in_progress_run_returns_the_job_to_the_queue(tenant, plan_run, admin_user):
+    job = plan_run.jobs.order_by("-sort_order").first()
+    run = run_services.job_start(job=job, by=admin_user, spools=[])
+
+    run_services.production_run_delete(run=run)
+
+    job.refresh_from_db()
+    assert job.status == "planned"
+    assert selectors.plan_run_get(tenant=tenant, pk=plan_run.pk).status == "pending"
+    assert run_services.job_start(job=job, by=admin_user, spools=[]).job == job      # it can start again
+
+
+def test_deleting_an_old_failed_run_leaves_the_jobs_new_run_alone(plan_run, admin_user):
+    job = plan_run.jobs.order_by("-sort_order").first()
+    failed = run_services.job_start(job=job, by=admin_user, spools=[])
+    run_services.production_run_fail(run=failed, by=admin_user)
+    run_services.job_start(job=job, by=admin_user, spools=[])
+
+    run_services.production_run_delete(run=failed)
+
+    job.refresh_from_db()
+    assert job.status == "active"
+
+
+def test_the_migration_returns_stranded_jobs_to_planned(plan_run, admin_user):
+    import importlib
+
+    from django.apps import apps
+
+    from runs.models import ProductionRun
+
+    stranded, running, done = plan_run.jobs.order_by("-sort_order")[:3]
+    for job in (stranded, running):
+        run_services.job_start(job=job, by=admin_user, spools=[])
+    ProductionRun.objects.filter(job=stranded).update(deleted_at=timezone.now())   # deleted before the fix
+    JobQueueEntry.objects.filter(pk=done.pk).update(status="completed")
+
+    importlib.import_module("runs.migrations.0006_repair_stranded_jobs").repair(apps, None)
+
+    statuses = dict(JobQueueEntry.objects.filter(pk__in=[stranded.pk, running.pk, done.pk]).values_list("pk", "status"))
+    assert statuses == {stranded.pk: "planned", running.pk: "active", done.pk: "completed"}
 
 
 def test_only_planned_jobs_start_or_cancel(plan_run, admin_user):

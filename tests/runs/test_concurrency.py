@@ -61,3 +61,32 @@ def test_a_void_racing_a_fail_reverses_the_output_once(make_run, farm, admin_use
     reversed_ids = InventoryTransaction.objects.filter(reverses__in=rows).values_list("reverses_id", flat=True)
     assert len(reversed_ids) == len(set(reversed_ids)) == rows.count()
     assert inventory_selectors.stock_drift(tenant=run.tenant) == []
+
+
+def test_a_run_deleted_while_another_request_changes_it_is_a_404_for_that_request(make_run, api_as, admin_user):
+    outcomes = set()
+    for _ in range(12):
+        run = make_run(quantity=4)
+        url = f"/api/v1/production-runs/{run.pk}"
+        clients = [api_as(admin_user), api_as(admin_user)]
+
+        deleted, edited = run_concurrently(lambda i, clients=clients, url=url: (
+            clients[i].delete(url) if i == 0 else clients[i].patch(url, {"notes": "re-sliced"}, format="json")
+        ).status_code, 2)
+
+        outcomes.add((deleted, edited))
+    assert outcomes <= {(204, 200), (204, 404)}      # never a 500: the loser is told the run is gone
+    assert ProductionRun.objects.filter(deleted_at__isnull=True).count() == 0
+
+
+def test_a_change_to_a_run_deleted_meanwhile_is_not_found(make_run):
+    from prodtrack.exceptions import NotFoundError
+
+    run = make_run(quantity=4)
+    stale = ProductionRun.objects.get(pk=run.pk)          # what the other request read before the delete
+    services.production_run_delete(run=run)
+
+    with pytest.raises(NotFoundError) as gone:
+        services.production_run_update(run=stale, data={"notes": "re-sliced"})
+
+    assert gone.value.http_status == 404 and gone.value.message == f"Production run {run.run_number} was deleted."
