@@ -105,9 +105,15 @@ def pending_output_expression(plan: str = "plan_id") -> Coalesce:
 
 
 def _plan_gross_deficit_expression() -> Coalesce:
-    """Σ gross deficits of every marker with auto-production on for the (outer) marker's plan."""
+    """Σ gross deficits of every marker with auto-production on for the (outer) marker's plan, each
+    shelf (item, location) counted once, by its marker with the larger desired quantity (the lower
+    owner id on a tie), as the runner nets it."""
+    outranked = StockpileMarker.objects.filter(
+        AUTO_ON, item_type_id=OuterRef("item_type_id"), location_id=OuterRef("location_id")).filter(
+        Q(desired_quantity__gt=OuterRef("desired_quantity"))
+        | Q(desired_quantity=OuterRef("desired_quantity"), owner_id__lt=OuterRef("owner_id")))
     markers = (StockpileMarker.objects.filter(plan_id=OuterRef("plan_id"), auto_production_enabled=True)
-               .annotate(gross=gross_deficit_expression()).order_by()
+               .filter(~Exists(outranked)).annotate(gross=gross_deficit_expression()).order_by()
                .values("plan_id").annotate(total=Sum("gross")).values("total"))
     return Coalesce(Subquery(markers, output_field=QTY), ZERO, output_field=QTY)
 

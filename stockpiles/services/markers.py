@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from inventory.models import ItemType, Location
-from plans.models import ProductionPlan
+from plans.models import ProductionPlan, ProductionPlanStep
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Membership, Tenant, User
 from prodtrack.services import model_update
@@ -39,6 +39,22 @@ def _check_marker(tenant: Tenant, *, item_type: ItemType, location: Location, de
                 "plan_id", f"plan {plan.name!r} makes {plan.product.name}, not {item_type.name}.")
     if enabled and enabling and plan is None:
         raise ValidationError.for_field("auto_production_enabled", "needs a plan (plan_id) that makes the item.")
+    if enabled and enabling:
+        _check_delivers_here(plan, location)
+
+
+def _check_delivers_here(plan: ProductionPlan, location: Location) -> None:
+    """Auto-production needs a plan whose output lands where the marker keeps stock (its root
+    step's location, DESIGN §6); otherwise the deficit could never close and every tick would make
+    another plan run. One query. Raises ValidationError naming ``plan_id`` and both locations."""
+    root = ProductionPlanStep.objects.filter(plan=plan, parent__isnull=True).select_related("location").first()
+    if root is not None and root.location_id == location.pk:
+        return
+    where = f"delivers to {root.location.name}" if root is not None and root.location else "says nowhere where it delivers"
+    raise ValidationError.for_field(
+        "plan_id", f"plan {plan.name!r} {where}, but this marker keeps stock at {location.name}: its output "
+                   f"would never fill it. Choose a plan that delivers to {location.name} or give this plan's "
+                   f"final step that location.")
 
 
 @traced("stockpile_marker.upsert")

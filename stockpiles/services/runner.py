@@ -107,6 +107,7 @@ class _Group:
     markers_below_target: int = 0
     gross: Decimal = ZERO
     parallelism: int = 0
+    locations: set[int] = field(default_factory=set)   # where its markers below target keep stock
     pending: Decimal = ZERO          # the part of the plan's pending output credited to this group
     decision: dict[str, Any] = field(default_factory=dict)
 
@@ -135,6 +136,8 @@ SKIP_MESSAGES = {
     "plan_has_no_steps": "The plan has no steps (no root step to generate).",
     "plan_deleted": "The plan was deleted while the tick ran.",
     "plan_not_generable": "Nothing to generate",
+    "delivers_elsewhere": "The plan's output lands at another location than the marker's: its deficit could never "
+                          "close, so nothing is generated. Choose a plan that delivers there.",
 }
 
 
@@ -162,24 +165,39 @@ def _balances(tenant: Tenant) -> dict[tuple[int, int], Decimal]:
 
 
 def _groups(markers: list[tuple], on_hand: dict[tuple[int, int], Decimal]) -> list[_Group]:
+    """Markers grouped by (owner, plan) with their gross deficits summed. Markers of several members
+    on one (item, location) describe one shelf (DESIGN §6): only the one with the larger desired
+    quantity (the lower owner id on a tie) counts its deficit, so the shelf is netted once."""
+    shelf_keeper: dict[tuple[int, int], tuple[Decimal, int]] = {}
+    for owner_id, _, item_type_id, location_id, desired, _ in markers:
+        best = shelf_keeper.get((item_type_id, location_id))
+        if best is None or (desired, -owner_id) > best:
+            shelf_keeper[(item_type_id, location_id)] = (desired, -owner_id)
     groups: dict[tuple[int, int], _Group] = {}
     for owner_id, plan_id, item_type_id, location_id, desired, parallelism in markers:
         group = groups.setdefault((owner_id, plan_id), _Group(owner_id=owner_id, plan_id=plan_id))
-        gross = max(ZERO, desired - on_hand.get((item_type_id, location_id), ZERO))
         group.markers += 1
+        group.parallelism = max(group.parallelism, parallelism)
+        if shelf_keeper[(item_type_id, location_id)] != (desired, -owner_id):
+            continue                      # another member's marker on this shelf counts it
+        gross = max(ZERO, desired - on_hand.get((item_type_id, location_id), ZERO))
         group.markers_below_target += gross > 0
         group.gross += gross
-        group.parallelism = max(group.parallelism, parallelism)
+        if gross > 0:
+            group.locations.add(location_id)
     return sorted(groups.values(), key=lambda g: (g.plan_id, g.owner_id))
 
 
 def _plans(tenant: Tenant, plan_ids: set[int], now: datetime) -> dict[int, ProductionPlan]:
-    """The plans with ``has_steps`` and ``last_auto_run_at`` (within the cooldown, else None): one query."""
+    """The plans with ``has_steps``, ``root_location_id`` (where their output lands) and
+    ``last_auto_run_at`` (within the cooldown, else None): one query."""
     recent_auto = (ProductionPlanRun.objects.filter(plan_id=OuterRef("pk"), source=ProductionPlanRun.Source.AUTO,
                                                     created_at__gt=cooldown_since(now))
                    .order_by("-created_at").values("created_at")[:1])
     qs = (ProductionPlan.objects.for_tenant(tenant).filter(pk__in=plan_ids).select_related("tenant", "product")
           .annotate(has_steps=Exists(ProductionPlanStep.objects.filter(plan_id=OuterRef("pk"), parent__isnull=True)),
+                    root_location_id=Subquery(ProductionPlanStep.objects.filter(
+                        plan_id=OuterRef("pk"), parent__isnull=True).values("location_id")[:1]),
                     last_auto_run_at=Subquery(recent_auto)))
     return {plan.pk: plan for plan in qs}
 
@@ -199,10 +217,14 @@ def _decide(groups: list[_Group], plans: dict[int, ProductionPlan], pending: dic
         if group.gross <= 0:
             group.decision = {"skip": "no_deficit"}
             continue
+        plan = plans.get(group.plan_id)
+        if plan is not None and plan.has_steps and group.locations - {plan.root_location_id}:
+            group.decision = {"skip": "delivers_elsewhere", "delivers_to_location_id": plan.root_location_id,
+                              "marker_location_ids": sorted(group.locations)}
+            continue
         credit = min(group.gross, left.get(group.plan_id, ZERO))
         group.pending = credit
         left[group.plan_id] = left.get(group.plan_id, ZERO) - credit
-        plan = plans.get(group.plan_id)
         if group.net <= 0:
             group.decision = {"skip": "covered_by_pending"}
         elif plan is not None and plan.last_auto_run_at is not None:
@@ -252,6 +274,7 @@ def _run_steps(*, tenant: Tenant, now: datetime, steps: _Steps) -> dict[str, Any
                       groups_covered=decided.count("covered_by_pending"),
                       groups_cooling_down=decided.count("cooldown"),
                       groups_without_steps=decided.count("plan_has_no_steps"),
+                      groups_delivering_elsewhere=decided.count("delivers_elsewhere"),
                       groups_to_generate=decided.count("generate"))
     output: dict[str, Any] = {"plan_runs": [], "skipped": [], "failed": [],
                               "groups_without_deficit": len(groups) - len(with_deficit)}

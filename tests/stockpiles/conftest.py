@@ -26,6 +26,7 @@ class StockShop:
     organiser: ItemType             # "Organiser": 1 per run, from 2 clips + 150 g PLA
     clip: ItemType                  # "Clip": 10 per plate of 5 g PLA
     stand_plan: ProductionPlan      # "Phone stands", one step at the shop
+    window_stand_plan: ProductionPlan   # "Phone stands for the window", one step at the window
     organiser_plan: ProductionPlan  # "Organisers", its clips made in-house (two steps)
     printers: tuple[Workstation, ...]  # "MK4 #1" to "MK4 #3", at the shop
 
@@ -40,6 +41,8 @@ def stock_shop(tenant, admin_user) -> StockShop:
     make_recipe(tenant=tenant, product=clip, inputs=[(pla, "5")], output_quantity=10)
     stand_plan = plan_services.production_plan_create(tenant=tenant, name="Phone stands", product=stand,
                                                       root={"location": shop})
+    window_stand_plan = plan_services.production_plan_create(tenant=tenant, name="Phone stands for the window",
+                                                             product=stand, root={"location": window})
     organiser_plan = plan_services.production_plan_create(tenant=tenant, name="Organisers", product=organiser,
                                                           root={"location": shop})
     plan_services.production_plan_step_add(parent=organiser_plan.steps.get(), product=clip)
@@ -47,7 +50,8 @@ def stock_shop(tenant, admin_user) -> StockShop:
     inventory_services.spool_receive(tenant=tenant, by=admin_user, item_type=pla, location=shop,
                                      initial_weight_g=Decimal("5000"))
     return StockShop(shop=shop, window=window, pla=pla, stand=stand, organiser=organiser, clip=clip,
-                     stand_plan=stand_plan, organiser_plan=organiser_plan, printers=printers)
+                     stand_plan=stand_plan, window_stand_plan=window_stand_plan, organiser_plan=organiser_plan,
+                     printers=printers)
 
 
 @pytest.fixture

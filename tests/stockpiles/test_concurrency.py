@@ -92,8 +92,9 @@ def test_the_lock_is_per_tenant(tenant, stock_shop, keep, lock_held_elsewhere):
     Membership.objects.create(user=owner, tenant=other, role=Role.MANAGER)
     product = ProductFactory(tenant=other)
     make_recipe(tenant=other, product=product, inputs=[])
-    plan = production_plan_create(tenant=other, name="Theirs", product=product)
-    stockpile_marker_upsert(tenant=other, owner=owner, item_type=product, location=LocationFactory(tenant=other),
+    theirs = LocationFactory(tenant=other)
+    plan = production_plan_create(tenant=other, name="Theirs", product=product, root={"location": theirs})
+    stockpile_marker_upsert(tenant=other, owner=owner, item_type=product, location=theirs,
                             desired_quantity=Decimal("1"), plan=plan, auto_production_enabled=True)
 
     with lock_held_elsewhere(tenant.pk):

@@ -30,6 +30,21 @@ def test_post_creates_the_callers_marker_with_stock_on_hand_and_deficit(api, adm
     assert body["auto_production_status"] == "on"
 
 
+def test_auto_production_on_a_plan_that_delivers_elsewhere_is_400_naming_both_locations(api, stock_shop):
+    body = {"item_type": stock_shop.stand.pk, "location": stock_shop.window.pk, "desired_quantity": "10",
+            "plan_id": stock_shop.stand_plan.pk, "auto_production_enabled": True}
+
+    response = api.post(URL, body, format="json")
+    without = api.post(URL, {**body, "auto_production_enabled": False}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["extra"]["fields"] == {"plan_id": [
+        "plan 'Phone stands' delivers to Shop, but this marker keeps stock at Window: its output would never fill "
+        "it. Choose a plan that delivers to Window or give this plan's final step that location."]}
+    assert without.status_code == 201                    # the plan may be linked while auto-production is off
+    assert StockpileMarker.objects.get().auto_production_enabled is False
+
+
 def test_post_again_upserts_the_same_marker(api, stock_shop):
     body = {"item_type": stock_shop.stand.pk, "location": stock_shop.shop.pk, "desired_quantity": "10",
             "plan_id": stock_shop.stand_plan.pk, "auto_production_enabled": True}
@@ -119,17 +134,16 @@ def status_of(api, marker):
     return api.get(f"{URL}/{marker.pk}").json()["auto_production_status"]
 
 
-def test_status_is_covered_when_the_plans_pending_output_covers_its_deficits(api, stock_shop, keep):
+def test_status_is_covered_when_the_plans_pending_output_covers_its_deficits(api, stock_shop, keep, manager_user):
     marker = keep(stock_shop.stand, stock_shop.shop, "8", plan=stock_shop.stand_plan)
-    keep(stock_shop.stand, stock_shop.window, "0", plan=stock_shop.stand_plan)
+    keep(stock_shop.stand, stock_shop.shop, "6", plan=stock_shop.stand_plan, owner=manager_user)  # the same shelf
     plan_services.plan_generate(plan=stock_shop.stand_plan, by=None, quantity=8)          # 2 plates: 8 pending
 
-    assert status_of(api, marker) == "covered"
+    assert status_of(api, marker) == "covered"          # the shelf needs 8, not 8 + 6
 
 
 def test_status_is_on_when_pending_output_covers_only_part_of_the_plans_deficits(api, stock_shop, keep):
-    marker = keep(stock_shop.stand, stock_shop.shop, "8", plan=stock_shop.stand_plan)
-    keep(stock_shop.stand, stock_shop.window, "4", plan=stock_shop.stand_plan)
+    marker = keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
     plan_services.plan_generate(plan=stock_shop.stand_plan, by=None, quantity=8)
 
     assert status_of(api, marker) == "on"
@@ -199,7 +213,7 @@ def test_deficits_and_markers_are_one_query_per_page(api, stock_shop, keep, tena
     from tests.factories import LocationFactory
 
     for _ in range(markers):
-        keep(stock_shop.stand, LocationFactory(tenant=tenant), "5", plan=stock_shop.stand_plan)
+        keep(stock_shop.stand, LocationFactory(tenant=tenant), "5", plan=stock_shop.stand_plan, enabled=False)
 
     # tenant resolution + count + the page (balances, pending output and status included)
     with django_assert_num_queries(3):

@@ -200,6 +200,18 @@ def test_an_empty_list_says_what_to_do(manager_client, viewer_client, tenant):
 
 # --- the add / edit dialog ---------------------------------------------------------------------------
 
+def test_the_dialog_refuses_auto_production_from_a_plan_that_delivers_elsewhere(manager_client, stock_shop):
+    response = manager_client.post("/stockpiles/new/", {
+        "item_type": stock_shop.stand.pk, "location": stock_shop.window.pk, "desired_quantity": "6",
+        "plan": stock_shop.stand_plan.pk, "auto_production_parallelism": "0", "auto_production_enabled": "on"},
+        headers=HTMX)
+    html = page_html(response)
+
+    assert response.status_code == 400
+    assert "plan &#x27;Phone stands&#x27; delivers to Shop, but this marker keeps stock at Window" in html
+    assert not StockpileMarker.objects.exists()
+
+
 def test_adding_a_marker_through_the_dialog_goes_back_to_the_list_with_a_message(manager_client, stock_shop,
                                                                                  stock_markers, manager_user):
     dialog = manager_client.get("/stockpiles/new/",
@@ -209,13 +221,13 @@ def test_adding_a_marker_through_the_dialog_goes_back_to_the_list_with_a_message
 
     response = manager_client.post("/stockpiles/new/", {
         "item_type": stock_shop.stand.pk, "location": stock_shop.window.pk, "desired_quantity": "6",
-        "plan": stock_shop.stand_plan.pk, "auto_production_parallelism": "1", "auto_production_enabled": "on",
+        "plan": stock_shop.window_stand_plan.pk, "auto_production_parallelism": "1", "auto_production_enabled": "on",
         "next": "/stockpiles/?q=x"}, headers=HTMX)
 
     assert response.status_code == 200 and response["HX-Redirect"] == "/stockpiles/?q=x"
     marker = StockpileMarker.objects.get(owner=manager_user)
     assert (marker.item_type, marker.location, marker.desired_quantity, marker.plan) == (
-        stock_shop.stand, stock_shop.window, Decimal("6"), stock_shop.stand_plan)
+        stock_shop.stand, stock_shop.window, Decimal("6"), stock_shop.window_stand_plan)
     assert (marker.auto_production_parallelism, marker.auto_production_enabled) == (1, True)
     assert "Now keeping 6 pcs of Phone stand at Window." in page_html(manager_client.get("/stockpiles/"))
 
@@ -401,7 +413,7 @@ def test_run_now_ticks_and_flashes_what_it_did(manager_client, stock_markers, te
 
 
 def test_a_tick_shows_its_steps_and_decisions(viewer_client, stock_shop, stock_markers, tenant, admin_user, keep):
-    keep(stock_shop.organiser, stock_shop.window, "2", plan=stock_shop.organiser_plan)
+    keep(stock_shop.organiser, stock_shop.shop, "2", plan=stock_shop.organiser_plan, enabled=True)
     first = auto_production_run_now(tenant=tenant, by=admin_user)
     second = auto_production_run_now(tenant=tenant, by=admin_user)
 
@@ -477,7 +489,9 @@ def test_the_sidebar_links_stockpiles_and_automation(viewer_client, tenant):
 # --- pinned query counts -------------------------------------------------------------------------------
 
 def _markers(tenant, stock_shop, n):
-    """n markers at n new locations: half phone stands with their plan (auto on), half PLA to buy."""
+    """n markers at n new locations: half phone stands with a plan that delivers there (auto on),
+    half PLA to buy."""
+    from plans.services import production_plan_create
     from prodtrack.models import Membership
     from stockpiles.services import stockpile_marker_upsert
 
@@ -486,9 +500,11 @@ def _markers(tenant, stock_shop, n):
     for i in range(start, start + n):
         place = LocationFactory(tenant=tenant, name=f"Shelf {i:03d}")
         with_plan = i % 2 == 0
+        plan = production_plan_create(tenant=tenant, name=f"Stands for {place.name}", product=stock_shop.stand,
+                                      root={"location": place}) if with_plan else None
         stockpile_marker_upsert(tenant=tenant, owner=owner, item_type=stock_shop.stand if with_plan else stock_shop.pla,
-                                location=place, desired_quantity=Decimal(i + 1),
-                                plan=stock_shop.stand_plan if with_plan else None, auto_production_enabled=with_plan)
+                                location=place, desired_quantity=Decimal(i + 1), plan=plan,
+                                auto_production_enabled=with_plan)
 
 
 def _deficits(tenant, stock_shop, n):

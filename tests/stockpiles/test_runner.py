@@ -34,19 +34,23 @@ CASES = {
     "no deficit": (
         [M(item="stand", at="shop", desired=10, on_hand=10, plan="stand_plan")], None,
         [], []),
-    "grouping and summing: one owner's markers on one plan make one run": (
+    "one run per plan: each plan fills the markers at the location it delivers to": (
         [M(item="stand", at="shop", desired=10, on_hand=4, plan="stand_plan"),
-         M(item="stand", at="window", desired=5, plan="stand_plan")], None,
-        [("stand_plan", "admin", 11, 0)], []),
+         M(item="stand", at="window", desired=5, plan="window_stand_plan")], None,
+        [("stand_plan", "admin", 6, 0), ("window_stand_plan", "admin", 5, 0)], []),
     "owners are separate groups": (
         [M(item="stand", at="shop", desired=6, plan="stand_plan"),
-         M(owner="bob", item="stand", at="window", desired=2, plan="stand_plan")], None,
-        [("stand_plan", "admin", 6, 0), ("stand_plan", "bob", 2, 0)], []),
-    "MAX(parallelism) of the group": (
+         M(owner="bob", item="stand", at="window", desired=2, plan="window_stand_plan")], None,
+        [("stand_plan", "admin", 6, 0), ("window_stand_plan", "bob", 2, 0)], []),
+    "two members' markers on one shelf are netted once, against the larger target": (
+        [M(item="stand", at="shop", desired=6, on_hand=3, plan="stand_plan"),
+         M(owner="bob", item="stand", at="shop", desired=8, plan="stand_plan", parallelism=2)], None,
+        [("stand_plan", "bob", 5, 2)], []),
+    "a marker's parallelism goes to its plan run": (
         [M(item="stand", at="shop", desired=10, plan="stand_plan", parallelism=1),
-         M(item="stand", at="window", desired=5, plan="stand_plan", parallelism=3),
-         M(item="stand", at="window", desired=0, plan="stand_plan", parallelism=2, owner="bob")], None,
-        [("stand_plan", "admin", 15, 3)], []),
+         M(item="stand", at="window", desired=5, plan="window_stand_plan", parallelism=3),
+         M(item="stand", at="window", desired=0, plan="window_stand_plan", parallelism=2, owner="bob")], None,
+        [("stand_plan", "admin", 10, 1), ("window_stand_plan", "admin", 5, 3)], []),
     "net of pending output: planned and active root jobs are subtracted": (
         [M(item="stand", at="shop", desired=20, plan="stand_plan")],
         lambda shop: (manual_run(shop, "stand_plan", 5),                      # 2 plates × 4 = 8 pieces pending
@@ -62,11 +66,16 @@ CASES = {
         [M(item="stand", at="shop", desired=8, on_hand=1, plan="stand_plan")],
         lambda shop: manual_run(shop, "stand_plan", 7),  # 2 plates: 8 pieces ≥ 7
         [], [("stand_plan", "admin", "covered_by_pending")]),
-    "a plan's pending output is shared by its owners' groups, not counted twice": (
+    "a plan's pending output counts once, for the shelf it fills": (
         [M(item="stand", at="shop", desired=5, plan="stand_plan"),
-         M(owner="bob", item="stand", at="window", desired=7, plan="stand_plan")],
+         M(owner="bob", item="stand", at="shop", desired=7, plan="stand_plan"),
+         M(owner="bob", item="stand", at="window", desired=7, plan="window_stand_plan")],
         lambda shop: manual_run(shop, "stand_plan", 8),
-        [("stand_plan", "bob", 4, 0)], [("stand_plan", "admin", "covered_by_pending")]),
+        [("window_stand_plan", "bob", 7, 0)], [("stand_plan", "bob", "covered_by_pending")]),
+    "a plan that now delivers elsewhere is skipped (its output would never fill the marker)": (
+        [M(item="stand", at="shop", desired=10, plan="stand_plan")],
+        lambda shop: ProductionPlanStep.objects.filter(plan=shop.stand_plan).update(location=shop.window),
+        [], [("stand_plan", "admin", "delivers_elsewhere")]),
     "cooldown: the plan had an auto run within the interval": (
         [M(item="stand", at="shop", desired=10, plan="stand_plan")],
         lambda shop: manual_run(shop, "stand_plan", 1, status="completed", source=ProductionPlanRun.Source.AUTO,
@@ -119,7 +128,7 @@ def test_a_tick(markers, before, created, skipped, tenant, stock_shop, keep, put
         plan = getattr(stock_shop, spec["plan"]) if spec.get("plan") else None
         keep(item, location, spec["desired"], plan=plan, parallelism=spec.get("parallelism", 0),
              enabled=spec.get("enabled"), owner=owners[spec.get("owner", "admin")])
-    plan_names = {getattr(stock_shop, name).name: name for name in ("stand_plan", "organiser_plan")}
+    plan_names = {getattr(stock_shop, name).name: name for name in ("stand_plan", "window_stand_plan", "organiser_plan")}
     before and before(stock_shop)
     runs_before = set(ProductionPlanRun.objects.values_list("pk", flat=True))
 
@@ -155,7 +164,7 @@ def test_a_failing_group_is_recorded_and_the_other_groups_still_generate(tenant,
 def test_the_run_log_records_each_step_with_its_counts(tenant, stock_shop, keep, put_stock):
     put_stock(stock_shop.stand, stock_shop.shop, "3")
     keep(stock_shop.stand, stock_shop.shop, "10", plan=stock_shop.stand_plan)
-    keep(stock_shop.stand, stock_shop.window, "0", plan=stock_shop.stand_plan)
+    keep(stock_shop.stand, stock_shop.window, "0", plan=stock_shop.window_stand_plan)
     keep(stock_shop.organiser, stock_shop.shop, "0", plan=stock_shop.organiser_plan)
 
     (run,) = auto_production_tick(tenant=tenant)
@@ -166,14 +175,14 @@ def test_the_run_log_records_each_step_with_its_counts(tenant, stock_shop, keep,
     assert list(steps) == ["load_markers", "compute_deficits", "subtract_pending", "generate"]
     assert all(step["status"] == "succeeded" and step["duration_ms"] >= 0 for step in steps.values())
     assert steps["load_markers"]["counts"] == {"markers": 3}
-    assert steps["compute_deficits"]["counts"] == {"balances": 1, "groups": 2, "markers_below_target": 1,
+    assert steps["compute_deficits"]["counts"] == {"balances": 1, "groups": 3, "markers_below_target": 1,
                                                    "groups_with_deficit": 1, "gross_deficit": "7.000"}
     assert steps["subtract_pending"]["counts"]["groups_to_generate"] == 1
     assert steps["generate"]["counts"] == {"plan_runs_created": 1, "jobs_created": 2, "groups_skipped": 0,
                                            "groups_failed": 0}
     (created,) = run.output["plan_runs"]
-    assert created["quantity"] == 7 and created["gross_deficit"] == "7.000" and created["markers"] == 2
-    assert run.output["groups_without_deficit"] == 1
+    assert created["quantity"] == 7 and created["gross_deficit"] == "7.000" and created["markers"] == 1
+    assert run.output["groups_without_deficit"] == 2
 
 
 def test_generated_plan_runs_are_the_owners_and_dated_by_the_tick(tenant, stock_shop, keep, admin_user):
