@@ -374,7 +374,8 @@ class JobListApi(TenantApiView):
 
     @extend_schema(parameters=JOB_LIST_PARAMETERS, responses=JobOutput(many=True))
     def get(self, request):
-        return self.paginate(selectors.job_list(tenant=request.tenant, filters=request.query_params), JobOutput)
+        return self.paginate(selectors.job_list(tenant=request.tenant, filters=request.query_params), JobOutput,
+                             page_context=lambda jobs: {"readiness": selectors.job_readiness(jobs=jobs)})
 
 
 class JobDetailApi(TenantApiView):
@@ -382,7 +383,8 @@ class JobDetailApi(TenantApiView):
 
     @extend_schema(responses=JobOutput)
     def get(self, request, pk):
-        return Response(JobOutput(selectors.job_get(tenant=request.tenant, pk=pk)).data)
+        job = selectors.job_get(tenant=request.tenant, pk=pk)
+        return Response(JobOutput(job, context={"readiness": selectors.job_readiness(jobs=[job])}).data)
 
 
 class JobCancelApi(TenantApiView):

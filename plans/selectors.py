@@ -1,15 +1,17 @@
 """Plans reads: recipes, plans, plan runs (status derived from their jobs), jobs, transports."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from inventory.models import ItemType
+from inventory.models import ItemType, StockBalance
 from plans.filters import JobFilter, PlanFilter, PlanRunFilter, RecipeFilter, TransportJobFilter
+from plans.generation import HUNDRED, ceil
 from plans.models import (
     JobQueueEntry,
     ProductionPlan,
@@ -109,6 +111,9 @@ def plan_by_product(*, tenant: Tenant, product: ItemType | None) -> QuerySet[Pro
     if product is None or product.kind != ItemType.Kind.PRODUCT:
         return ProductionPlan.objects.none()
     return plan_list(tenant=tenant).filter(product=product)
+
+
+ZERO = Decimal("0")
 
 
 class SummarizedPlanRuns:
@@ -293,6 +298,81 @@ def job_queue(*, tenant: Tenant, filters: Any = None) -> QuerySet[JobQueueEntry]
     order (deepest first); one query per page."""
     qs = job_list(tenant=tenant, filters=filters).select_related("workstation__location")
     return qs.order_by(F("workstation__name").asc(nulls_last=True), "workstation_id", "-sort_order", "id")
+
+
+# --- job readiness -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MissingInput:
+    """An input a job needs more of at its location: ``needed`` and ``on_hand`` in the item's unit."""
+
+    item_type_id: int
+    name: str
+    unit: str
+    needed: Decimal
+    on_hand: Decimal
+
+
+@dataclass(frozen=True)
+class JobReadiness:
+    """Whether a planned job can start: ``ready`` when every non-filament input it needs is on hand
+    at its location, else ``waiting`` with what is ``missing``. Derived, never stored (DESIGN §5)."""
+
+    state: str                                  # "ready" | "waiting"
+    missing: tuple[MissingInput, ...] = ()
+
+
+def job_input_needs(job: JobQueueEntry, inputs: Iterable[RecipeInput]) -> dict[int, Decimal]:
+    """What a job's runs take of each non-filament input (item type id → quantity): the generation
+    formula of DESIGN §5, ``max(runs, ceil(runs × input quantity × (100 − material saving %) / 100))``,
+    so a plan's child jobs exactly cover their parents."""
+    share = (HUNDRED - job.material_efficiency) / HUNDRED
+    return {line.item_type_id: Decimal(max(job.runs, ceil(Decimal(job.runs) * line.quantity * share)))
+            for line in inputs if line.item_type.kind != ItemType.Kind.MATERIAL}
+
+
+def job_readiness(*, jobs: Sequence[JobQueueEntry]) -> dict[int, JobReadiness]:
+    """Readiness of the planned ones of ``jobs`` (job id → ``JobReadiness``; other statuses are left
+    out), from stock on hand at each job's location (its workstation's when the job has none). Two
+    queries for any number of jobs: their recipes' inputs, then the stock of those (item, location)
+    pairs. Each job is judged on its own: two waiting jobs may count the same pieces."""
+    planned = [job for job in jobs if job.status == JobQueueEntry.Status.PLANNED]
+    if not planned:
+        return {}
+    inputs: dict[int, list[RecipeInput]] = {}
+    for line in RecipeInput.objects.filter(recipe_id__in={job.recipe_id for job in planned}).select_related("item_type"):
+        inputs.setdefault(line.recipe_id, []).append(line)
+    needs = {job.pk: job_input_needs(job, inputs.get(job.recipe_id, [])) for job in planned}
+    where = {job.pk: job.location_id or (job.workstation.location_id if job.workstation else None) for job in planned}
+    pairs = {(item_id, where[job_id]) for job_id, need in needs.items() for item_id in need if where[job_id]}
+    condition = Q()
+    for item_id, location_id in pairs:
+        condition |= Q(item_type_id=item_id, location_id=location_id)
+    stock = ({(row.item_type_id, row.location_id): row.quantity for row in StockBalance.objects.filter(condition)}
+             if pairs else {})
+    names = {line.item_type_id: line.item_type for lines in inputs.values() for line in lines}
+    readiness = {}
+    for job in planned:
+        missing = tuple(
+            MissingInput(item_type_id=item_id, name=names[item_id].name, unit=names[item_id].unit, needed=needed,
+                         on_hand=stock.get((item_id, where[job.pk]), ZERO))
+            for item_id, needed in needs[job.pk].items() if stock.get((item_id, where[job.pk]), ZERO) < needed)
+        readiness[job.pk] = JobReadiness(state="waiting" if missing else "ready", missing=missing)
+    return readiness
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A row of the job queue page: the job and, when it is planned, its readiness."""
+
+    job: JobQueueEntry
+    readiness: JobReadiness | None
+
+
+def job_queue_rows(*, jobs: Sequence[JobQueueEntry]) -> list[QueueRow]:
+    """``jobs`` (a page of ``job_queue``) with their readiness: two queries for any number."""
+    readiness = job_readiness(jobs=jobs)
+    return [QueueRow(job=job, readiness=readiness.get(job.pk)) for job in jobs]
 
 
 # --- API: one transport job -----------------------------------------------------------------------

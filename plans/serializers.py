@@ -283,9 +283,26 @@ class PlanRunOutput(serializers.ModelSerializer):
 
 # --- jobs and transport jobs --------------------------------------------------------------------
 
+class MissingInputOutput(serializers.Serializer):
+    item_type_id = serializers.IntegerField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    needed = serializers.DecimalField(max_digits=14, decimal_places=3)
+    on_hand = serializers.DecimalField(max_digits=14, decimal_places=3)
+
+
+class JobReadinessOutput(serializers.Serializer):
+    """``ready`` when every non-filament input the job needs is on hand at its location, else
+    ``waiting`` with what is ``missing``."""
+
+    state = enum_field("JobReadinessEnum", [("ready", "Ready"), ("waiting", "Waiting")])()
+    missing = MissingInputOutput(many=True)
+
+
 class JobOutput(serializers.ModelSerializer):
     """A job of the queue. In a preview nothing is written: ``id``, ``plan_run_id`` and
-    ``transport_job_id`` are null."""
+    ``transport_job_id`` are null. ``readiness`` is given for planned jobs of the job queue
+    (list and detail), null elsewhere."""
 
     id = serializers.IntegerField(read_only=True, allow_null=True)
     plan_run_id = serializers.IntegerField(allow_null=True)
@@ -296,12 +313,18 @@ class JobOutput(serializers.ModelSerializer):
     workstation = IdName(allow_null=True)
     status = JobStatusField()
     transport_job_id = serializers.IntegerField(allow_null=True)
+    readiness = serializers.SerializerMethodField()
 
     class Meta:
         model = JobQueueEntry
         fields = ["id", "plan_run_id", "plan_step_id", "recipe", "product", "activity", "runs", "quantity",
                   "material_efficiency", "time_efficiency", "tax_per_run", "estimated_cost", "estimated_duration_s",
-                  "location", "workstation", "status", "depth", "sort_order", "transport_job_id"]
+                  "location", "workstation", "status", "depth", "sort_order", "transport_job_id", "readiness"]
+
+    @extend_schema_field(JobReadinessOutput(allow_null=True))
+    def get_readiness(self, job: JobQueueEntry) -> dict | None:
+        readiness = self.context.get("readiness", {}).get(job.pk) if job.pk else None
+        return JobReadinessOutput(readiness).data if readiness is not None else None
 
 
 class PlanRunDetailOutput(PlanRunOutput):

@@ -314,7 +314,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
     """Jobs grouped by workstation (unassigned last), open ones unless another status is chosen."""
     form = JobQueueFilterForm(request.GET, tenant=request.tenant)
     rows = filtered(form, lambda: selectors.job_queue(tenant=request.tenant, filters=form.selector_filters()))
-    return render_page(request, "plans/job_list.html", {"form": form, "page": paginate(request, rows)})
+    page = paginate(request, rows)
+    return render_page(request, "plans/job_list.html", {
+        "form": form, "page": page, "rows": selectors.job_queue_rows(jobs=page.object_list)})
 
 
 @require_POST

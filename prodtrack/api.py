@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -93,11 +94,15 @@ class TenantApiView(APIView):
         """Validate the query string with ``serializer_class``."""
         return self.validate(serializer_class, data=self.request.query_params)
 
-    def paginate(self, queryset: QuerySet, serializer_class: type[serializers.Serializer]) -> Response:
-        """One page of ``queryset`` rendered with ``serializer_class`` (count query + page query)."""
+    def paginate(self, queryset: QuerySet, serializer_class: type[serializers.Serializer],
+                 page_context: Callable[[list], dict] | None = None) -> Response:
+        """One page of ``queryset`` rendered with ``serializer_class`` (count query + page query).
+        ``page_context(rows)`` adds what the serializer reads for the whole page at once (e.g. a
+        selector's batch of derived values), so a page costs fixed queries."""
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": self.request}).data)
+        context = {"request": self.request, **(page_context(list(page)) if page_context else {})}
+        return paginator.get_paginated_response(serializer_class(page, many=True, context=context).data)
 
 
 class TenantFilteredListApi(TenantApiView):

@@ -192,8 +192,9 @@ def _context(request: HttpRequest, wizard: Wizard, step: str) -> dict[str, Any]:
         wizard.validate()
     saved = {"basics": wizard.draft.basics is not None, "items": wizard.draft.items is not None or wizard.job is not None,
              "materials": wizard.draft.materials is not None, "review": True}
+    readiness = plan_selectors.job_readiness(jobs=[wizard.job]).get(wizard.job.pk) if wizard.job else None
     return {
-        "wizard": wizard, "job": wizard.job, "step": step, "step_number": index + 1,
+        "wizard": wizard, "job": wizard.job, "readiness": readiness, "step": step, "step_number": index + 1,
         "steps": [{"name": name, "title": STEP_TITLES[name], "number": number, "url": _step_url(name, wizard.job),
                    "current": name == step, "done": number <= index,
                    "errors": bool(wizard.errors.get(name)) and (saved[name] or step == "review")}

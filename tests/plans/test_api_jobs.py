@@ -17,7 +17,7 @@ JOBS = "/api/v1/jobs"
 TRANSPORTS = "/api/v1/transport-jobs"
 JOB_FIELDS = {"id", "plan_run_id", "plan_step_id", "recipe", "product", "activity", "runs", "quantity",
               "material_efficiency", "time_efficiency", "tax_per_run", "estimated_cost", "estimated_duration_s",
-              "location", "workstation", "status", "depth", "sort_order", "transport_job_id"}
+              "location", "workstation", "status", "depth", "sort_order", "transport_job_id", "readiness"}
 
 
 @pytest.fixture
@@ -292,8 +292,9 @@ def test_viewers_do_not_move_transport_jobs(api_as, viewer_user, transport):
 # --- query counts ------------------------------------------------------------------------------------
 
 # Tenant resolution (1) + the paginator's count (1) + jobs with recipe, product, location and
-# workstation (1).
-JOB_LIST_QUERIES = 3
+# workstation (1) + their recipes' inputs, for readiness (1; the handles take only filament, so
+# there is no stock to read: see the readiness test below for the fifth query).
+JOB_LIST_QUERIES = 4
 
 
 @pytest.mark.parametrize("jobs", [1, 50])
@@ -324,3 +325,60 @@ def test_deleting_a_recipe_that_jobs_use_is_409_saying_what_uses_it(api, plan_ru
     assert response.json()["message"] == (f"Recipe {recipe.name!r} is used by {jobs} job queue "
                                            f"entr{'y' if jobs == 1 else 'ies'}: it cannot be deleted.")
     assert type(recipe).objects.filter(pk=recipe.pk).exists() and recipe.inputs.exists()
+
+
+# --- readiness --------------------------------------------------------------------------------------
+
+def test_a_final_assembly_job_waits_for_its_parts_at_its_location_then_is_ready(api, admin_user, plan_run,
+                                                                                organiser_shop):
+    organiser_job = plan_run.jobs.get(depth=0)                # 10 organisers from 2 drawers each, in the print room
+    url = f"{JOBS}/{organiser_job.pk}"
+
+    waiting = api.get(url).json()["readiness"]
+    inventory_services.stock_adjust(tenant=plan_run.tenant, by=admin_user, item_type=organiser_shop.drawer,
+                                    location=organiser_shop.annex, quantity=Decimal("5"))     # at the wrong place
+    still = api.get(url).json()["readiness"]
+    inventory_services.stock_adjust(tenant=plan_run.tenant, by=admin_user, item_type=organiser_shop.drawer,
+                                    location=organiser_shop.room, quantity=Decimal("20"))
+    ready = api.get(url).json()["readiness"]
+
+    assert waiting == still == {"state": "waiting", "missing": [{
+        "item_type_id": organiser_shop.drawer.pk, "name": "Drawer", "unit": "pcs", "needed": "20.000",
+        "on_hand": "0.000"}]}
+    assert ready == {"state": "ready", "missing": []}
+    listed = {row["id"]: row["readiness"] for row in api.get(JOBS).json()["results"]}
+    assert listed[organiser_job.pk]["state"] == "ready"
+    assert listed[plan_run.jobs.get(depth=2).pk] == {"state": "ready", "missing": []}    # handles: filament only
+
+
+def test_readiness_follows_the_jobs_material_saving(admin_user, plan_run, organiser_shop):
+    from plans.selectors import job_readiness
+
+    drawers = plan_run.jobs.get(depth=1)                       # 1 run of 2 drawers takes 1 handle
+    JobQueueEntry.objects.filter(pk=drawers.pk).update(runs=10, material_efficiency=Decimal("25"))
+    drawers.refresh_from_db()
+    inventory_services.stock_adjust(tenant=plan_run.tenant, by=admin_user, item_type=organiser_shop.handle,
+                                    location=organiser_shop.room, quantity=Decimal("7"))
+
+    (missing,) = job_readiness(jobs=[drawers])[drawers.pk].missing
+
+    assert (missing.needed, missing.on_hand) == (Decimal("10"), Decimal("7"))   # max(10 runs, ceil(10 × 1 × 0.75))
+
+
+@pytest.mark.parametrize("jobs", [1, 50])
+def test_the_queue_with_readiness_costs_the_same_queries_for_1_and_50_assembly_jobs(
+        api, tenant, admin_user, plan_run, organiser_shop, jobs, django_assert_num_queries):
+    organiser_job = plan_run.jobs.get(depth=0)
+    JobQueueEntry.objects.exclude(pk=organiser_job.pk).delete()
+    fields = {f.attname: getattr(organiser_job, f.attname)
+              for f in JobQueueEntry._meta.concrete_fields if not f.primary_key}
+    JobQueueEntry.objects.bulk_create([JobQueueEntry(**fields) for _ in range(jobs - 1)])
+    inventory_services.stock_adjust(tenant=tenant, by=admin_user, item_type=organiser_shop.drawer,
+                                    location=organiser_shop.room, quantity=Decimal("1"))
+
+    with django_assert_num_queries(JOB_LIST_QUERIES + 1):      # + the stock of the parts at the jobs' locations
+        response = api.get(JOBS, {"page_size": 50})
+
+    rows = response.json()["results"]
+    assert len(rows) == jobs and all(row["readiness"]["state"] == "waiting" for row in rows)
+    assert rows[0]["readiness"]["missing"][0]["on_hand"] == "1.000"

@@ -136,9 +136,9 @@ def _plan_runs(tenant, organiser_shop, user, n):
 
 
 def _jobs(tenant, organiser_shop, user, n):
-    """n jobs: every other one on its own printer, the rest unassigned."""
+    """n drawer jobs (each waits for a handle): every other one on its own printer, the rest unassigned."""
     plan = ProductionPlan.objects.filter(tenant=tenant).first() or services.production_plan_create(
-        tenant=tenant, name="Jobs", product=organiser_shop.handle)
+        tenant=tenant, name="Jobs", product=organiser_shop.drawer, root={"location": organiser_shop.room})
     for i in range(n):
         run = services.plan_generate(plan=plan, by=user, quantity=1).run
         if i % 2:
@@ -150,7 +150,7 @@ def _jobs(tenant, organiser_shop, user, n):
 LIST_QUERIES = [
     ("/plans/", _plans, 3 + 3),        # new-plan products, count, rows (last run + its status, steps)
     ("/plan-runs/", _plan_runs, 3 + 4),  # plan filter choices, count, page ids, rows (summary, status)
-    ("/jobs/", _jobs, 3 + 3),          # location filter choices, count, rows
+    ("/jobs/", _jobs, 3 + 5),          # location filter choices, count, rows, readiness (recipe inputs, stock)
 ]
 
 
@@ -675,3 +675,28 @@ def test_a_location_for_the_editor_is_offered_to_managers_only(client_as, admin_
 
     assert "Back room" in page_html(client_as(admin_user).get(f"/plans/{plan.pk}/"))
     assert "Back room" not in page_html(client_as(viewer_user).get(f"/plans/{plan.pk}/"))
+
+
+def test_the_job_queue_says_which_jobs_wait_for_parts_and_which_have_them(admin_client, plan_run, organiser_shop,
+                                                                          admin_user):
+    from inventory.services import stock_adjust
+
+    stock_adjust(tenant=plan_run.tenant, by=admin_user, item_type=organiser_shop.drawer,
+                 location=organiser_shop.room, quantity=Decimal("3"))
+
+    html = page_html(admin_client.get("/jobs/"))
+
+    assert "Waiting for" in html and "20 pcs Drawer (3 here)" in html          # the 10 organisers
+    assert "10 pcs Handle (0 here)" in html                                      # the 20 drawers' handles
+    assert "Parts on hand" in html                                               # the handles take only filament
+
+
+def test_starting_a_waiting_job_warns_and_names_what_is_missing(admin_client, plan_run):
+    waiting, ready = plan_run.jobs.get(depth=0), plan_run.jobs.get(depth=2)     # organisers; filament-only handles
+
+    warned = page_html(admin_client.get(f"/runs/new/?job={waiting.pk}"))
+    quiet = page_html(admin_client.get(f"/runs/new/?job={ready.pk}"))
+
+    assert 'id="job-waiting"' in warned and "it needs\n    20 pcs Drawer (0 there)." in warned
+    assert "You can still start it." in warned
+    assert 'id="job-waiting"' not in quiet
