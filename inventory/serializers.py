@@ -169,7 +169,7 @@ class StockAdjustInput(serializers.Serializer):
     item_type = TenantPrimaryKeyRelatedField(queryset=ItemType.objects.all())
     location = TenantPrimaryKeyRelatedField(queryset=Location.objects.all())
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3, help_text="Signed, in the item's unit.")
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=500, help_text="Why the count changed (required).")
 
 
 class StockLineInput(SpecInput):

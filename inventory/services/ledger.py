@@ -206,12 +206,15 @@ def inventory_transactions_reverse_reference(*, tenant: Tenant, by: User, refere
 @traced("stock.adjust")
 @transaction.atomic
 def stock_adjust(*, tenant: Tenant, by: User, item_type: ItemType, location: Location, quantity: Decimal,
-                 note: str = "", at: datetime | None = None) -> InventoryTransaction:
-    """Post an ``adjustment`` of ``quantity`` (signed, item's unit) for a product or component.
+                 note: str, at: datetime | None = None) -> InventoryTransaction:
+    """Post an ``adjustment`` of ``quantity`` (signed, item's unit) for a product or component, with
+    ``note``: the reason the count changed (a count, breakage, a found box), kept on the row.
 
-    Materials are counted per spool (``spool_adjust``); a zero quantity is refused.
-    Raises ValidationError (400) naming the field.
+    Materials are counted per spool (``spool_adjust``); a zero quantity is refused. Raises
+    ValidationError (400) naming the field, StockShortError (409) below zero.
     """
+    if not note.strip():
+        raise ValidationError.for_field("note", "say why the count changed.")
     if item_type.kind == ItemType.Kind.MATERIAL:
         raise ValidationError.for_field("item_type", "is a material: adjust its spools instead.")
     if quantity == 0:

@@ -42,7 +42,7 @@ def make_stock(tenant, user, n):
     shelf = LocationFactory(tenant=tenant)
     for _ in range(n):
         services.stock_adjust(tenant=tenant, by=user, item_type=ProductFactory(tenant=tenant), location=shelf,
-                              quantity=Decimal("3"))
+                              quantity=Decimal("3"), note="Stock count")
 
 
 ENDPOINTS = {

@@ -117,10 +117,28 @@ def test_stock_adjustment_of_a_material_is_refused(api, inventory_items):
     before = row_counts()
 
     response = api.post("/api/v1/stock/adjust", {"item_type": inventory_items.material.pk,
-                                                 "location": inventory_items.location.pk, "quantity": "5"},
-                        format="json")
+                                                 "location": inventory_items.location.pk, "quantity": "5",
+                                                 "note": "Found a box"}, format="json")
 
     assert response.status_code == 400 and "item_type" in response.json()["extra"]["fields"]
+    assert row_counts() == before
+
+
+def test_a_stock_adjustment_without_a_reason_is_refused(api, admin_user, tenant, inventory_items):
+    from inventory import services
+    from prodtrack.exceptions import ValidationError
+
+    product = ProductFactory(tenant=tenant)
+    before = row_counts()
+
+    response = api.post("/api/v1/stock/adjust", {"item_type": product.pk, "location": inventory_items.location.pk,
+                                                 "quantity": "5"}, format="json")
+    with pytest.raises(ValidationError) as refused:
+        services.stock_adjust(tenant=tenant, by=admin_user, item_type=product, location=inventory_items.location,
+                              quantity=Decimal("5"), note="  ")
+
+    assert response.status_code == 400 and "note" in response.json()["extra"]["fields"]
+    assert refused.value.fields == {"note": ["say why the count changed."]}
     assert row_counts() == before
 
 

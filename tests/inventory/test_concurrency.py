@@ -18,7 +18,7 @@ def test_concurrent_postings_to_one_pair_lose_no_update(tenant, admin_user):
     product, shelf = ProductFactory(tenant=tenant), LocationFactory(tenant=tenant)
 
     run_concurrently(lambda i: services.stock_adjust(
-        tenant=tenant, by=admin_user, item_type=product, location=shelf, quantity=Decimal("1.5")), 8)
+        tenant=tenant, by=admin_user, item_type=product, location=shelf, quantity=Decimal("1.5"), note="Stock count"), 8)
 
     assert selectors.stock_on_hand(tenant=tenant, pairs=[(product.pk, shelf.pk)])[(product.pk, shelf.pk)] == 12
     assert selectors.stock_drift(tenant=tenant) == []

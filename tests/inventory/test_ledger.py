@@ -115,8 +115,8 @@ def test_reversing_a_receipt_whose_filament_was_used_is_refused(tenant, admin_us
 def test_product_stock_adjustments_move_the_balance(tenant, admin_user):
     product, shop = ProductFactory(tenant=tenant), LocationFactory(tenant=tenant)
 
-    services.stock_adjust(tenant=tenant, by=admin_user, item_type=product, location=shop, quantity=Decimal("12"))
-    services.stock_adjust(tenant=tenant, by=admin_user, item_type=product, location=shop, quantity=Decimal("-5"))
+    services.stock_adjust(tenant=tenant, by=admin_user, item_type=product, location=shop, quantity=Decimal("12"), note="Stock count")
+    services.stock_adjust(tenant=tenant, by=admin_user, item_type=product, location=shop, quantity=Decimal("-5"), note="Stock count")
 
     assert selectors.stock_on_hand(tenant=tenant, pairs=[(product.pk, shop.pk)]) == {(product.pk, shop.pk): 7}
 

@@ -25,8 +25,8 @@ def shelves(tenant, admin_user):
     room, shop = LocationFactory(tenant=tenant, name="Print room"), LocationFactory(tenant=tenant, name="Shop front")
     drawer = ProductFactory(tenant=tenant, name="Organiser drawer")
     shot = ComponentFactory(tenant=tenant, name="Steel shot, 250 g bag")
-    services.stock_adjust(tenant=tenant, by=admin_user, item_type=drawer, location=room, quantity=Decimal("12"))
-    services.stock_adjust(tenant=tenant, by=admin_user, item_type=shot, location=room, quantity=Decimal("40"))
+    services.stock_adjust(tenant=tenant, by=admin_user, item_type=drawer, location=room, quantity=Decimal("12"), note="Stock count")
+    services.stock_adjust(tenant=tenant, by=admin_user, item_type=shot, location=room, quantity=Decimal("40"), note="Stock count")
     return room, shop, drawer, shot
 
 
@@ -131,7 +131,7 @@ def test_another_tenants_location_or_item_is_refused(api, other_tenant, other_ad
 def test_transfers_racing_for_the_last_pieces_never_take_more_than_there_is(tenant, admin_user):
     room, shop = LocationFactory(tenant=tenant), LocationFactory(tenant=tenant)
     drawer = ProductFactory(tenant=tenant)
-    services.stock_adjust(tenant=tenant, by=admin_user, item_type=drawer, location=room, quantity=Decimal("3"))
+    services.stock_adjust(tenant=tenant, by=admin_user, item_type=drawer, location=room, quantity=Decimal("3"), note="Stock count")
 
     results = run_concurrently(lambda i: services.stock_transfer(
         tenant=tenant, by=admin_user, origin=room, destination=shop, items=[StockLine(drawer, Decimal("2"))]), 2)

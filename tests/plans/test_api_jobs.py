@@ -234,7 +234,7 @@ def test_transport_jobs_filter_by_status_and_plan_run(api, transport, plan, admi
 def test_a_transport_job_moves_planned_in_transit_delivered(api_as, operator_user, admin_user, transport,
                                                              organiser_shop):
     inventory_services.stock_adjust(tenant=transport.tenant, by=admin_user, item_type=organiser_shop.drawer,
-                                    location=organiser_shop.annex, quantity=Decimal("12"))
+                                    location=organiser_shop.annex, quantity=Decimal("12"), note="Stock count")
     client = api_as(operator_user)
     url = f"{TRANSPORTS}/{transport.pk}/status"
 
@@ -260,7 +260,7 @@ def test_a_transport_job_moves_planned_in_transit_delivered(api_as, operator_use
 def test_delivering_what_the_origin_lacks_is_409_and_moves_nothing(api_as, operator_user, admin_user, transport,
                                                                     organiser_shop):
     inventory_services.stock_adjust(tenant=transport.tenant, by=admin_user, item_type=organiser_shop.drawer,
-                                    location=organiser_shop.annex, quantity=Decimal("7"))
+                                    location=organiser_shop.annex, quantity=Decimal("7"), note="Stock count")
     client = api_as(operator_user)
     url = f"{TRANSPORTS}/{transport.pk}/status"
     client.post(url, {"status": "in_transit"}, format="json")
@@ -336,10 +336,10 @@ def test_a_final_assembly_job_waits_for_its_parts_at_its_location_then_is_ready(
 
     waiting = api.get(url).json()["readiness"]
     inventory_services.stock_adjust(tenant=plan_run.tenant, by=admin_user, item_type=organiser_shop.drawer,
-                                    location=organiser_shop.annex, quantity=Decimal("5"))     # at the wrong place
+                                    location=organiser_shop.annex, quantity=Decimal("5"), note="Stock count")     # at the wrong place
     still = api.get(url).json()["readiness"]
     inventory_services.stock_adjust(tenant=plan_run.tenant, by=admin_user, item_type=organiser_shop.drawer,
-                                    location=organiser_shop.room, quantity=Decimal("20"))
+                                    location=organiser_shop.room, quantity=Decimal("20"), note="Stock count")
     ready = api.get(url).json()["readiness"]
 
     assert waiting == still == {"state": "waiting", "missing": [{
@@ -358,7 +358,7 @@ def test_readiness_follows_the_jobs_material_saving(admin_user, plan_run, organi
     JobQueueEntry.objects.filter(pk=drawers.pk).update(runs=10, material_efficiency=Decimal("25"))
     drawers.refresh_from_db()
     inventory_services.stock_adjust(tenant=plan_run.tenant, by=admin_user, item_type=organiser_shop.handle,
-                                    location=organiser_shop.room, quantity=Decimal("7"))
+                                    location=organiser_shop.room, quantity=Decimal("7"), note="Stock count")
 
     (missing,) = job_readiness(jobs=[drawers])[drawers.pk].missing
 
@@ -374,7 +374,7 @@ def test_the_queue_with_readiness_costs_the_same_queries_for_1_and_50_assembly_j
               for f in JobQueueEntry._meta.concrete_fields if not f.primary_key}
     JobQueueEntry.objects.bulk_create([JobQueueEntry(**fields) for _ in range(jobs - 1)])
     inventory_services.stock_adjust(tenant=tenant, by=admin_user, item_type=organiser_shop.drawer,
-                                    location=organiser_shop.room, quantity=Decimal("1"))
+                                    location=organiser_shop.room, quantity=Decimal("1"), note="Stock count")
 
     with django_assert_num_queries(JOB_LIST_QUERIES + 1):      # + the stock of the parts at the jobs' locations
         response = api.get(JOBS, {"page_size": 50})

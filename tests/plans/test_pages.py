@@ -682,7 +682,7 @@ def test_the_job_queue_says_which_jobs_wait_for_parts_and_which_have_them(admin_
     from inventory.services import stock_adjust
 
     stock_adjust(tenant=plan_run.tenant, by=admin_user, item_type=organiser_shop.drawer,
-                 location=organiser_shop.room, quantity=Decimal("3"))
+                 location=organiser_shop.room, quantity=Decimal("3"), note="Stock count")
 
     html = page_html(admin_client.get("/jobs/"))
 

@@ -60,7 +60,7 @@ def put_stock(tenant, admin_user) -> Callable[[ItemType, Location, str], None]:
 
     def put(item_type, location, quantity):
         inventory_services.stock_adjust(tenant=tenant, by=admin_user, item_type=item_type, location=location,
-                                        quantity=Decimal(quantity))
+                                        quantity=Decimal(quantity), note="Stock count")
 
     return put
 
