@@ -40,6 +40,13 @@ def ceil(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=ROUND_CEILING))
 
 
+def input_needed(runs: int, quantity: Decimal, material_efficiency: Decimal) -> int:
+    """Pieces of a made input that ``runs`` runs take (DESIGN §5):
+    ``max(runs, ceil(runs × quantity × (100 − material efficiency %) / 100))``, exact decimals. The
+    child job of a generated plan makes this many, and a job's readiness asks for as many."""
+    return max(runs, ceil(Decimal(runs) * quantity * (HUNDRED - material_efficiency) / HUNDRED))
+
+
 @dataclass
 class PlannedJob:
     """A job to create: one workstation's share of a merged job (``workstation`` None: unassigned)."""
@@ -174,7 +181,7 @@ class _Walk:
             exact = Decimal(runs) * line.quantity * share
             child = self.children[step.pk].get(line.item_type_id)
             if child is not None:
-                needed = max(runs, ceil(exact))
+                needed = input_needed(runs, line.quantity, step.material_efficiency)
                 child_job = self.walk(child, needed, depth + 1, path + (step.product_id,))
                 self.transport(child, step, needed, depth, child_job)
             else:

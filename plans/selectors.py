@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from inventory.models import ItemType, StockBalance
 from plans.filters import JobFilter, PlanFilter, PlanRunFilter, RecipeFilter, TransportJobFilter
-from plans.generation import HUNDRED, ceil
+from plans.generation import input_needed
 from plans.models import (
     JobQueueEntry,
     ProductionPlan,
@@ -25,6 +25,8 @@ from prodtrack.exceptions import NotFoundError
 from prodtrack.filters import apply_filters
 from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
+
+ZERO = Decimal("0")
 
 INPUTS = Prefetch("inputs", queryset=RecipeInput.objects.select_related("item_type"))
 
@@ -111,9 +113,6 @@ def plan_by_product(*, tenant: Tenant, product: ItemType | None) -> QuerySet[Pro
     if product is None or product.kind != ItemType.Kind.PRODUCT:
         return ProductionPlan.objects.none()
     return plan_list(tenant=tenant).filter(product=product)
-
-
-ZERO = Decimal("0")
 
 
 class SummarizedPlanRuns:
@@ -323,11 +322,10 @@ class JobReadiness:
 
 
 def job_input_needs(job: JobQueueEntry, inputs: Iterable[RecipeInput]) -> dict[int, Decimal]:
-    """What a job's runs take of each non-filament input (item type id → quantity): the generation
-    formula of DESIGN §5, ``max(runs, ceil(runs × input quantity × (100 − material saving %) / 100))``,
-    so a plan's child jobs exactly cover their parents."""
-    share = (HUNDRED - job.material_efficiency) / HUNDRED
-    return {line.item_type_id: Decimal(max(job.runs, ceil(Decimal(job.runs) * line.quantity * share)))
+    """What a job's runs take of each non-filament input (item type id → quantity), by the
+    generation formula (``plans.generation.input_needed``), so a plan's child jobs exactly cover
+    their parents."""
+    return {line.item_type_id: Decimal(input_needed(job.runs, line.quantity, job.material_efficiency))
             for line in inputs if line.item_type.kind != ItemType.Kind.MATERIAL}
 
 

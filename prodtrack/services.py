@@ -74,7 +74,7 @@ def model_update(instance: M, *, data: dict[str, Any], unique_fields: Iterable[s
 def model_delete(instance: models.Model) -> None:
     """The one way a service deletes a row that others may point at with ``PROTECT``/``RESTRICT``:
     delete it, or raise InUseError (409) saying what uses it (``"Recipe 'Stand' is used by 3 job
-    queue entries; …"``) and delete nothing."""
+    queue entries: it cannot be deleted."``, ``extra["used_by"]`` by model) and delete nothing."""
     try:
         with transaction.atomic():
             instance.delete()

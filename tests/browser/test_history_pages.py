@@ -18,7 +18,6 @@ from tests.factories import ProductFactory, receive_spool
 from tests.support.browser import CHARTS_DRAWN
 from tests.support.runs import complete_stand_run
 
-# One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = pytest.mark.browser
 
 

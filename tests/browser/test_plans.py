@@ -23,7 +23,6 @@ from tests.factories import (
 )
 from tests.support.browser import SCREENSHOTS
 
-# One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = pytest.mark.browser
 
 

@@ -21,7 +21,6 @@ from tests.factories import (
     receive_spool,
 )
 
-# One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = pytest.mark.browser
 
 

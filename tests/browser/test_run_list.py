@@ -17,7 +17,6 @@ from runs.models import ProductionRun
 from runs.services import ItemSpec, MaterialActual, MaterialSpec
 from tests.factories import ProductFactory, make_recipe
 
-# One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = pytest.mark.browser
 
 

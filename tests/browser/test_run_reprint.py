@@ -15,7 +15,6 @@ from runs.services import ItemOutcome, MaterialActual
 from tests.factories import receive_spool
 from tests.support.browser import SCREENSHOTS
 
-# One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = pytest.mark.browser
 
 

@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from inventory.models import Spool
 from tests.factories import LocationFactory, MaterialFactory, receive_spool
 
-# One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = pytest.mark.browser
 
 

@@ -24,7 +24,6 @@ from tests.factories import (
     receive_spool,
 )
 
-# One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = pytest.mark.browser
 
 STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

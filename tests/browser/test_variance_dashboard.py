@@ -15,7 +15,6 @@ from runs.services import ItemSpec, MaterialActual, MaterialSpec
 from tests.factories import ProductFactory, make_recipe
 from tests.support.browser import CHARTS_DRAWN
 
-# One xdist worker runs them all, so the suite starts one Chromium, not one per worker.
 pytestmark = pytest.mark.browser
 
 # What Chart.js made of a canvas: null when it drew no chart there.
