@@ -1,5 +1,5 @@
-"""What a run material really used (DESIGN §4): ``MaterialActual`` in, grams set on the in-memory
-run materials out. Pure (no query, nothing saved): completion saves the result, the complete page's
+"""What a run really used (DESIGN §4): ``MaterialActual`` in, grams set on the in-memory run
+materials out; ``PartUse`` in, quantities set on the in-memory run parts out. Pure (no query, nothing saved): completion saves the result, the complete page's
 live preview only shows it."""
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from inventory.models import ItemType
 from prodtrack.exceptions import ValidationError
-from runs.models import ProductionRunMaterial
+from runs.models import ProductionRunMaterial, ProductionRunPart
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,45 @@ def _weighed_grams(actual: MaterialActual, purge: Decimal, where: str) -> Decima
     if used - purge < 0:
         raise ValidationError.for_field(f"{where}.actual_purge_g", f"is more than the {used} g the spool lost.")
     return used - purge
+
+
+@dataclass(frozen=True)
+class PartUse:
+    """How much of a part or component (``item_type``, not filament) the run really used, in the
+    item's unit; 0 says none was used."""
+
+    item_type: ItemType
+    quantity: Decimal
+
+
+def part_uses_apply(parts: list[ProductionRunPart], uses: Sequence[PartUse], *, tenant_id: int) -> list[ProductionRunPart]:
+    """``parts`` (the recipes' prefill, in-memory) with ``uses`` applied: a use of a prefilled
+    item sets its quantity, a use of another item adds a part the recipes do not name (estimated
+    0). Pure: no query, nothing saved.
+
+    Raises ValidationError (400) naming ``parts[i].item_type`` for another tenant's item, a
+    material (filament is recorded per spool) or an item named twice, and ``parts[i].quantity``
+    for a negative quantity.
+    """
+    by_item = {part.item_type_id: part for part in parts}
+    result = list(parts)
+    seen: set[int] = set()
+    for index, use in enumerate(uses):
+        where = f"parts[{index}]"
+        item = use.item_type
+        if item.tenant_id != tenant_id:
+            raise ValidationError.for_field(f"{where}.item_type", f"item type {item.pk} not found.")
+        if item.kind == ItemType.Kind.MATERIAL:
+            raise ValidationError.for_field(f"{where}.item_type",
+                                            f"{item.name} is filament: record it on the run's spools.")
+        if item.pk in seen:
+            raise ValidationError.for_field(f"{where}.item_type", f"{item.name} is named twice.")
+        if use.quantity < 0:
+            raise ValidationError.for_field(f"{where}.quantity", "must be 0 or more.")
+        seen.add(item.pk)
+        part = by_item.get(item.pk)
+        if part is None:
+            part = ProductionRunPart(item_type=item, estimated_quantity=Decimal("0"), unit_cost=item.unit_cost)
+            result.append(part)
+        part.quantity = use.quantity
+    return result

@@ -5,6 +5,7 @@ Filter forms are bound to the query string and use the names of ``runs.filters.P
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +17,8 @@ from plans import selectors as plan_selectors
 from prodtrack.exceptions import ApplicationError, ValidationError
 from prodtrack.forms import DurationField, FilterForm, PageForm, PageModelForm, ProductChoiceField
 from prodtrack.models import Tenant
-from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
-from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial, ProductionRunPart
+from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec, PartUse
 
 
 class ProductionRunFilterForm(FilterForm):
@@ -317,17 +318,46 @@ class ItemOutcomeForm(PageForm):
                            failed_quantity=data["failed_quantity"], waste_reason=data["waste_reason"].strip())
 
 
+def _plain(quantity: Decimal) -> Decimal:
+    """4.000 → 4, 2.500 → 2.5 (the value an input shows)."""
+    return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity.normalize()
+
+
+class PartUseForm(PageForm):
+    """How much of one part or component the run used (``runs.services.PartUse``), prefilled with
+    what the recipes take for every planned piece. Prefixed ``part-<item type pk>``; ``on_hand`` is
+    the stock at the run's location (None: the run has no location)."""
+
+    quantity = forms.DecimalField(min_value=0, max_digits=14, decimal_places=3, label="Used",
+                                  error_messages={"required": "is needed (0 when none was used).",
+                                                  "invalid": "must be a number.", "min_value": "must be 0 or more."},
+                                  widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+
+    def __init__(self, data: Any = None, *, part: ProductionRunPart, on_hand: Decimal | None) -> None:
+        self.part, self.on_hand = part, on_hand
+        super().__init__(data, prefix=f"part-{part.item_type_id}", initial={"quantity": _plain(part.quantity)})
+
+    @property
+    def short(self) -> bool:
+        """The location holds less than the recipes take (the complete would be refused as it is)."""
+        return self.on_hand is not None and self.on_hand < self.part.estimated_quantity
+
+    def use(self) -> PartUse:
+        return PartUse(item_type=self.part.item_type, quantity=self.cleaned_data["quantity"])
+
+
 class RunCompleteForm(PageForm):
     """The complete form of an in-progress run (``production_run_complete``): a
-    ``MaterialActualForm`` per material, an ``ItemOutcomeForm`` per item, the quality rating
+    ``MaterialActualForm`` per material, an ``ItemOutcomeForm`` per item, a ``PartUseForm`` per
+    part the recipes take (``parts``, with ``on_hand`` at the run's location), the quality rating
     (1–5 stars, optional) and notes.
 
     ``is_valid`` checks every row; ``add_application_error`` puts a service error on the row its
     field path names (``materials[1].weight_after_g``, ``items[0].failed_quantity``) or, for a
-    spool refused by the ledger (``spool_id``), on that spool's row and on top.
+    spool or a part refused by the ledger (``spool_id``, ``item_type_id``), on its row and on top.
     """
 
-    ROW_PATH = re.compile(r"(?P<rows>materials|items)\[(?P<index>\d+)\]\.(?P<field>\w+)")
+    ROW_PATH = re.compile(r"(?P<rows>materials|items|parts)\[(?P<index>\d+)\]\.(?P<field>\w+)")
 
     quality_rating = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Quality", widget=forms.RadioSelect,
@@ -339,18 +369,24 @@ class RunCompleteForm(PageForm):
                                        widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, data: Any = None, *, materials: list[ProductionRunMaterial],
-                 items: list[ProductionRunItem]) -> None:
+                 items: list[ProductionRunItem], parts: Sequence[ProductionRunPart] = (),
+                 on_hand: dict[int, Decimal] | None = None) -> None:
         super().__init__(data)
         self.fields["quality_rating"].widget.attrs["class"] = "star-input"
         self.material_forms = [MaterialActualForm(data, material=material) for material in materials]
         self.item_forms = [ItemOutcomeForm(data, item=item) for item in items]
+        self.part_forms = [PartUseForm(data, part=part, on_hand=None if on_hand is None else
+                                       on_hand.get(part.item_type_id, Decimal(0))) for part in parts]
+
+    def _row_forms(self) -> list[PageForm]:
+        return [*self.material_forms, *self.item_forms, *self.part_forms]
 
     def is_valid(self) -> bool:
-        valid = [super().is_valid(), *(row.is_valid() for row in [*self.material_forms, *self.item_forms])]
+        valid = [super().is_valid(), *(row.is_valid() for row in self._row_forms())]
         return all(valid)
 
     def has_row_errors(self) -> bool:
-        return any(row.errors for row in [*self.material_forms, *self.item_forms])
+        return any(row.errors for row in self._row_forms())
 
     def material_actuals(self) -> list[MaterialActual]:
         return [row.actual() for row in self.material_forms]
@@ -361,6 +397,9 @@ class RunCompleteForm(PageForm):
 
     def item_outcomes(self) -> list[ItemOutcome]:
         return [row.outcome() for row in self.item_forms]
+
+    def part_uses(self) -> list[PartUse]:
+        return [row.use() for row in self.part_forms]
 
     def add_application_error(self, error: ApplicationError) -> None:
         if isinstance(error, ValidationError) and error.fields:
@@ -375,9 +414,12 @@ class RunCompleteForm(PageForm):
             if rest:
                 super().add_application_error(ValidationError(error.message, fields=rest))
             return
-        spool_id = error.extra.get("spool_id")
+        spool_id, item_type_id = error.extra.get("spool_id"), error.extra.get("item_type_id")
         for row in self.material_forms:
             if spool_id is not None and row.material.spool_id == spool_id:
+                row.add_error(None, error.message)
+        for row in self.part_forms:
+            if item_type_id is not None and row.part.item_type_id == item_type_id:
                 row.add_error(None, error.message)
         self.add_error(None, error.message)
 
@@ -385,6 +427,6 @@ class RunCompleteForm(PageForm):
         match = self.ROW_PATH.fullmatch(path)
         if not match:
             return None, ""
-        rows = self.material_forms if match["rows"] == "materials" else self.item_forms
+        rows = {"materials": self.material_forms, "items": self.item_forms, "parts": self.part_forms}[match["rows"]]
         index = int(match["index"])
         return (rows[index], match["field"]) if index < len(rows) else (None, "")

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from inventory.models import GRAMS, MONEY, ItemType, Location, Spool, Workstation
+from inventory.models import GRAMS, MONEY, QUANTITY, ItemType, Location, Spool, Workstation
 from prodtrack.tenancy import TenantOwned
 from runs.variance import Variance, material_variance, variance_pct
 
@@ -245,3 +245,41 @@ class ProductionRunMaterial(FilamentTotals, models.Model):
     def variance(self) -> dict[str, Variance]:
         """Weight, purge and total variance in grams (``runs.variance.material_variance``)."""
         return material_variance(self)
+
+
+class ProductionRunPart(models.Model):
+    """A part or component the run consumed (DESIGN §4): ``quantity`` in the item's unit, written
+    as a ``usage`` row at the run's location when the run completes (or fails, when given).
+
+    ``estimated_quantity`` is what the recipes take for the pieces attempted (0 for a part the
+    recipes do not name); ``unit_cost`` is the item's cost per unit when the run ended, so the
+    run's cost stays what it was when later prices change.
+    """
+
+    run = models.ForeignKey(ProductionRun, on_delete=models.CASCADE, related_name="parts")
+    item_type = models.ForeignKey(ItemType, on_delete=models.PROTECT, related_name="+")
+    estimated_quantity = models.DecimalField(**QUANTITY, default=ZERO)
+    quantity = models.DecimalField(**QUANTITY)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=4, default=ZERO)
+
+    objects = RunPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "item_type"], name="runpart_unique_item"),
+            models.CheckConstraint(condition=Q(quantity__gte=0) & Q(estimated_quantity__gte=0),
+                                   name="runpart_quantities_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item_type_id} in run {self.run_id}"
+
+    @property
+    def cost(self) -> Decimal:
+        """Quantity × unit cost (money, unrounded)."""
+        return self.quantity * self.unit_cost
+
+    @property
+    def estimated_cost(self) -> Decimal:
+        return self.estimated_quantity * self.unit_cost

@@ -29,6 +29,10 @@ from django.utils import timezone
 from sequences import get_last_value
 
 from inventory.models import InventoryTransaction, ItemType, Spool
+from inventory.selectors import stock_on_hand
+from plans.generation import input_needed
+from plans.models import JobQueueEntry, Recipe, RecipeInput
+from plans.selectors import recipes_for_products
 from prodtrack import charts
 from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.filters import apply_filters
@@ -36,13 +40,15 @@ from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
 from runs.actuals import MaterialActual, material_actuals_apply
 from runs.filters import ProductionRunFilter
-from runs.models import REFERENCE_RUN, ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.models import REFERENCE_RUN, ProductionRun, ProductionRunItem, ProductionRunMaterial, ProductionRunPart
 from runs.numbers import run_number_format, run_number_sequence
 from runs.variance import BAND_LIMIT_PCT, ONE_DECIMAL, Variance, material_variance, variance_band, variance_pct
 
 ITEMS = Prefetch("items", queryset=ProductionRunItem.objects.select_related("product"))
 MATERIALS = Prefetch("materials", queryset=ProductionRunMaterial.objects.select_related(
     "spool__item_type", "spool__location"))
+ZERO = Decimal("0")
+PARTS = Prefetch("parts", queryset=ProductionRunPart.objects.select_related("item_type"))
 REPRINTS = Prefetch("reprints", queryset=ProductionRun.objects.live().only(
     "id", "run_number", "status", "original_run_id"))
 # A product is "consistently" off when at least this many completed runs show it, its average
@@ -62,11 +68,12 @@ def production_run_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Prod
 
 
 def production_run_get(*, tenant: Tenant, pk: Any) -> ProductionRun:
-    """One run with items, materials (spool, material, location) and reprints; NotFoundError (404)
-    for another tenant's or a deleted run. Four queries whatever the number of items."""
+    """One run with items, materials (spool, material, location), parts used and reprints;
+    NotFoundError (404) for another tenant's or a deleted run. Five queries whatever the number of
+    items."""
     qs = (ProductionRun.objects.live()
           .select_related("workstation", "location", "original_run", "created_by")
-          .prefetch_related(ITEMS, MATERIALS, REPRINTS))
+          .prefetch_related(ITEMS, MATERIALS, PARTS, REPRINTS))
     return get_for_tenant(qs, tenant, pk, label="production run")
 
 
@@ -287,7 +294,7 @@ def production_run_for_completion(*, tenant: Tenant, pk: Any, items: bool = True
     NotFoundError (404) for another tenant's or a deleted run. Two queries (three with items),
     whatever the number of materials and items."""
     prefetch = [MATERIALS, ITEMS] if items else [MATERIALS]
-    qs = (ProductionRun.objects.live().select_related("workstation", "location")
+    qs = (ProductionRun.objects.live().select_related("tenant", "workstation", "location")
           .prefetch_related(*prefetch))
     return get_for_tenant(qs, tenant, pk, label="production run")
 
@@ -362,3 +369,70 @@ def production_run_complete_preview(*, materials: Sequence[ProductionRunMaterial
     total = Variance(sum((row.material.estimated_total_g for row in rows), Decimal("0")),
                      None if None in actual else sum(actual, Decimal("0")))
     return CompletionPreview(materials=rows, total=total)
+
+
+# --- the parts and components a run consumes ------------------------------------------------------
+
+@dataclass
+class RunParts:
+    """The parts and components a run's recipes take (DESIGN §4), as unsaved ``ProductionRunPart``
+    rows with ``estimated_quantity`` = ``quantity`` (in the item's unit), in the recipes' order;
+    ``unrecorded`` names the attempted products whose recipe takes inputs, or that have no recipe,
+    so that a completion recording nothing used cannot be believed."""
+
+    parts: list[ProductionRunPart]
+    unrecorded: list[str]
+
+
+def _run_recipes(run: ProductionRun, product_ids: set[int]) -> dict[int, tuple[Recipe, Decimal]]:
+    """Product id → (its recipe, material efficiency %): the job's recipe and efficiency for the
+    job's product of a run started from a job, otherwise the product's recipe at 0 %. 2–4 queries."""
+    recipes = {product_id: (recipe, ZERO) for product_id, recipe
+               in recipes_for_products(tenant=run.tenant, product_ids=product_ids).items()}
+    if run.job_id is not None:
+        job_inputs = Prefetch("recipe__inputs", queryset=RecipeInput.objects.select_related("item_type"))
+        job = JobQueueEntry.objects.select_related("recipe").prefetch_related(job_inputs).filter(pk=run.job_id).first()
+        if job is not None and job.product_id in product_ids:
+            recipes[job.product_id] = (job.recipe, job.material_efficiency)
+    return recipes
+
+
+def run_parts_expected(*, run: ProductionRun, items: Sequence[ProductionRunItem], planned: bool = False) -> RunParts:
+    """What ``items`` of ``run`` take of each non-filament input: for each product, plates =
+    ⌈pieces attempted (successful + failed; with ``planned``, the planned pieces) ÷ its recipe's
+    output per plate⌉, and per input ``plans.generation.input_needed(plates, quantity, material
+    efficiency)`` — the job's efficiency for a run started from a job, so a plan's child jobs
+    exactly cover it (DESIGN §4, §5). Unit costs are the items' current ones. 2–4 queries."""
+    pieces: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for item in items:
+        attempted = item.quantity if planned else item.successful_quantity + item.failed_quantity
+        if attempted:
+            pieces[item.product_id] = pieces.get(item.product_id, 0) + attempted
+            names[item.product_id] = item.product.name
+    recipes = _run_recipes(run, set(pieces)) if pieces else {}
+    parts: dict[int, ProductionRunPart] = {}
+    unrecorded = []
+    for product_id, count in pieces.items():
+        recipe, efficiency = recipes.get(product_id, (None, ZERO))
+        inputs = list(recipe.inputs.all()) if recipe is not None else []
+        if recipe is None or inputs:
+            unrecorded.append(names[product_id])
+        plates = -(-count // recipe.output_quantity) if recipe is not None else 0
+        for line in inputs:
+            if line.item_type.kind == ItemType.Kind.MATERIAL:
+                continue
+            part = parts.setdefault(line.item_type_id, ProductionRunPart(
+                run=run, item_type=line.item_type, estimated_quantity=ZERO, unit_cost=line.item_type.unit_cost))
+            part.estimated_quantity += Decimal(input_needed(plates, line.quantity, efficiency))
+            part.quantity = part.estimated_quantity
+    return RunParts(parts=list(parts.values()), unrecorded=unrecorded)
+
+
+def run_parts_on_hand(*, run: ProductionRun, parts: Sequence[ProductionRunPart]) -> dict[int, Decimal]:
+    """Stock on hand of each part at the run's location (item type id → quantity); one query, none
+    without a location or parts."""
+    if run.location_id is None or not parts:
+        return {}
+    stock = stock_on_hand(tenant=run.tenant, pairs=[(part.item_type_id, run.location_id) for part in parts])
+    return {item_id: quantity for (item_id, _), quantity in stock.items()}

@@ -12,6 +12,7 @@ from prodtrack.serializers import enum_field
 from runs.models import ProductionRun
 
 GRAMS = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+QUANTITY = {"max_digits": 14, "decimal_places": 3, "min_value": Decimal("0")}
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 INT_MAX = 2_147_483_647
 TEMPERATURE = {"min_value": 0, "max_value": 500}

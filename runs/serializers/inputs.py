@@ -6,8 +6,8 @@ from rest_framework import serializers
 
 from inventory.models import ItemType, Location, Spool, Workstation
 from prodtrack.serializers import FlatErrorsSerializer, SpecInput, TenantPrimaryKeyRelatedField
-from runs.serializers.fields import GRAMS, INT_MAX, MONEY, TEMPERATURE
-from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec
+from runs.serializers.fields import GRAMS, INT_MAX, MONEY, QUANTITY, TEMPERATURE
+from runs.services import ItemOutcome, ItemSpec, MaterialActual, MaterialSpec, PartUse
 
 
 class RunItemInput(SpecInput):
@@ -97,21 +97,33 @@ class FailedItemOutcomeInput(ItemOutcomeInput):
     successful_quantity = serializers.IntegerField(min_value=0, max_value=INT_MAX, default=0)
 
 
+class PartUseInput(SpecInput):
+    """How much of a part or component the run used (the item's unit; 0: none)."""
+
+    spec_class = PartUse
+
+    item_type = TenantPrimaryKeyRelatedField(queryset=ItemType.objects.all())
+    quantity = serializers.DecimalField(**QUANTITY)
+
+
 class ProductionRunCompleteInput(FlatErrorsSerializer):
-    """Every material needs an actual (here or recorded before); items not listed: all successful."""
+    """Every material needs an actual (here or recorded before); items not listed: all successful;
+    parts not listed: what the recipes take for the pieces attempted."""
 
     materials = MaterialActualInput(many=True, required=False)
     items = ItemOutcomeInput(many=True, required=False)
+    parts = PartUseInput(many=True, required=False)
     quality_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     quality_notes = serializers.CharField(required=False, allow_blank=True)
     completion_notes = serializers.CharField(required=False, allow_blank=True)
 
 
 class ProductionRunFailInput(FlatErrorsSerializer):
-    """In progress: record what was used; items not listed all failed. Completed: no body (output reversed)."""
+    """In progress: record what was used (filament and parts); items not listed all failed. Completed: no body (output reversed)."""
 
     materials = MaterialActualInput(many=True, required=False)
     items = FailedItemOutcomeInput(many=True, required=False)
+    parts = PartUseInput(many=True, required=False, help_text="Parts used; not listed: none.")
     notes = serializers.CharField(required=False, allow_blank=True)
 
 

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from plans.serializers import ProductBrief
-from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial, ProductionRunPart
 from runs.serializers.fields import RunStatusField, VarianceBandField
 from runs.serializers.gcode import GcodeEstimateOutput
 from runs.serializers.refs import NamedRef, ReprintRef, RunRef, RunSpoolBrief
@@ -85,8 +85,22 @@ class RunMaterialOutput(serializers.ModelSerializer):
             {name: variance.as_dict() for name, variance in material.variance.items()})
 
 
+class RunPartOutput(serializers.ModelSerializer):
+    """A part or component the run consumed (in the item's unit) and its cost at the unit cost
+    it had when the run ended."""
+
+    item_type = NamedRef()
+    unit = serializers.CharField(source="item_type.unit")
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2, rounding=ROUND_HALF_UP, read_only=True,
+                                    help_text="Quantity × unit cost.")
+
+    class Meta:
+        model = ProductionRunPart
+        fields = ["id", "item_type", "unit", "estimated_quantity", "quantity", "unit_cost", "cost"]
+
+
 class ProductionRunOutput(serializers.ModelSerializer):
-    """A run with its items, materials, variance, original run and reprints."""
+    """A run with its items, materials, parts used, variance, original run and reprints."""
 
     status = RunStatusField(read_only=True)
     workstation = NamedRef(allow_null=True)
@@ -99,6 +113,7 @@ class ProductionRunOutput(serializers.ModelSerializer):
     variance = serializers.SerializerMethodField()
     items = RunItemOutput(many=True)
     materials = RunMaterialOutput(many=True)
+    parts = RunPartOutput(many=True, help_text="Parts and components consumed; set when the run ends.")
     original_run = RunRef(allow_null=True)
     reprints = ReprintRef(many=True)
     gcode_estimate = serializers.SerializerMethodField(help_text="The slicer estimate of ``gcode_filename``.")
@@ -110,7 +125,7 @@ class ProductionRunOutput(serializers.ModelSerializer):
                   "nozzle_temp_c", "quality_rating", "quality_notes", "notes", "completion_notes",
                   "estimated_weight_g", "estimated_purge_g", "estimated_total_g", "actual_weight_g",
                   "actual_purge_g", "actual_total_g", "estimated_cost", "actual_cost", "variance_pct",
-                  "variance_band", "variance", "items", "materials", "original_run", "reprints", "created_by",
+                  "variance_band", "variance", "items", "materials", "parts", "original_run", "reprints", "created_by",
                   "created_at", "gcode_filename", "gcode_estimate"]
 
     @extend_schema_field(GcodeEstimateOutput(allow_null=True))

@@ -17,7 +17,7 @@ Status machine::
 Only ``in_progress`` runs are edited. Every state change locks the run row first and checks
 the status under the lock, so two concurrent completes cannot both pass.
 """
-from runs.actuals import MaterialActual, material_actuals_apply
+from runs.actuals import MaterialActual, PartUse, material_actuals_apply
 from runs.models import REFERENCE_RUN
 from runs.numbers import run_number_format, run_number_sequence
 from runs.services.editing import (
@@ -44,7 +44,7 @@ from runs.services.inputs import ItemOutcome, ItemSpec, MaterialSpec
 from runs.services.jobs import job_start
 
 __all__ = [
-    "REFERENCE_RUN", "WASTE_REASON_NEEDED", "ItemOutcome", "ItemSpec", "MaterialActual", "MaterialSpec",
+    "REFERENCE_RUN", "WASTE_REASON_NEEDED", "ItemOutcome", "ItemSpec", "MaterialActual", "MaterialSpec", "PartUse",
     "RecipeEstimate", "job_material_grams", "job_start", "material_actuals_apply", "production_run_cancel",
     "production_run_complete", "production_run_create", "production_run_delete", "production_run_fail",
     "production_run_item_add", "production_run_item_remove", "production_run_item_update",

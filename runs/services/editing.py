@@ -64,24 +64,31 @@ def _check_materials(tenant: Tenant, materials: Sequence[MaterialSpec], taken: s
 
 
 def run_totals_refresh(run: ProductionRun) -> ProductionRun:
-    """Recompute the run's material totals, costs and total-filament variance (one read, one write).
+    """Recompute the run's material totals, costs and total-filament variance (two reads, one write).
 
-    Actual totals exist only once every material has an actual weight. Cost = grams × the
-    spool's cost per gram (its price ÷ its initial net weight).
+    Filament totals exist only once every material has an actual weight. Cost = grams × the
+    spool's cost per gram (its price ÷ its initial net weight) + each part consumed × its unit
+    cost (estimated: the recipes' figure; actual: what was used; parts exist once the run ended).
+    The actual cost exists once the filament is all recorded, or for a run of parts only.
     """
     materials = list(run.materials.select_related("spool"))
+    parts = list(run.parts.all())
     estimated_w = sum((m.estimated_weight_g for m in materials), ZERO)
     estimated_p = sum((m.estimated_purge_g for m in materials), ZERO)
     estimated_cost = sum((m.estimated_total_g * m.spool.cost_per_gram for m in materials), ZERO)
     complete = bool(materials) and all(m.actual_weight_g is not None for m in materials)
     run.estimated_weight_g, run.estimated_purge_g = estimated_w, estimated_p
-    run.estimated_cost = round_money(estimated_cost)
+    run.estimated_cost = round_money(estimated_cost + sum((part.estimated_cost for part in parts), ZERO))
     if complete:
         run.actual_weight_g = sum((m.actual_weight_g for m in materials), ZERO)
         run.actual_purge_g = sum((m.actual_purge_g or ZERO for m in materials), ZERO)
-        run.actual_cost = round_money(sum((m.actual_total_g * m.spool.cost_per_gram for m in materials), ZERO))
     else:
-        run.actual_weight_g = run.actual_purge_g = run.actual_cost = None
+        run.actual_weight_g = run.actual_purge_g = None
+    if complete or (parts and not materials):
+        run.actual_cost = round_money(sum((m.actual_total_g * m.spool.cost_per_gram for m in materials), ZERO)
+                                      + sum((part.cost for part in parts), ZERO))
+    else:
+        run.actual_cost = None
     run.variance_pct = variance_pct(run.actual_total_g, run.estimated_total_g)
     ProductionRun.objects.filter(pk=run.pk).update(
         estimated_weight_g=run.estimated_weight_g, estimated_purge_g=run.estimated_purge_g,

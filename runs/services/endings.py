@@ -1,7 +1,8 @@
 """How a run ends: complete, fail, cancel (void) and delete (DESIGN §4).
 
-Completing writes one ``usage`` row per material (−(actual + purge)) and one ``production`` row
-per item with good pieces; voiding reverses every row of the run; ``completed → failed`` keeps the
+Completing writes one ``usage`` row per material (−(actual + purge)), one ``usage`` row per part
+or component its recipes take (at the run's location) and one ``production`` row per item with
+good pieces; voiding reverses every row of the run; ``completed → failed`` keeps the
 usage and reverses only the output. Every change locks the run row first and checks the status
 under the lock, so two concurrent completes cannot both pass."""
 from __future__ import annotations
@@ -19,9 +20,10 @@ from plans import services as plan_services
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import User
 from prodtrack.telemetry import traced
-from runs.actuals import MaterialActual, material_actuals_apply
+from runs import selectors
+from runs.actuals import MaterialActual, PartUse, material_actuals_apply, part_uses_apply
 from runs.errors import RunStateError
-from runs.models import REFERENCE_RUN, ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.models import REFERENCE_RUN, ProductionRun, ProductionRunItem, ProductionRunMaterial, ProductionRunPart
 from runs.services.common import (
     Status,
     lock_run,
@@ -85,6 +87,11 @@ def _save_actuals(materials: list[ProductionRunMaterial]) -> None:
     ProductionRunMaterial.objects.bulk_update(materials, fields)
 
 
+def _save_parts(parts: list[ProductionRunPart]) -> None:
+    """Keep the parts the recipes name or the run used (one statement)."""
+    ProductionRunPart.objects.bulk_create([part for part in parts if part.quantity or part.estimated_quantity])
+
+
 def _check_rating(rating: int | None) -> None:
     if rating is not None and not 1 <= rating <= 5:
         raise ValidationError.for_field("quality_rating", "must be from 1 to 5.")
@@ -98,24 +105,63 @@ def _usage_entries(run: ProductionRun, materials: list[ProductionRunMaterial]) -
             for m in materials if m.actual_weight_g is not None and m.actual_total_g > 0]
 
 
+def _part_entries(run: ProductionRun, parts: list[ProductionRunPart]) -> list[LedgerEntry]:
+    """One ``usage`` row per part used: −quantity at the run's location."""
+    return [LedgerEntry(item_type=part.item_type, location=run.location, quantity=-part.quantity,
+                        transaction_type=InventoryTransaction.Type.USAGE, reference_type=REFERENCE_RUN,
+                        reference_id=str(run.pk), reference_label=run.run_number)
+            for part in parts if part.quantity > 0]
+
+
+def _parts_used(run: ProductionRun, items: list[ProductionRunItem], uses: Sequence[PartUse], *,
+                prefill: bool) -> tuple[list[ProductionRunPart], list[str]]:
+    """The parts the run used: the recipes' figure for the pieces attempted (``prefill``; else
+    none) with ``uses`` applied, and the attempted products whose recipes take inputs (or that
+    have none; ``RunParts.unrecorded``). Raises ValidationError (400) for bad ``uses`` and for
+    parts used by a run with no location to take them from."""
+    expected = selectors.run_parts_expected(run=run, items=items)
+    if not prefill:
+        for part in expected.parts:
+            part.quantity = Decimal("0")
+    parts = part_uses_apply(expected.parts, uses, tenant_id=run.tenant_id)
+    for part in parts:
+        part.run = run
+    if run.location is None and any(part.quantity for part in parts):
+        raise ValidationError.for_field("location", "set where the parts are taken from (a location or a workstation).")
+    return parts, expected.unrecorded
+
+
+def _check_something_used(entries: list[LedgerEntry], unrecorded: list[str]) -> None:
+    """A run records what it used (DESIGN §4): with no filament and no parts, it completes only
+    when the recipes of its products take nothing."""
+    if not entries and unrecorded:
+        raise ValidationError.for_field(
+            "materials", f"record the filament or parts used: {', '.join(unrecorded)} "
+                         f"{'takes' if len(unrecorded) == 1 else 'take'} inputs (or has no recipe to say otherwise).")
+
+
 @traced("production_run.complete")
 @transaction.atomic
 def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence[MaterialActual] = (),
-                            items: Sequence[ItemOutcome] = (), quality_rating: int | None = None,
-                            quality_notes: str = "", completion_notes: str = "",
+                            items: Sequence[ItemOutcome] = (), parts: Sequence[PartUse] = (),
+                            quality_rating: int | None = None, quality_notes: str = "", completion_notes: str = "",
                             completed_at: datetime | None = None) -> ProductionRun:
     """Complete an in-progress run in one transaction.
 
     Locks the run, re-checks its status, sets every material's actual grams (``materials``;
     ones recorded earlier count) and every item's outcome (``items``; unmentioned items: all
-    successful), then posts one ``usage`` row per material (−(actual + purge) g) and one
-    ``production`` row per item with successful output (at the run's location), deducting the
-    spools (locked in pk order by the ledger service).
+    successful) and the parts used (the recipes' figure for the pieces attempted,
+    ``runs.selectors.run_parts_expected``, changed or added to by ``parts``), then posts one
+    ``usage`` row per material (−(actual + purge) g), one ``usage`` row per part (−quantity at the
+    run's location) and one ``production`` row per item with successful output (at the run's
+    location), deducting spools and stock under the ledger service's locks.
 
     Raises RunStateError (409) unless in progress; ValidationError (400) for a material without
-    an actual weight, successful + failed > planned, a rating outside 1–5, or output with no
-    location; SpoolShortError (409, with the spool and the shortfall in grams) when a spool
-    holds less than it gave. Nothing is written when anything is refused.
+    an actual weight, successful + failed > planned, a rating outside 1–5, output or parts with
+    no location, a bad ``parts`` line, or nothing used at all while the products' recipes take
+    inputs; SpoolShortError (409, with the spool and the shortfall in grams) when a spool holds
+    less than it gave; StockShortError (409, naming item, location, on hand and needed) when the
+    run's location holds fewer parts. Nothing is written when anything is refused.
     """
     run = lock_run_in_progress(run, "complete")
     _check_rating(quality_rating)
@@ -125,14 +171,17 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
     _apply_outcomes(run_items, items, default="successful", reason_required=True)
     if any(item.successful_quantity for item in run_items) and run.location is None:
         raise ValidationError.for_field("location", "set where the output goes (a location or a workstation).")
+    run_parts, unrecorded = _parts_used(run, run_items, parts, prefill=True)
+    usage = _usage_entries(run, run_materials) + _part_entries(run, run_parts)
+    _check_something_used(usage, unrecorded)
     at = completed_at or timezone.now()
     output = [LedgerEntry(item_type=item.product, location=run.location, quantity=Decimal(item.successful_quantity),
                           transaction_type=InventoryTransaction.Type.PRODUCTION, reference_type=REFERENCE_RUN,
                           reference_id=str(run.pk), reference_label=run.run_number)
               for item in run_items if item.successful_quantity]
-    inventory_transactions_post(tenant=run.tenant, by=by, at=at,
-                                entries=_usage_entries(run, run_materials) + output)
+    inventory_transactions_post(tenant=run.tenant, by=by, at=at, entries=usage + output)
     _save_actuals(run_materials)
+    _save_parts(run_parts)
     ProductionRunItem.objects.bulk_update(run_items, ["successful_quantity", "failed_quantity", "waste_reason"])
     run.status, run.completed_at = Status.COMPLETED, at
     run.quality_rating, run.quality_notes, run.completion_notes = quality_rating, quality_notes, completion_notes
@@ -144,13 +193,13 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
 @traced("production_run.fail")
 @transaction.atomic
 def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[MaterialActual] = (),
-                        items: Sequence[ItemOutcome] = (), notes: str = "",
+                        items: Sequence[ItemOutcome] = (), parts: Sequence[PartUse] = (), notes: str = "",
                         failed_at: datetime | None = None) -> ProductionRun:
     """Mark a run failed.
 
-    ``in_progress → failed``: records the actual usage given in ``materials`` (usage rows, spools
-    deducted — the filament really was used) and no output; items not mentioned count as all
-    failed, and none may be successful. ``completed → failed``: keeps the usage and reverses only
+    ``in_progress → failed``: records the actual usage given in ``materials`` and ``parts`` (usage
+    rows, spools and stock deducted — they really were used; parts not given: none used) and no
+    output; items not mentioned count as all failed, and none may be successful. ``completed → failed``: keeps the usage and reverses only
     the product output; every piece counts as failed. Raises RunStateError (409) otherwise,
     ValidationError (400) / SpoolShortError (409) as for completion.
     """
@@ -163,11 +212,14 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
         _apply_outcomes(run_items, items, default="failed")
         if any(item.successful_quantity for item in run_items):
             raise ValidationError.for_field("items", "a failed run has no successful pieces; complete it instead.")
-        inventory_transactions_post(tenant=run.tenant, by=by, at=at, entries=_usage_entries(run, run_materials))
+        run_parts, _ = _parts_used(run, run_items, parts, prefill=False)
+        inventory_transactions_post(tenant=run.tenant, by=by, at=at,
+                                    entries=_usage_entries(run, run_materials) + _part_entries(run, run_parts))
         _save_actuals(run_materials)
+        _save_parts(run_parts)
         run.completed_at = at
     elif run.status == Status.COMPLETED:
-        if materials or items:
+        if materials or items or parts:
             raise ValidationError.for_field("materials", "a completed run keeps its recorded usage.")
         inventory_transactions_reverse_reference(
             tenant=run.tenant, by=by, at=at, reference_type=REFERENCE_RUN, reference_id=str(run.pk),

@@ -35,14 +35,15 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.VIEWER)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One run: overview, items with outcomes, materials with their variance, the run's variance."""
+    """One run: overview, items with outcomes, materials with their variance, parts used, the run's
+    variance."""
     run = found(selectors.production_run_get, tenant=request.tenant, pk=pk)
     items = list(run.items.all())
     materials = list(run.materials.all())
     variance = run_variance(run)
     difference = variance["duration"].difference
     return render(request, "runs/run_detail.html", {
-        "run": run, "items": items, "materials": materials, "variance": variance,
+        "run": run, "items": items, "materials": materials, "parts": list(run.parts.all()), "variance": variance,
         "duration_difference": difference, "duration_difference_abs": abs(difference or 0),
         "reprints": list(run.reprints.all()), "chart": selectors.run_materials_chart(materials=materials),
         "stars": range(1, 6)})

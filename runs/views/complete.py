@@ -69,20 +69,25 @@ def _completed(run: ProductionRun, preview: CompletionPreview) -> str:
 @role_required(Role.OPERATOR)
 def run_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """Complete an in-progress run: per material the estimate, the spool weighed before and after,
-    or grams, and the purge; per item good and failed pieces (and why); quality and notes.
+    or grams, and the purge; per item good and failed pieces (and why); per part the recipes take
+    what was used (prefilled for every planned piece, with the stock at the run's location);
+    quality and notes.
 
     Success: the run's detail with the variance as a message. Errors come back on the form with
-    the input kept (400; the service's 409 for a spool that holds too little), each on the row
-    its field path names. A run no longer in progress answers 409.
+    the input kept (400; the service's 409 for a spool or a location that holds too little), each
+    on the row its field path names. A run no longer in progress answers 409.
     """
     run = found(selectors.production_run_for_completion, tenant=request.tenant, pk=pk)
     if run.status != ProductionRun.Status.IN_PROGRESS:
         return _refused(request, run)
     materials, items = list(run.materials.all()), list(run.items.all())
-    form = RunCompleteForm(request.POST if request.method == "POST" else None, materials=materials, items=items)
+    parts = selectors.run_parts_expected(run=run, items=items, planned=True).parts
+    on_hand = selectors.run_parts_on_hand(run=run, parts=parts) if run.location_id else None
+    form = RunCompleteForm(request.POST if request.method == "POST" else None, materials=materials, items=items,
+                           parts=parts, on_hand=on_hand)
     completed, status = submit(request, form, lambda: services.production_run_complete(
         run=run, by=request.user, materials=form.material_actuals(), items=form.item_outcomes(),
-        quality_rating=form.cleaned_data["quality_rating"], quality_notes=form.cleaned_data["quality_notes"],
+        parts=form.part_uses(), quality_rating=form.cleaned_data["quality_rating"], quality_notes=form.cleaned_data["quality_notes"],
         completion_notes=form.cleaned_data["completion_notes"]))
     preview = selectors.production_run_complete_preview(materials=materials, actuals=form.preview_actuals())
     if completed is not None:

@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from inventory.models import InventoryTransaction, Workstation
-from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial, ProductionRunPart
 from runs.selectors import variance_report
 
 
@@ -49,13 +49,15 @@ def test_variance_report_recommends_updating_recipes(demo):
 
 
 def test_runs_usage_matches_the_ledger(demo):
-    """Completed and failed runs used −(actual + purge) grams per material, at their end time;
-    voided runs net to zero."""
+    """Completed and failed runs used −(actual + purge) grams per material and the parts they
+    record, at their end time; voided runs net to zero."""
     ledger = defaultdict(Decimal)
     usage_times: dict[str, set] = defaultdict(set)
-    for run_id, kind, quantity, at in (InventoryTransaction.objects.for_tenant(demo)
-                                       .filter(reference_type="production_run")
-                                       .values_list("reference_id", "transaction_type", "quantity", "created_at")):
+    for run_id, kind, spool_id, quantity, at in (
+            InventoryTransaction.objects.for_tenant(demo).filter(reference_type="production_run")
+            .values_list("reference_id", "transaction_type", "spool_id", "quantity", "created_at")):
+        if kind == "usage" and spool_id is None:
+            kind = "part usage"
         ledger[(int(run_id), kind)] += quantity
         if kind == "usage":
             usage_times[int(run_id)].add(at)
@@ -63,6 +65,9 @@ def test_runs_usage_matches_the_ledger(demo):
     for run_id, actual, purge in ProductionRunMaterial.objects.filter(run__tenant=demo).values_list(
             "run_id", "actual_weight_g", "actual_purge_g"):
         materials[run_id] += (actual or 0) + (purge or 0)
+    parts = defaultdict(Decimal)
+    for run_id, quantity in ProductionRunPart.objects.filter(run__tenant=demo).values_list("run_id", "quantity"):
+        parts[run_id] += quantity
     runs = ProductionRun.objects.for_tenant(demo)
 
     ended = runs.filter(status__in=[ProductionRun.Status.COMPLETED, ProductionRun.Status.FAILED])
@@ -71,11 +76,14 @@ def test_runs_usage_matches_the_ledger(demo):
     for run in ended.filter(materials__isnull=False).distinct():
         assert ledger[(run.pk, "usage")] == -materials[run.pk] < 0, run.run_number
         assert usage_times[run.pk] == {run.completed_at}, run.run_number
+    for run in ended:
+        assert ledger[(run.pk, "part usage")] == -parts[run.pk], run.run_number
+    assert any(ledger[(run.pk, "part usage")] < 0 for run in ended.filter(materials__isnull=True))
     for run in runs.filter(status=ProductionRun.Status.COMPLETED):
         made = run.items.aggregate(total=Sum("successful_quantity"))["total"]
         assert ledger[(run.pk, "production")] == made, run.run_number
     for run in runs.filter(status=ProductionRun.Status.CANCELLED):
         assert ledger[(run.pk, "usage")] < 0
-        assert ledger[(run.pk, "usage")] + ledger[(run.pk, "production")] + ledger[(run.pk, "reversal")] == 0
+        assert sum(ledger[(run.pk, kind)] for kind in ("usage", "part usage", "production", "reversal")) == 0
     for run in runs.filter(status=ProductionRun.Status.IN_PROGRESS):
         assert (run.pk, "usage") not in ledger

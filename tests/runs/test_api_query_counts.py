@@ -12,8 +12,8 @@ from tests.factories import MaterialFactory, ProductFactory, WorkstationFactory,
 # with products (1).
 RUN_LIST_QUERIES = 4
 # Tenant resolution (1) + the run with workstation, location, original run, creator (1) + items
-# with products (1) + materials with spool, material and location (1) + reprints (1).
-RUN_DETAIL_QUERIES = 5
+# with products (1) + materials with spool, material and location (1) + parts used (1) + reprints (1).
+RUN_DETAIL_QUERIES = 6
 # Tenant resolution (1) + count (1) + recipes with product (1) + inputs with their items (1).
 RECIPE_LIST_QUERIES = 4
 

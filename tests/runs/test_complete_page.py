@@ -309,14 +309,16 @@ def _weighed(run) -> dict:
 
 
 # Pinned queries: session, user, memberships (3) + run with workstation and location, materials
-# with spools, items with products (3).
-GET_QUERIES = 3 + 3
+# with spools, items with products (3) + the products' recipes and their inputs (2); a run whose
+# recipes take parts reads their stock too (1 more).
+GET_QUERIES = 3 + 3 + 2
 # The preview: the session's 3 + run, materials (2). Nothing else: the rule runs in memory.
 PREVIEW_QUERIES = 3 + 2
-# Completing: the form's 6 + production_run_complete: 2 savepoints and their releases (4), run
-# lock, materials, items (3), spool lock, ledger insert, balance insert + lock + update, spools
-# update (6), actuals, outcomes, run status (3), totals refresh read + write (2).
-POST_QUERIES = 6 + 4 + 3 + 6 + 3 + 2
+# Completing: the form's 8 + production_run_complete: 2 savepoints and their releases (4), run
+# lock, materials, items, recipes and their inputs (5), spool lock, ledger insert, balance insert +
+# lock + update, spools update (6), actuals, outcomes, run status (3), totals refresh reads
+# (materials, parts) + write (3).
+POST_QUERIES = 8 + 4 + 5 + 6 + 3 + 3
 
 
 @pytest.mark.parametrize("method", ["get", "preview", "post"])

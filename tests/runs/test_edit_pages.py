@@ -78,9 +78,9 @@ def test_the_edit_page_offers_active_spools_not_in_the_run_with_their_colour_and
     assert 'data-swatch="#3D3E3D"' in html
 
 
-# Queries of the edit page, pinned: session, user, memberships (3) + run, items, materials,
-# reprints (4) + printer, location, product and spool choices (4).
-EDIT_QUERIES = 3 + 4 + 4
+# Queries of the edit page, pinned: session, user, memberships (3) + run, items, materials, parts,
+# reprints (5) + printer, location, product and spool choices (4).
+EDIT_QUERIES = 3 + 5 + 4
 
 
 def _run_with(farm, tenant, admin_user, n):

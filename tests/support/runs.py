@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 LIST_PAGE_QUERIES = 3 + 2 + 3
 
 # Queries of a run's detail page, pinned: session, user, memberships (3) + run, items, materials,
-# reprints (4).
-DETAIL_PAGE_QUERIES = 3 + 4
+# parts used, reprints (5).
+DETAIL_PAGE_QUERIES = 3 + 5
 
 
 def complete_stand_run(run: ProductionRun, user: User, pla_g: str = "240", petg_g: str = "40",
