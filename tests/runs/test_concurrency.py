@@ -7,7 +7,10 @@ import pytest
 from django.db.models import Sum
 
 from inventory import selectors as inventory_selectors
+from inventory import services as inventory_services
+from inventory.errors import StockShortError
 from inventory.models import InventoryTransaction
+from inventory.services import StockLine
 from runs import services
 from runs.errors import RunStateError
 from runs.models import ProductionRun
@@ -90,3 +93,54 @@ def test_a_change_to_a_run_deleted_meanwhile_is_not_found(make_run):
         services.production_run_update(run=stale, data={"notes": "re-sliced"})
 
     assert gone.value.http_status == 404 and gone.value.message == f"Production run {run.run_number} was deleted."
+
+
+# --- parts: assemblies racing for the last pieces on a shelf ----------------------------------------
+
+def test_two_assemblies_racing_for_the_last_three_drawers_one_completes_one_is_refused(
+        tenant, admin_user, assembly_shop, print_parts, start_assembly):
+    shop = assembly_shop
+    print_parts(shop.drawer, 3)
+    print_parts(shop.frame, 2)
+    runs = [start_assembly(shop.organiser_set, 1), start_assembly(shop.organiser_set, 1)]   # 2 drawers each
+
+    results = run_concurrently(lambda i: services.production_run_complete(run=runs[i], by=admin_user), 2)
+
+    assert sorted(type(result).__name__ for result in results) == ["ProductionRun", "StockShortError"]
+    refused = results[0] if isinstance(results[0], StockShortError) else results[1]
+    assert (refused.extra["on_hand"], refused.extra["needed"]) == ("1", "2")
+    stock = inventory_selectors.stock_on_hand(tenant=tenant, pairs=[(shop.drawer.pk, shop.room.pk),
+                                                                    (shop.frame.pk, shop.room.pk)])
+    assert list(stock.values()) == [Decimal("1"), Decimal("1")]
+    assert sorted(ProductionRun.objects.filter(pk__in=[r.pk for r in runs]).values_list("status", flat=True)) == [
+        "completed", "in_progress"]
+    assert inventory_selectors.stock_drift(tenant=tenant) == []
+
+
+def test_a_transfer_racing_a_complete_for_the_same_drawers_leaves_consistent_books(
+        tenant, admin_user, assembly_shop, print_parts, start_assembly):
+    shop = assembly_shop
+    print_parts(shop.drawer, 4)
+    print_parts(shop.frame, 2)
+    run = start_assembly(shop.organiser_set, 2)                                            # needs all 4
+
+    def act(i):
+        if i == 0:
+            return services.production_run_complete(run=run, by=admin_user)
+        return inventory_services.stock_transfer(tenant=tenant, by=admin_user, origin=shop.room,
+                                                 destination=shop.warehouse,
+                                                 items=[StockLine(item_type=shop.drawer, quantity=Decimal(2))])
+
+    results = run_concurrently(act, 2)
+
+    refused = [result for result in results if isinstance(result, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], StockShortError), results
+    stock = inventory_selectors.stock_on_hand(tenant=tenant, pairs=[(shop.drawer.pk, shop.room.pk),
+                                                                    (shop.drawer.pk, shop.warehouse.pk)])
+    if isinstance(results[0], ProductionRun):       # the complete won: no drawer left to move
+        assert list(stock.values()) == [Decimal("0"), Decimal("0")]
+    else:                                           # the transfer won: 2 left, too few to assemble 2 sets
+        assert list(stock.values()) == [Decimal("2"), Decimal("2")]
+        run.refresh_from_db()
+        assert run.status == ProductionRun.Status.IN_PROGRESS
+    assert inventory_selectors.stock_drift(tenant=tenant) == []
