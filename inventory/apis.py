@@ -72,6 +72,12 @@ class ItemTypeDetailApi(TenantApiView):
 
     patch = put
 
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk):
+        """Delete an item type nothing uses; 409 (``in_use``) says what uses it."""
+        services.item_type_delete(item_type=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 # --- locations -------------------------------------------------------------------------------
 
@@ -105,6 +111,12 @@ class LocationDetailApi(TenantApiView):
             location=location, data=self.validate(LocationInput))).data)
 
     patch = put
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk):
+        """Delete a location nothing uses; 409 (``in_use``) says what uses it."""
+        services.location_delete(location=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- workstations ----------------------------------------------------------------------------

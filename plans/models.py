@@ -101,7 +101,7 @@ class ProductionPlanStep(models.Model):
                                               validators=PERCENT)
     time_efficiency = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT)
     tax_per_run = models.DecimalField(**MONEY, default=Decimal("0"), validators=[MinValueValidator(0)])
-    location = models.ForeignKey(Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     workstation_kind = models.CharField(max_length=20, blank=True, help_text="Kind of workstation that runs it.")
 
     class Meta:
@@ -197,7 +197,7 @@ class JobQueueEntry(TenantOwned):
     tax_per_run = models.DecimalField(**MONEY, default=Decimal("0"))
     estimated_cost = models.DecimalField(**MONEY, default=Decimal("0"))
     estimated_duration_s = models.PositiveIntegerField(default=0)
-    location = models.ForeignKey(Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     workstation = models.ForeignKey(Workstation, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     depth = models.PositiveSmallIntegerField(default=0)

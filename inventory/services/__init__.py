@@ -6,6 +6,7 @@ from inventory.services.item_types import (
     CatalogImportResult,
     item_type_catalog_import,
     item_type_create,
+    item_type_delete,
     item_type_update,
 )
 from inventory.services.ledger import (
@@ -16,7 +17,13 @@ from inventory.services.ledger import (
     inventory_transactions_reverse_reference,
     stock_adjust,
 )
-from inventory.services.places import location_create, location_update, workstation_create, workstation_update
+from inventory.services.places import (
+    location_create,
+    location_delete,
+    location_update,
+    workstation_create,
+    workstation_update,
+)
 from inventory.services.spools import spool_adjust, spool_archive, spool_mark_empty, spool_receive, spool_update
 from inventory.services.stock import REFERENCE_SHIPMENT, REFERENCE_TRANSFER, StockLine, stock_ship, stock_transfer
 
@@ -34,8 +41,10 @@ __all__ = [
     "inventory_transactions_reverse_reference",
     "item_type_catalog_import",
     "item_type_create",
+    "item_type_delete",
     "item_type_update",
     "location_create",
+    "location_delete",
     "location_update",
     "spool_adjust",
     "spool_archive",

@@ -14,7 +14,7 @@ from inventory.models import InventoryTransaction, ItemType
 from inventory.services.ledger import ZERO
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant
-from prodtrack.services import model_save_validated, model_update
+from prodtrack.services import model_delete, model_save_validated, model_update
 from prodtrack.telemetry import traced
 
 ITEM_TYPE_UNIQUE = ("sku",)
@@ -54,6 +54,14 @@ def item_type_update(*, item_type: ItemType, data: dict[str, Any]) -> ItemType:
             InventoryTransaction.objects.filter(item_type=item_type).exists()):
         raise ValidationError.for_field("kind", "cannot change once the item has ledger rows.")
     return model_update(item_type, data=data, unique_fields=ITEM_TYPE_UNIQUE, check=_item_type_check)
+@traced("item_type.delete")
+@transaction.atomic
+def item_type_delete(*, item_type: ItemType) -> None:
+    """Delete an item type nothing uses. Raises InUseError (409) saying what uses it (ledger rows,
+    stock balances, spools, recipes, plans, runs, stockpile markers): deactivate it instead."""
+    model_delete(item_type)
+
+
 CATALOG_IMPORT_BATCH_SIZE = 500
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from inventory.models import Location, Workstation
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant
-from prodtrack.services import model_save_validated, model_update
+from prodtrack.services import model_delete, model_save_validated, model_update
 from prodtrack.telemetry import traced
 
 
@@ -24,6 +24,14 @@ def location_create(*, tenant: Tenant, name: str, kind: str = Location.Kind.WARE
 def location_update(*, location: Location, data: dict[str, Any]) -> Location:
     """Rename or re-kind a location."""
     return model_update(location, data=data, unique_fields=["name"])
+
+
+@traced("location.delete")
+@transaction.atomic
+def location_delete(*, location: Location) -> None:
+    """Delete a location nothing uses. Raises InUseError (409) saying what uses it (ledger rows,
+    stock balances, spools, workstations, plan steps, jobs, transports, runs, stockpile markers)."""
+    model_delete(location)
 
 
 def _workstation_check(tenant: Tenant, location: Location | None) -> None:
