@@ -16,11 +16,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from inventory.errors import AlreadyReversedError, SpoolShortError, SpoolStateError, StockShortError
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance
+from prodtrack.db import rows_update
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.telemetry import traced
@@ -50,9 +50,11 @@ class LedgerEntry:
 
 def _stock_balances_apply(*, tenant: Tenant, deltas: dict[tuple[int, int], Decimal]) -> None:
     """``quantity += delta`` for each (item type, location) pair, in three statements whatever the
-    number of pairs: insert the missing balance rows (``ON CONFLICT DO NOTHING``), lock all of
-    them in (item, location) order — concurrent postings never deadlock — and write the Decimal
-    sums back in one bulk update (no ``quantity + delta`` in SQL, which SQLite does in floats).
+    number of pairs: insert the missing balance rows (``ON CONFLICT DO NOTHING``), lock them in
+    (item, location) order — concurrent postings never deadlock — and write the Decimal sums back
+    in one update (``prodtrack.db.rows_update``; no ``quantity + delta`` in SQL, which SQLite
+    does in floats). The lock reads the pairs' items × locations (a posting touches one or two
+    locations, so that is the pairs or barely more) and keeps the pairs.
 
     Raises StockShortError (409) when a pair would go below zero: the check runs under the row
     locks, so two moves racing for the last pieces cannot both pass.
@@ -61,11 +63,11 @@ def _stock_balances_apply(*, tenant: Tenant, deltas: dict[tuple[int, int], Decim
     StockBalance.objects.bulk_create(
         [StockBalance(tenant=tenant, item_type_id=item_type_id, location_id=location_id, quantity=ZERO)
          for item_type_id, location_id in pairs], ignore_conflicts=True)
-    condition = Q()
-    for item_type_id, location_id in pairs:
-        condition |= Q(item_type_id=item_type_id, location_id=location_id)
-    balances = list(StockBalance.objects.select_for_update(of=("self",)).filter(condition)
-                    .select_related("item_type", "location").order_by("item_type_id", "location_id"))
+    locked = (StockBalance.objects.select_for_update()
+              .filter(tenant=tenant, item_type_id__in={item for item, _ in pairs},
+                      location_id__in={location for _, location in pairs})
+              .order_by("item_type_id", "location_id"))
+    balances = [balance for balance in locked if (balance.item_type_id, balance.location_id) in deltas]
     now = timezone.now()
     for balance in balances:
         delta = deltas[(balance.item_type_id, balance.location_id)]
@@ -76,7 +78,7 @@ def _stock_balances_apply(*, tenant: Tenant, deltas: dict[tuple[int, int], Decim
                                   unit=balance.item_type.unit)
         balance.quantity += delta
         balance.updated_at = now
-    StockBalance.objects.bulk_update(balances, ["quantity", "updated_at"])
+    rows_update(balances, ["quantity", "updated_at"])
 
 
 def _number(value: Decimal) -> str:
@@ -146,7 +148,7 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     for spool in locked:
         spool.current_weight_g += spool_deltas[spool.pk]
         spool.status = _spool_status_after(spool, spool.current_weight_g)
-    Spool.objects.bulk_update(locked, ["current_weight_g", "status"])
+    rows_update(locked, ["current_weight_g", "status"])
     return rows
 
 

@@ -16,7 +16,7 @@ from prodtrack.models import Tenant, User
 from prodtrack.services import model_update
 from prodtrack.telemetry import traced
 from runs.errors import RunStateError
-from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
+from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial, ProductionRunPart
 from runs.services.common import (
     ZERO,
     Status,
@@ -63,16 +63,18 @@ def _check_materials(tenant: Tenant, materials: Sequence[MaterialSpec], taken: s
         seen.add(spool.pk)
 
 
-def run_totals_refresh(run: ProductionRun) -> ProductionRun:
-    """Recompute the run's material totals, costs and total-filament variance (two reads, one write).
+def run_totals_refresh(run: ProductionRun, *, materials: list[ProductionRunMaterial] | None = None,
+                       parts: list[ProductionRunPart] | None = None) -> ProductionRun:
+    """Recompute the run's material totals, costs and total-filament variance (two reads, one write;
+    no read for ``materials`` — with their spools — or ``parts`` the caller already holds).
 
     Filament totals exist only once every material has an actual weight. Cost = grams × the
     spool's cost per gram (its price ÷ its initial net weight) + each part consumed × its unit
     cost (estimated: the recipes' figure; actual: what was used; parts exist once the run ended).
     The actual cost exists once the filament is all recorded, or for a run of parts only.
     """
-    materials = list(run.materials.select_related("spool"))
-    parts = list(run.parts.all())
+    materials = list(run.materials.select_related("spool")) if materials is None else materials
+    parts = list(run.parts.all()) if parts is None else parts
     estimated_w = sum((m.estimated_weight_g for m in materials), ZERO)
     estimated_p = sum((m.estimated_purge_g for m in materials), ZERO)
     estimated_cost = sum((m.estimated_total_g * m.spool.cost_per_gram for m in materials), ZERO)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from inventory.models import InventoryTransaction
 from inventory.services import LedgerEntry, inventory_transactions_post, inventory_transactions_reverse_reference
 from plans import services as plan_services
+from prodtrack.db import rows_update
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import User
 from prodtrack.telemetry import traced
@@ -84,12 +85,12 @@ def _save_actuals(materials: list[ProductionRunMaterial]) -> None:
     fields = ["actual_weight_g", "actual_purge_g"]
     if any(m.weight_before_g is not None for m in materials):
         fields += ["weight_before_g", "weight_after_g"]
-    ProductionRunMaterial.objects.bulk_update(materials, fields)
+    rows_update(materials, fields)
 
 
-def _save_parts(parts: list[ProductionRunPart]) -> None:
-    """Keep the parts the recipes name or the run used (one statement)."""
-    ProductionRunPart.objects.bulk_create([part for part in parts if part.quantity or part.estimated_quantity])
+def _save_parts(parts: list[ProductionRunPart]) -> list[ProductionRunPart]:
+    """Keep the parts the recipes name or the run used (one statement); returns those kept."""
+    return ProductionRunPart.objects.bulk_create([part for part in parts if part.quantity or part.estimated_quantity])
 
 
 def _check_rating(rating: int | None) -> None:
@@ -181,13 +182,13 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
               for item in run_items if item.successful_quantity]
     inventory_transactions_post(tenant=run.tenant, by=by, at=at, entries=usage + output)
     _save_actuals(run_materials)
-    _save_parts(run_parts)
-    ProductionRunItem.objects.bulk_update(run_items, ["successful_quantity", "failed_quantity", "waste_reason"])
+    run_parts = _save_parts(run_parts)
+    rows_update(run_items, ["successful_quantity", "failed_quantity", "waste_reason"])
     run.status, run.completed_at = Status.COMPLETED, at
     run.quality_rating, run.quality_notes, run.completion_notes = quality_rating, quality_notes, completion_notes
     run.save(update_fields=["status", "completed_at", "quality_rating", "quality_notes", "completion_notes"])
     plan_services.job_follow_run(job_id=run.job_id, run_status=run.status)
-    return run_totals_refresh(run)
+    return run_totals_refresh(run, materials=run_materials, parts=run_parts)
 
 
 @traced("production_run.fail")
@@ -227,7 +228,7 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
         _apply_outcomes(run_items, [], default="failed")
     else:
         raise RunStateError(run=run, action="fail")
-    ProductionRunItem.objects.bulk_update(run_items, ["successful_quantity", "failed_quantity", "waste_reason"])
+    rows_update(run_items, ["successful_quantity", "failed_quantity", "waste_reason"])
     run.status = Status.FAILED
     run.completion_notes = "\n".join(filter(None, [run.completion_notes, notes]))
     run.save(update_fields=["status", "completed_at", "completion_notes"])
