@@ -150,7 +150,7 @@ def _jobs(tenant, organiser_shop, user, n):
 LIST_QUERIES = [
     ("/plans/", _plans, 3 + 3),        # new-plan products, count, rows (last run + its status, steps)
     ("/plan-runs/", _plan_runs, 3 + 4),  # plan filter choices, count, page ids, rows (summary, status)
-    ("/jobs/", _jobs, 3 + 5),          # location filter choices, count, rows, readiness (recipe inputs, stock)
+    ("/jobs/", _jobs, 3 + 6),          # location filter choices, count, page ids, rows, readiness (inputs, stock)
 ]
 
 
