@@ -35,6 +35,14 @@ def complete_url(run) -> str:
     return f"/api/v1/production-runs/{run.pk}/complete"
 
 
+def sets_run(shop, print_parts, start_assembly, *, drawers: int, frames: int, sets: int = 2):
+    """``drawers`` and ``frames`` printed into the print room, then a run assembling ``sets`` sets
+    (each takes 2 drawers and a frame) started."""
+    print_parts(shop.drawer, drawers)
+    print_parts(shop.frame, frames)
+    return start_assembly(shop.organiser_set, sets)
+
+
 # --- the issue's table: parts made, then consumed by their assembly ---------------------------------
 
 def test_two_organiser_sets_use_the_drawers_and_frames_made_for_them(tenant, admin_user, assembly_shop, print_parts,
@@ -113,10 +121,8 @@ def test_a_job_run_takes_what_the_job_planned_with_its_material_saving(tenant, a
 def test_the_parts_given_replace_the_recipes_figure_and_may_add_parts(api, tenant, assembly_shop, print_parts,
                                                                       start_assembly, buy):
     shop = assembly_shop
-    print_parts(shop.drawer, 4)
-    print_parts(shop.frame, 2)
     buy(shop.steel_shot, 2)
-    run = start_assembly(shop.organiser_set, 2)
+    run = sets_run(shop, print_parts, start_assembly, drawers=4, frames=2)
 
     response = api.post(complete_url(run), {"parts": [
         {"item_type": shop.drawer.pk, "quantity": "3"},
@@ -134,9 +140,7 @@ def test_the_parts_given_replace_the_recipes_figure_and_may_add_parts(api, tenan
 def test_a_shortfall_is_409_naming_item_location_on_hand_and_needed_and_writes_nothing(
         api, tenant, assembly_shop, print_parts, start_assembly):
     shop = assembly_shop
-    print_parts(shop.drawer, 3)
-    print_parts(shop.frame, 2)
-    run = start_assembly(shop.organiser_set, 2)
+    run = sets_run(shop, print_parts, start_assembly, drawers=3, frames=2)
     rows = InventoryTransaction.objects.count()
 
     response = api.post(complete_url(run), {}, format="json")
@@ -162,9 +166,7 @@ def test_a_shortfall_is_409_naming_item_location_on_hand_and_needed_and_writes_n
 def test_bad_parts_are_400_naming_the_line_and_write_nothing(api, tenant, other_tenant, assembly_shop, print_parts,
                                                              start_assembly, line, field, message):
     shop = assembly_shop
-    print_parts(shop.drawer, 4)
-    print_parts(shop.frame, 2)
-    run = start_assembly(shop.organiser_set, 2)
+    run = sets_run(shop, print_parts, start_assembly, drawers=4, frames=2)
     items = {"pla": shop.pla_spool.item_type, "drawer": shop.drawer,
              "other": ProductFactory(tenant=other_tenant, name="Their drawer")}
     rows = InventoryTransaction.objects.count()
@@ -181,9 +183,7 @@ def test_bad_parts_are_400_naming_the_line_and_write_nothing(api, tenant, other_
 
 def test_naming_a_part_twice_is_400(tenant, admin_user, assembly_shop, print_parts, start_assembly):
     shop = assembly_shop
-    print_parts(shop.drawer, 4)
-    print_parts(shop.frame, 2)
-    run = start_assembly(shop.organiser_set, 2)
+    run = sets_run(shop, print_parts, start_assembly, drawers=4, frames=2)
 
     with pytest.raises(ValidationError) as refused:
         services.production_run_complete(run=run, by=admin_user, parts=[
@@ -280,9 +280,7 @@ def _items_form(run) -> dict:
 def test_the_complete_page_prefills_the_parts_with_the_stock_beside_them(operator_client, assembly_shop, print_parts,
                                                                        start_assembly):
     shop = assembly_shop
-    print_parts(shop.drawer, 3)
-    print_parts(shop.frame, 2)
-    run = start_assembly(shop.organiser_set, 2)
+    run = sets_run(shop, print_parts, start_assembly, drawers=3, frames=2)
 
     html = page_html(operator_client.get(f"/runs/{run.pk}/complete/"))
 
@@ -296,9 +294,7 @@ def test_the_complete_page_prefills_the_parts_with_the_stock_beside_them(operato
 def test_the_complete_page_records_the_parts_typed_and_shows_them_on_the_run(operator_client, tenant, assembly_shop,
                                                                            print_parts, start_assembly):
     shop = assembly_shop
-    print_parts(shop.drawer, 3)
-    print_parts(shop.frame, 2)
-    run = start_assembly(shop.organiser_set, 2)
+    run = sets_run(shop, print_parts, start_assembly, drawers=3, frames=2)
 
     response = operator_client.post(f"/runs/{run.pk}/complete/", {
         **_items_form(run), f"part-{shop.drawer.pk}-quantity": "3", f"part-{shop.frame.pk}-quantity": "2"})
@@ -313,9 +309,7 @@ def test_the_complete_page_records_the_parts_typed_and_shows_them_on_the_run(ope
 def test_a_short_shelf_comes_back_on_the_part_row_and_nothing_is_written(operator_client, tenant, assembly_shop,
                                                                         print_parts, start_assembly):
     shop = assembly_shop
-    print_parts(shop.drawer, 3)
-    print_parts(shop.frame, 2)
-    run = start_assembly(shop.organiser_set, 2)
+    run = sets_run(shop, print_parts, start_assembly, drawers=3, frames=2)
 
     response = operator_client.post(f"/runs/{run.pk}/complete/", {
         **_items_form(run), f"part-{shop.drawer.pk}-quantity": "4", f"part-{shop.frame.pk}-quantity": "bad"})
