@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "plans",
     "runs",
     "stockpiles",
+    "printers",
     "dashboard",
     "demo",
 ]
