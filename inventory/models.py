@@ -132,7 +132,14 @@ class Spool(TenantOwned):
     lot_number = models.CharField(max_length=80, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     received_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", help_text="None: received through a printer's API.")
+    first_used_at = models.DateTimeField(null=True, blank=True, help_text="First usage row or machine report.")
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="Last usage row or machine report.")
+    reported_unposted_g = models.DecimalField(
+        **GRAMS, default=Decimal("0"),
+        help_text="Grams machines reported used that no ledger row holds yet (open usage sessions): "
+                  "current weight = ledger sum − this.")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -184,7 +191,8 @@ class InventoryTransaction(TenantOwned):
     reference_id = models.CharField(max_length=40, blank=True)
     reference_label = models.CharField(max_length=200, blank=True)
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", help_text="None: posted for a printer (see the reference).")
     created_at = models.DateTimeField(default=timezone.now)
     note = models.CharField(max_length=500, blank=True)
 

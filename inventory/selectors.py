@@ -138,11 +138,14 @@ def stock_drift(*, tenant: Tenant) -> list[dict[str, Any]]:
 
 
 def spool_drift(*, tenant: Tenant) -> list[dict[str, Any]]:
-    """Spools whose ``current_weight_g`` differs from the sum of their ledger rows."""
+    """Spools whose ``current_weight_g`` differs from the sum of their ledger rows less the grams
+    machines reported that no row holds yet (``reported_unposted_g``, the open usage sessions)."""
     sums = Spool.objects.for_tenant(tenant).annotate(ledger=Sum("transactions__quantity"))
     grams = Decimal("0.01")
-    return [{"spool_id": s.pk, "ledger": s.ledger or Decimal("0"), "current_weight_g": s.current_weight_g}
-            for s in sums if Decimal(s.ledger or 0).quantize(grams) != s.current_weight_g.quantize(grams)]
+    return [{"spool_id": s.pk, "ledger": s.ledger or Decimal("0"), "reported_unposted_g": s.reported_unposted_g,
+             "current_weight_g": s.current_weight_g}
+            for s in sums
+            if (Decimal(s.ledger or 0) - s.reported_unposted_g).quantize(grams) != s.current_weight_g.quantize(grams)]
 
 
 def dashboard_summary(*, tenant: Tenant) -> dict[str, Any]:

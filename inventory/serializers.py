@@ -137,7 +137,8 @@ class InventoryTransactionOutput(serializers.ModelSerializer):
     spool = serializers.PrimaryKeyRelatedField(read_only=True)
     reverses = serializers.PrimaryKeyRelatedField(read_only=True)
     reversed_by = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username")
+    created_by = serializers.CharField(source="created_by.username", allow_null=True,
+                                       help_text="Null: posted for a printer (see the reference).")
 
     class Meta:
         model = InventoryTransaction

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class PrintersConfig(AppConfig):
     name = "printers"
+
+    def ready(self) -> None:
+        """Register the idle usage-session closer with Celery beat (DESIGN §1: an app registers its
+        own beat entries): every minute."""
+        from prodtrack.celery import app
+
+        entry = {"task": "printers.tasks.close_idle_usage_sessions", "schedule": 60.0}
+        app.conf.beat_schedule = {**app.conf.beat_schedule, "close-idle-usage-sessions": entry}

@@ -37,3 +37,32 @@ class PrinterToken(TenantOwned):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+class UsageSession(TenantOwned):
+    """What one printer reported using from one spool, folded (DESIGN §7): Moonraker reports every
+    few seconds, and each report adds its grams here under a row lock while the spool moves at
+    once (``inventory.services.spool_use_report``). Closing posts the ``grams`` as one ledger row
+    (``transaction``). ``run``: the printer's in-progress run that uses the spool, when there is one.
+    """
+
+    workstation = models.ForeignKey(Workstation, on_delete=models.PROTECT, related_name="usage_sessions")
+    spool = models.ForeignKey("inventory.Spool", on_delete=models.PROTECT, related_name="usage_sessions")
+    run = models.ForeignKey("runs.ProductionRun", on_delete=models.SET_NULL, null=True, blank=True,
+                            related_name="usage_sessions")
+    grams = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    reports = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(default=timezone.now)
+    last_report_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    transaction = models.ForeignKey("inventory.InventoryTransaction", on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-last_report_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["workstation", "spool"], condition=Q(closed_at__isnull=True),
+                                               name="usagesession_one_open_per_printer_spool")]
+        indexes = [models.Index(fields=["tenant", "closed_at", "last_report_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.grams} g of spool {self.spool_id} on {self.workstation_id}"

@@ -1,10 +1,19 @@
-"""Printers reads: tokens by their secret, a workstation's live token."""
+"""Printers reads: tokens by their secret, a printer's run on a spool, filament geometry."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
-from inventory.models import Workstation
+from django.db.models import Min
+
+from inventory.models import ItemType, Spool, Workstation
 from printers.models import PrinterToken
+from runs.models import ProductionRun
+
+DEFAULT_DENSITY_G_CM3 = Decimal("1.24")
+DEFAULT_DIAMETER_MM = Decimal("1.75")
 
 
 def token_hash(token: str) -> str:
@@ -22,3 +31,39 @@ def printer_token_resolve(*, token: str) -> PrinterToken | None:
 def printer_token_live(*, workstation: Workstation) -> PrinterToken | None:
     """The workstation's live token, if any."""
     return PrinterToken.objects.filter(workstation=workstation, revoked_at__isnull=True).first()
+
+
+def printer_run_for_spool(*, printer: Workstation, spool: Spool) -> ProductionRun | None:
+    """The printer's newest in-progress run that prints with ``spool`` (None when there is none)."""
+    return (ProductionRun.objects.for_tenant(printer.tenant_id)
+            .filter(workstation=printer, status=ProductionRun.Status.IN_PROGRESS, materials__spool=spool)
+            .order_by("-started_at", "-id").first())
+
+
+def material_density(material: ItemType) -> Decimal:
+    """g/cm³ of a material; PLA's 1.24 when it has none (Spoolman requires one)."""
+    return material.density_g_cm3 or DEFAULT_DENSITY_G_CM3
+
+
+def material_diameter(material: ItemType) -> Decimal:
+    """Filament diameter in mm; 1.75 when the material has none (Spoolman requires one)."""
+    return material.diameter_mm or DEFAULT_DIAMETER_MM
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """A manufacturer as Spoolman's vendor: prodtrack keeps manufacturers as a material's text, so
+    a vendor's id is the id of the tenant's first material (by id) naming it — stable while that
+    material exists — and ``registered`` that material's creation."""
+
+    id: int
+    name: str
+    registered: datetime
+
+
+def vendors(*, tenant_id: int) -> dict[str, Vendor]:
+    """The tenant's manufacturers by name (one query)."""
+    firsts = (ItemType.objects.filter(tenant_id=tenant_id, kind=ItemType.Kind.MATERIAL).exclude(manufacturer="")
+              .values("manufacturer").annotate(first=Min("id")).values_list("first", flat=True))
+    rows = ItemType.objects.filter(pk__in=firsts).values_list("pk", "manufacturer", "created_at")
+    return {name: Vendor(id=pk, name=name, registered=created) for pk, name, created in rows}

@@ -1,16 +1,19 @@
-"""Printers writes: printer tokens (DESIGN §7)."""
+"""Printers writes: printer tokens, and the usage machines report, folded into usage sessions (DESIGN §7)."""
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.models import Workstation
+from inventory.models import Spool, Workstation
+from inventory.services import spool_usage_settle, spool_use_report
 from printers.errors import PrinterTokenStateError
-from printers.models import PrinterToken
-from printers.selectors import token_hash
+from printers.models import PrinterToken, UsageSession
+from printers.selectors import material_density, material_diameter, printer_run_for_spool, token_hash
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import User
 from prodtrack.telemetry import traced
@@ -56,3 +59,82 @@ def printer_token_seen(*, printer_token: PrinterToken, at: datetime | None = Non
     if printer_token.last_seen_at is None or at - printer_token.last_seen_at >= LAST_SEEN_EVERY:
         PrinterToken.objects.filter(pk=printer_token.pk).update(last_seen_at=at)
         printer_token.last_seen_at = at
+
+
+# --- usage sessions -------------------------------------------------------------------------------
+
+REFERENCE_USAGE_SESSION = "usage_session"
+IDLE_AFTER = timedelta(minutes=10)
+"""A usage session with no report for this long is posted by the beat task."""
+
+
+def grams_from_length(length_mm: Decimal, *, density_g_cm3: Decimal, diameter_mm: Decimal) -> Decimal:
+    """Grams of ``length_mm`` of filament: density × π (diameter/2)² × length / 1000 (mm³ → cm³), as
+    Spoolman converts ``use_length``; rounded to 0.01 g like every spool weight."""
+    volume_mm3 = Decimal(str(math.pi)) * (diameter_mm / 2) ** 2 * length_mm
+    return (density_g_cm3 * volume_mm3 / 1000).quantize(Decimal("0.01"))
+
+
+@traced("spool.use")
+@transaction.atomic
+def spool_use(*, printer_token: PrinterToken, spool: Spool, use_weight: Decimal | None = None,
+              use_length: Decimal | None = None, at: datetime | None = None) -> Spool:
+    """A printer reports filament used from ``spool`` (Spoolman's ``PUT /spool/{id}/use``): exactly
+    one of ``use_weight`` (g) or ``use_length`` (mm, converted with the material's density and
+    diameter); negative gives grams back. The spool moves at once (never below 0 g nor above its
+    initial weight, ``inventory.services.spool_use_report``) and the grams fold into the printer's
+    open usage session for the spool, joined to its in-progress run that uses the spool. A session
+    the printer had open on another spool is posted (the spool was changed).
+
+    Raises ValidationError (400, Spoolman's messages) for both or neither amount, SpoolStateError
+    (409) for an archived spool.
+    """
+    if use_weight is not None and use_length is not None:
+        raise ValidationError("Only specify either use_weight or use_length.")
+    if use_weight is None and use_length is None:
+        raise ValidationError("Either use_weight or use_length must be specified.")
+    at = at or timezone.now()
+    material = spool.item_type
+    grams = use_weight if use_weight is not None else grams_from_length(
+        use_length, density_g_cm3=material_density(material), diameter_mm=material_diameter(material))
+    spool, applied = spool_use_report(spool=spool, grams=grams, at=at)
+    printer = printer_token.workstation
+    for other in UsageSession.objects.filter(workstation=printer, closed_at__isnull=True).exclude(spool=spool):
+        usage_session_close(session=other, at=at)
+    session = (UsageSession.objects.select_for_update().filter(workstation=printer, spool=spool, closed_at__isnull=True)
+               .first()) or UsageSession(tenant_id=printer.tenant_id, workstation=printer, spool=spool, opened_at=at)
+    session.grams += applied
+    session.reports += 1
+    session.last_report_at = at
+    session.run = session.run or printer_run_for_spool(printer=printer, spool=spool)
+    session.save()
+    return spool
+
+
+@traced("usage_session.close")
+@transaction.atomic
+def usage_session_close(*, session: UsageSession, at: datetime | None = None) -> UsageSession:
+    """Post an open session's grams as one ``usage`` row (``inventory.services.spool_usage_settle``,
+    referenced ``usage_session``) and close it; a closed one is returned as it is."""
+    session = UsageSession.objects.select_for_update().select_related("workstation", "spool").get(pk=session.pk)
+    if session.closed_at is not None:
+        return session
+    at = at or timezone.now()
+    session.transaction = spool_usage_settle(
+        spool=session.spool, grams=session.grams, by=None, at=at, reference_type=REFERENCE_USAGE_SESSION,
+        reference_id=str(session.pk), reference_label=f"{session.workstation.name} reported")
+    session.closed_at = at
+    session.save(update_fields=["transaction", "closed_at"])
+    return session
+
+
+def usage_sessions_close_idle(*, now: datetime | None = None) -> int:
+    """Post every open session (all tenants) with no report for ``IDLE_AFTER``; returns how many.
+    Each closes in its own transaction."""
+    now = now or timezone.now()
+    idle = UsageSession.objects.filter(closed_at__isnull=True, last_report_at__lt=now - IDLE_AFTER)
+    closed = 0
+    for session in idle.only("pk"):
+        usage_session_close(session=session, at=now)
+        closed += 1
+    return closed

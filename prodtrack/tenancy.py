@@ -139,10 +139,11 @@ class TenantMiddleware:
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
-    """Django's login-required-everywhere, except the API (DRF answers 401/403 itself)."""
+    """Django's login-required-everywhere, except the API (DRF answers 401/403 itself) and the
+    printers' Spoolman API (the token in its path is the credential)."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/spoolman/")):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("stockpiles.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("prodtrack.api_urls")),
+    path("spoolman/<str:token>/api/v1/", include("printers.spoolman_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

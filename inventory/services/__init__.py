@@ -24,7 +24,15 @@ from inventory.services.places import (
     workstation_create,
     workstation_update,
 )
-from inventory.services.spools import spool_adjust, spool_archive, spool_mark_empty, spool_receive, spool_update
+from inventory.services.spools import (
+    spool_adjust,
+    spool_archive,
+    spool_mark_empty,
+    spool_receive,
+    spool_update,
+    spool_usage_settle,
+    spool_use_report,
+)
 from inventory.services.stock import REFERENCE_SHIPMENT, REFERENCE_TRANSFER, StockLine, stock_ship, stock_transfer
 
 __all__ = [
@@ -46,6 +54,8 @@ __all__ = [
     "location_create",
     "location_delete",
     "location_update",
+    "spool_use_report",
+    "spool_usage_settle",
     "spool_adjust",
     "spool_archive",
     "spool_mark_empty",

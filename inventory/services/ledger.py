@@ -46,6 +46,9 @@ class LedgerEntry:
     reference_label: str = ""
     note: str = ""
     reverses: InventoryTransaction | None = None
+    reported: bool = False
+    """A ``usage`` row for grams a machine already reported (``spool_use_report``): the spool
+    moved then, so posting it reduces ``reported_unposted_g`` instead of the weight."""
 
 
 def _stock_balances_apply(*, tenant: Tenant, deltas: dict[tuple[int, int], Decimal]) -> None:
@@ -107,6 +110,10 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     and the demo can record when stock really moved). A spool reaching 0 g becomes ``empty``, an
     empty one given grams back becomes ``active``.
 
+    Usage rows stamp the spool's ``first_used_at`` (once) and ``last_used_at``. A ``reported``
+    entry settles grams a machine already took off the spool: ``reported_unposted_g`` goes down by
+    them and the weight stays.
+
     Raises SpoolShortError (409, with ``shortfall_g``) when a spool would hold less than 0 g, and
     SpoolStateError (409) for an archived spool (reversals excepted: a void must always balance
     the books); nothing is written then.
@@ -114,14 +121,19 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     if not entries:
         return []
     spool_deltas: dict[int, Decimal] = defaultdict(Decimal)
+    settled: dict[int, Decimal] = defaultdict(Decimal)
+    used: set[int] = set()
     corrections_only: dict[int, bool] = defaultdict(lambda: True)
     for entry in entries:
         if entry.spool is not None:
-            spool_deltas[entry.spool.pk] += entry.quantity
+            (settled if entry.reported else spool_deltas)[entry.spool.pk] += entry.quantity
+            if entry.transaction_type == InventoryTransaction.Type.USAGE:
+                used.add(entry.spool.pk)
             corrections_only[entry.spool.pk] &= entry.transaction_type == InventoryTransaction.Type.REVERSAL
     locked: list[Spool] = []
-    if spool_deltas:
-        locked = list(Spool.objects.select_for_update().filter(tenant=tenant, pk__in=spool_deltas).order_by("pk"))
+    if spool_deltas or settled:
+        locked = list(Spool.objects.select_for_update()
+                      .filter(tenant=tenant, pk__in=set(spool_deltas) | set(settled)).order_by("pk"))
         for spool in locked:
             if spool.status == Spool.Status.ARCHIVED and not corrections_only[spool.pk]:
                 raise SpoolStateError(f"Spool #{spool.pk} is archived.", spool_id=spool.pk)
@@ -147,8 +159,12 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     _stock_balances_apply(tenant=tenant, deltas=balance_deltas)
     for spool in locked:
         spool.current_weight_g += spool_deltas[spool.pk]
+        spool.reported_unposted_g += settled[spool.pk]           # settled usage is negative
         spool.status = _spool_status_after(spool, spool.current_weight_g)
-    rows_update(locked, ["current_weight_g", "status"])
+        if spool.pk in used:
+            spool.first_used_at = spool.first_used_at or created_at
+            spool.last_used_at = max(filter(None, [spool.last_used_at, created_at]))
+    rows_update(locked, ["current_weight_g", "reported_unposted_g", "status", "first_used_at", "last_used_at"])
     return rows
 
 

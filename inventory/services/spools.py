@@ -132,3 +132,48 @@ def spool_update(*, spool: Spool, data: dict[str, Any]) -> Spool:
     if unknown:
         raise ValidationError.for_field(sorted(unknown)[0], "cannot be edited; weights change through the ledger.")
     return model_update(Spool.objects.select_for_update().get(pk=spool.pk), data=data)
+
+
+@traced("spool.use_report")
+@transaction.atomic
+def spool_use_report(*, spool: Spool, grams: Decimal, at: datetime | None = None) -> tuple[Spool, Decimal]:
+    """A machine reports ``grams`` used from ``spool`` (negative: given back). The spool moves at
+    once; the ledger row comes when the report's usage session is posted (``spool_usage_settle``),
+    so ``reported_unposted_g`` holds the grams in between. Returns the locked, updated spool and
+    the grams applied: never more than the spool holds, and a give-back never takes it above its
+    initial weight (what Spoolman's ``use`` does, clamped at both ends). Stamps first/last used.
+
+    Raises SpoolStateError (409) for an archived spool.
+    """
+    spool = Spool.objects.select_for_update().select_related("item_type", "location").get(pk=spool.pk)
+    if spool.status == Spool.Status.ARCHIVED:
+        raise SpoolStateError(f"Spool #{spool.pk} is archived.", spool_id=spool.pk)
+    at = at or timezone.now()
+    applied = min(grams, spool.current_weight_g) if grams >= 0 else max(
+        grams, spool.current_weight_g - spool.initial_weight_g)
+    spool.current_weight_g -= applied
+    spool.reported_unposted_g += applied
+    spool.first_used_at = spool.first_used_at or at
+    spool.last_used_at = at
+    if spool.current_weight_g == 0 and spool.status == Spool.Status.ACTIVE:
+        spool.status = Spool.Status.EMPTY
+    elif spool.current_weight_g > 0 and spool.status == Spool.Status.EMPTY:
+        spool.status = Spool.Status.ACTIVE
+    spool.save(update_fields=["current_weight_g", "reported_unposted_g", "first_used_at", "last_used_at", "status"])
+    return spool, applied
+
+
+@traced("spool.usage_settle")
+@transaction.atomic
+def spool_usage_settle(*, spool: Spool, grams: Decimal, by: User, reference_type: str, reference_id: str,
+                       reference_label: str, at: datetime | None = None) -> InventoryTransaction | None:
+    """Post the ``usage`` row of ``grams`` a machine reported earlier (``spool_use_report``): the
+    ledger gets −grams, ``reported_unposted_g`` goes down by as much, the weight stays. None when
+    there is nothing to post (0 g)."""
+    if not grams:
+        return None
+    (row,) = inventory_transactions_post(tenant=spool.tenant, by=by, at=at, entries=[LedgerEntry(
+        item_type=spool.item_type, location=spool.location, spool=spool, quantity=-grams,
+        transaction_type=InventoryTransaction.Type.USAGE, reference_type=reference_type,
+        reference_id=reference_id, reference_label=reference_label, reported=True)])
+    return row

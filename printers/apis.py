@@ -1,0 +1,317 @@
+"""prodtrack's Spoolman-compatible API (DESIGN §7): ``/spoolman/<printer token>/api/v1/…``.
+
+The token in the path gives the tenant and the printer (Moonraker sends no header). Answers and
+errors are Spoolman's: a missing spool is 404 ``{"message": "No spool with ID 5 found."}``, a broken
+rule 400 ``{"message": …}``, bad input 422 ``{"detail": [{"type", "loc", "msg", "input"}]}`` as
+FastAPI writes it, an unknown or revoked token 404 ``{"detail": "Not Found"}`` like an unknown
+route. Every write goes through the inventory and printers services, so it is in the ledger and
+on prodtrack's pages. No drf-spectacular schema: the contract is Spoolman's own OpenAPI document.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory import services as inventory_services
+from inventory.models import ItemType, Location, Spool
+from printers import selectors, services
+from printers.spoolman import SortError, filament_json, id_filter, order_by, spool_json, text_filter, vendor_json
+from prodtrack.exceptions import ApplicationError, NotFoundError
+
+SPOOLMAN_VERSION = "0.26.0"
+SPOOL_SORTS = {
+    "id": "id", "registered": "received_at", "first_used": "first_used_at", "last_used": "last_used_at",
+    "filament_id": "item_type_id", "filament.id": "item_type_id", "filament.name": "item_type__name",
+    "filament.material": "item_type__material", "filament.vendor.name": "item_type__manufacturer",
+    "initial_weight": "initial_weight_g", "remaining_weight": "current_weight_g", "spool_weight": "tare_weight_g",
+    "used_weight": "used_weight", "price": "cost", "location": "location__name", "lot_nr": "lot_number",
+    "archived": "archived",
+}
+FILAMENT_SORTS = {"id": "id", "registered": "created_at", "name": "name", "material": "material",
+                  "vendor.name": "manufacturer", "price": "unit_cost", "weight": "net_weight_g",
+                  "article_number": "sku", "density": "density_g_cm3", "diameter": "diameter_mm"}
+
+
+def fastapi_error(loc: list, msg: str, kind: str, value: Any = None) -> Response:
+    """422 in FastAPI's shape: ``{"detail": [{"type", "loc", "msg", "input"}]}``."""
+    return Response({"detail": [{"type": kind, "loc": loc, "msg": msg, "input": value}]}, status=422)
+
+
+class Body(serializers.Serializer):
+    """Request bodies: DRF checks them, errors come back in FastAPI's 422 shape."""
+
+
+class UseBody(Body):
+    use_length = serializers.DecimalField(max_digits=14, decimal_places=4, required=False, allow_null=True)
+    use_weight = serializers.DecimalField(max_digits=14, decimal_places=4, required=False, allow_null=True)
+
+
+class MeasureBody(Body):
+    weight = serializers.DecimalField(max_digits=14, decimal_places=4)
+
+
+class SpoolmanApi(APIView):
+    """Base of every Spoolman endpoint: no session, no CSRF, the tenant and printer from the token."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    schema = None
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        token = selectors.printer_token_resolve(token=kwargs["token"])
+        if token is None:
+            raise Http404
+        services.printer_token_seen(printer_token=token)
+        request.printer_token, request.tenant = token, token.tenant
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, Http404):
+            return Response({"detail": "Not Found"}, status=404)
+        if isinstance(exc, ApplicationError):
+            return Response({"message": exc.message}, status=exc.http_status)
+        if isinstance(exc, exceptions.ParseError):
+            return fastapi_error(["body", 0], "JSON decode error", "json_invalid")
+        if isinstance(exc, exceptions.ValidationError):
+            detail = exc.detail if isinstance(exc.detail, dict) else {"body": exc.detail}
+            return Response({"detail": [{"type": "value_error", "loc": ["body", field], "msg": str(messages[0]),
+                                         "input": self.request.data.get(field) if isinstance(self.request.data, dict)
+                                         else None}
+                                        for field, messages in detail.items()]}, status=422)
+        if isinstance(exc, exceptions.MethodNotAllowed):
+            return Response({"detail": "Method Not Allowed"}, status=405)
+        return super().handle_exception(exc)
+
+    def body(self, serializer_class: type[Body]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def vendors(self) -> dict[str, selectors.Vendor]:
+        return selectors.vendors(tenant_id=self.request.tenant.pk)
+
+    def spool(self, spool_id: int) -> Spool:
+        """The tenant's spool in use (an archived one is gone, as a deleted Spoolman spool): 404
+        ``No spool with ID … found.`` otherwise."""
+        spool = (Spool.objects.for_tenant(self.request.tenant).exclude(status=Spool.Status.ARCHIVED)
+                 .select_related("item_type", "location").filter(pk=spool_id).first())
+        if spool is None:
+            raise NotFoundError(f"No spool with ID {spool_id} found.")
+        return spool
+
+    def spool_answer(self, spool: Spool) -> Response:
+        spool = Spool.objects.select_related("item_type", "location").get(pk=spool.pk)
+        return Response(spool_json(spool, self.vendors()))
+
+    def listed(self, rows: list, total: int) -> Response:
+        return Response(rows, headers={"x-total-count": str(total)})
+
+    def page(self, queryset) -> tuple[list, int] | Response:
+        """``limit``/``offset`` as Spoolman reads them; the total before them."""
+        params = self.request.query_params
+        try:
+            limit = int(params["limit"]) if params.get("limit") not in (None, "") else None
+            offset = int(params.get("offset") or 0)
+        except ValueError:
+            return fastapi_error(["query", "limit"], "Input should be a valid integer, unable to parse string as an "
+                                 "integer", "int_parsing", params.get("limit"))
+        if limit is None:
+            rows = list(queryset)
+            return rows, len(rows)
+        return list(queryset[offset:offset + limit]), queryset.count()
+
+
+# --- misc -------------------------------------------------------------------------------------------
+
+class InfoApi(SpoolmanApi):
+    def get(self, request, token):
+        return Response({"version": SPOOLMAN_VERSION, "debug_mode": settings.DEBUG, "automatic_backups": False,
+                         "data_dir": "", "logs_dir": "", "backups_dir": "", "db_type": _db_type(),
+                         "external_db_name": "", "git_commit": None, "build_date": None})
+
+
+def _db_type() -> str:
+    from django.db import connection
+    return "postgres" if connection.vendor == "postgresql" else connection.vendor
+
+
+class HealthApi(SpoolmanApi):
+    def get(self, request, token):
+        return Response({"status": "healthy"})
+
+
+class DistinctApi(SpoolmanApi):
+    """``GET /material`` and friends: the distinct non-empty values, as a JSON array."""
+
+    values: Any = None
+
+    def get(self, request, token):
+        return Response(sorted(set(self.values(request.tenant))))
+
+
+def _materials(tenant):
+    return ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL)
+
+
+class MaterialApi(DistinctApi):
+    values = staticmethod(lambda tenant: _materials(tenant).exclude(material="").values_list("material", flat=True))
+
+
+class ArticleNumberApi(DistinctApi):
+    values = staticmethod(lambda tenant: _materials(tenant).values_list("sku", flat=True))
+
+
+class LotNumberApi(DistinctApi):
+    values = staticmethod(lambda tenant: Spool.objects.for_tenant(tenant).exclude(lot_number="")
+                          .values_list("lot_number", flat=True))
+
+
+class LocationApi(DistinctApi):
+    values = staticmethod(lambda tenant: Location.objects.for_tenant(tenant).values_list("name", flat=True))
+
+
+# --- spools -----------------------------------------------------------------------------------------
+
+class SpoolListApi(SpoolmanApi):
+    def get(self, request, token):
+        params = request.query_params
+        for name in ("filament.id", "filament.vendor.id", "filament_id", "vendor_id"):
+            value = params.get(name)
+            if value and not _is_id_list(value):
+                return fastapi_error(["query", name], "String should match pattern '^-?\\d+(,-?\\d+)*$'",
+                                     "string_pattern_mismatch", value)
+        queryset = Spool.objects.for_tenant(request.tenant).select_related("item_type", "location")
+        if params.get("allow_archived", "false").lower() not in ("true", "1", "yes", "on"):
+            queryset = queryset.exclude(status=Spool.Status.ARCHIVED)
+        queryset = queryset.filter(
+            text_filter("item_type__name", _param(params, "filament.name", "filament_name"))
+            & id_filter("item_type_id", _param(params, "filament.id", "filament_id"))
+            & text_filter("item_type__material", _param(params, "filament.material", "filament_material"))
+            & text_filter("item_type__manufacturer", _param(params, "filament.vendor.name", "vendor_name"))
+            & text_filter("location__name", params.get("location"))
+            & text_filter("lot_number", params.get("lot_nr")))
+        try:
+            queryset = queryset.alias(**_spool_aliases()).order_by(*order_by(params.get("sort"), SPOOL_SORTS))
+        except SortError as error:
+            return Response({"message": str(error)}, status=400)
+        page = self.page(queryset)
+        if isinstance(page, Response):
+            return page
+        rows, total = page
+        vendors = self.vendors()
+        return self.listed([spool_json(spool, vendors) for spool in rows], total)
+
+
+def _spool_aliases() -> dict:
+    from django.db.models import BooleanField, Case, F, Value, When
+    return {"used_weight": F("initial_weight_g") - F("current_weight_g"),
+            "archived": Case(When(status=Spool.Status.ARCHIVED, then=Value(True)), default=Value(False),
+                             output_field=BooleanField())}
+
+
+def _param(params, name: str, deprecated: str) -> str | None:
+    """A filter by its dotted name, else its deprecated alias (Spoolman reads the alias only then)."""
+    return params.get(name) if name in params else params.get(deprecated)
+
+
+def _is_id_list(value: str) -> bool:
+    return all(part.lstrip("-").isdigit() for part in value.split(","))
+
+
+class SpoolDetailApi(SpoolmanApi):
+    def get(self, request, token, spool_id):
+        return Response(spool_json(self.spool(spool_id), self.vendors()))
+
+    def delete(self, request, token, spool_id):
+        """Archive the spool (the ledger is append-only); the API answers 404 for it from now on."""
+        inventory_services.spool_archive(spool=self.spool(spool_id), by=None)
+        return Response({"message": "Success!"})
+
+
+class SpoolUseApi(SpoolmanApi):
+    def put(self, request, token, spool_id):
+        spool = self.spool(spool_id)
+        body = self.body(UseBody)
+        spool = services.spool_use(printer_token=request.printer_token, spool=spool,
+                                   use_weight=body.get("use_weight"), use_length=body.get("use_length"))
+        return self.spool_answer(spool)
+
+
+class SpoolMeasureApi(SpoolmanApi):
+    def put(self, request, token, spool_id):
+        """The spool on the scale (gross g): a weigh-in adjustment of net = gross − tare."""
+        spool = self.spool(spool_id)
+        gross = self.body(MeasureBody)["weight"]
+        net = max(Decimal(0), gross - spool.tare_weight_g)
+        spool = inventory_services.spool_adjust(spool=spool, by=None, net_weight_g=net.quantize(Decimal("0.01")),
+                                                note=f"Weighed through {request.printer_token.workstation.name}: "
+                                                     f"{gross} g gross")
+        return self.spool_answer(spool)
+
+
+# --- filaments and vendors --------------------------------------------------------------------------
+
+class FilamentListApi(SpoolmanApi):
+    def get(self, request, token):
+        params = request.query_params
+        queryset = _materials(request.tenant).filter(
+            text_filter("name", params.get("name")) & text_filter("material", params.get("material"))
+            & text_filter("manufacturer", _param(params, "vendor.name", "vendor_name"))
+            & text_filter("sku", params.get("article_number"))
+            & text_filter("catalog_id", params.get("external_id")))
+        try:
+            queryset = queryset.order_by(*order_by(params.get("sort"), FILAMENT_SORTS))
+        except SortError as error:
+            return Response({"message": str(error)}, status=400)
+        page = self.page(queryset)
+        if isinstance(page, Response):
+            return page
+        rows, total = page
+        vendors = self.vendors()
+        return self.listed([filament_json(material, vendors) for material in rows], total)
+
+
+class FilamentDetailApi(SpoolmanApi):
+    def get(self, request, token, filament_id):
+        material = _materials(request.tenant).filter(pk=filament_id).first()
+        if material is None:
+            raise NotFoundError(f"No filament with ID {filament_id} found.")
+        return Response(filament_json(material, self.vendors()))
+
+
+class VendorListApi(SpoolmanApi):
+    def get(self, request, token):
+        vendors = sorted(self.vendors().values(), key=lambda vendor: vendor.id)
+        name = request.query_params.get("name")
+        if name is not None:
+            terms = [term.strip('"').lower() for term in name.split(",")]
+            vendors = [v for v in vendors if any(term in v.name.lower() for term in terms)]
+        return self.listed([vendor_json(vendor) for vendor in vendors], len(vendors))
+
+
+class VendorDetailApi(SpoolmanApi):
+    def get(self, request, token, vendor_id):
+        vendor = next((v for v in self.vendors().values() if v.id == vendor_id), None)
+        if vendor is None:
+            raise NotFoundError(f"No vendor with ID {vendor_id} found.")
+        return Response(vendor_json(vendor))
+
+
+
+class UnknownApi(SpoolmanApi):
+    """Any other path under a token: FastAPI's 404 ``{"detail": "Not Found"}``."""
+
+    def get(self, request, token, rest=""):
+        raise Http404
+
+    post = put = patch = delete = get

@@ -1,0 +1,23 @@
+"""Spoolman's API v1 paths, exactly as its clients call them (no trailing slash, no redirect),
+under ``/spoolman/<token>/api/v1/``."""
+from django.urls import path, re_path
+
+from printers import apis
+
+urlpatterns = [
+    path("info", apis.InfoApi.as_view()),
+    path("health", apis.HealthApi.as_view()),
+    path("spool", apis.SpoolListApi.as_view()),
+    path("spool/<int:spool_id>", apis.SpoolDetailApi.as_view()),
+    path("spool/<int:spool_id>/use", apis.SpoolUseApi.as_view()),
+    path("spool/<int:spool_id>/measure", apis.SpoolMeasureApi.as_view()),
+    path("filament", apis.FilamentListApi.as_view()),
+    path("filament/<int:filament_id>", apis.FilamentDetailApi.as_view()),
+    path("vendor", apis.VendorListApi.as_view()),
+    path("vendor/<int:vendor_id>", apis.VendorDetailApi.as_view()),
+    path("material", apis.MaterialApi.as_view()),
+    path("article-number", apis.ArticleNumberApi.as_view()),
+    path("lot-number", apis.LotNumberApi.as_view()),
+    path("location", apis.LocationApi.as_view()),
+    re_path(r"^(?P<rest>.*)$", apis.UnknownApi.as_view()),
+]

@@ -1,0 +1,247 @@
+"""prodtrack's Spoolman-compatible API, called as Moonraker and OctoPrint-Spoolman call it: answers in
+Spoolman's shapes (validated against its OpenAPI document), its errors, its filters, and every
+weight change in prodtrack's ledger."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from inventory.models import InventoryTransaction, Spool
+from inventory.selectors import spool_drift
+from printers import selectors, services
+from printers.models import UsageSession
+from printers.tasks import close_idle_usage_sessions
+from prodtrack.celery import app
+from tests.factories import MaterialFactory, receive_spool
+from tests.support.spoolman import openapi_check
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def printer_base(farm, admin_user) -> str:
+    """The base URL a Moonraker of ``farm.printer`` is configured with."""
+    _, token = services.printer_token_create(workstation=farm.printer, by=admin_user)
+    return f"/spoolman/{token}"
+
+
+@pytest.fixture
+def client() -> APIClient:
+    """No login, no cookie, no header: Moonraker sends none."""
+    return APIClient()
+
+
+def get(client, base: str, path: str, template: str | None = None, status: int = 200, **params):
+    response = client.get(f"{base}/api/v1{path}", params)
+    assert response.status_code == status, response.content
+    if template:
+        openapi_check("get", template, status, response.json())
+    return response
+
+
+def put(client, base: str, path: str, body: dict, template: str, status: int = 200):
+    response = client.put(f"{base}/api/v1{path}", body, format="json")
+    assert response.status_code == status, response.content
+    openapi_check("put", template, status, response.json())
+    return response.json()
+
+
+# --- what Moonraker does ----------------------------------------------------------------------------
+
+def test_moonraker_reads_its_spool_then_reports_length_and_the_grams_reach_the_ledger_once(
+        client, printer_base, farm, tenant):
+    spool = farm.pla_spool
+    answer = get(client, printer_base, f"/spool/{spool.pk}", "/spool/{spool_id}").json()
+    assert (answer["id"], answer["remaining_weight"], answer["used_weight"]) == (spool.pk, 1000.0, 0.0)
+    assert answer["filament"]["name"] == "Galaxy Black PLA" and answer["location"] == "Print room"
+    assert "first_used" not in answer and "comment" not in answer           # nulls are left out
+
+    for _ in range(3):          # every 5 s: the length extruded since the last report, in mm
+        answer = put(client, printer_base, f"/spool/{spool.pk}/use", {"use_length": 1000.0},
+                     "/spool/{spool_id}/use")
+
+    # 1000 mm of 1.75 mm PLA at 1.24 g/cm³ = 2.98 g (Spoolman's formula), three times.
+    assert answer["remaining_weight"] == 1000 - 3 * 2.98 and answer["used_weight"] == pytest.approx(8.94)
+    assert answer["first_used"].endswith("Z") and answer["last_used"].endswith("Z")
+    session = UsageSession.objects.get()
+    assert (session.grams, session.reports, session.closed_at) == (Decimal("8.94"), 3, None)
+    spool.refresh_from_db()
+    assert (spool.current_weight_g, spool.reported_unposted_g) == (Decimal("991.06"), Decimal("8.94"))
+    assert spool_drift(tenant=tenant) == []                       # weight = ledger − open sessions
+
+    services.usage_session_close(session=session)
+
+    usage = InventoryTransaction.objects.get(spool=spool, transaction_type="usage")
+    assert (usage.quantity, usage.reference_type, usage.created_by) == (Decimal("-8.94"), "usage_session", None)
+    spool.refresh_from_db()
+    assert (spool.current_weight_g, spool.reported_unposted_g) == (Decimal("991.06"), 0)
+    assert spool_drift(tenant=tenant) == []
+
+
+def test_a_spool_that_does_not_exist_is_404_with_spoolmans_message(client, printer_base, farm):
+    for method, path in (("get", "/spool/999999"), ("put", "/spool/999999/use")):
+        response = getattr(client, method)(f"{printer_base}/api/v1{path}", {"use_length": 5}, format="json")
+        assert response.status_code == 404
+        assert response.json() == {"message": "No spool with ID 999999 found."}
+        openapi_check(method, "/spool/{spool_id}" if method == "get" else "/spool/{spool_id}/use", 404,
+                      response.json())
+
+
+def test_use_takes_exactly_one_amount_and_never_drives_the_spool_below_zero_or_above_full(client, printer_base,
+                                                                                          farm):
+    spool = farm.petg_spool
+    both = client.put(f"{printer_base}/api/v1/spool/{spool.pk}/use", {"use_weight": 1, "use_length": 1},
+                      format="json")
+    neither = client.put(f"{printer_base}/api/v1/spool/{spool.pk}/use", {}, format="json")
+    assert (both.status_code, both.json()) == (400, {"message": "Only specify either use_weight or use_length."})
+    assert (neither.status_code, neither.json()) == (
+        400, {"message": "Either use_weight or use_length must be specified."})
+
+    assert put(client, printer_base, f"/spool/{spool.pk}/use", {"use_weight": 1500},
+               "/spool/{spool_id}/use")["remaining_weight"] == 0.0
+    refund = put(client, printer_base, f"/spool/{spool.pk}/use", {"use_weight": -2500}, "/spool/{spool_id}/use")
+    assert (refund["remaining_weight"], refund["used_weight"]) == (1000.0, 0.0)
+
+
+def test_the_printers_in_progress_run_on_the_spool_gets_the_session(client, printer_base, farm, make_run):
+    run = make_run(quantity=4)
+
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 41.3}, "/spool/{spool_id}/use")
+
+    assert UsageSession.objects.get().run == run
+
+
+def test_changing_spools_posts_the_first_spools_session(client, printer_base, farm):
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 10}, "/spool/{spool_id}/use")
+    put(client, printer_base, f"/spool/{farm.petg_spool.pk}/use", {"use_weight": 4}, "/spool/{spool_id}/use")
+
+    closed, open_ = UsageSession.objects.order_by("pk")
+    assert closed.closed_at is not None and closed.transaction.quantity == Decimal("-10.00")
+    assert open_.closed_at is None and open_.spool == farm.petg_spool
+
+
+def test_idle_sessions_are_posted_by_the_beat_job(client, printer_base, farm):
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 12.5}, "/spool/{spool_id}/use")
+    session = UsageSession.objects.get()
+
+    assert services.usage_sessions_close_idle(now=session.last_report_at + services.IDLE_AFTER / 2) == 0
+    assert services.usage_sessions_close_idle(now=session.last_report_at + services.IDLE_AFTER * 2) == 1
+    session.refresh_from_db()
+    assert session.transaction.quantity == Decimal("-12.50")
+
+
+# --- what OctoPrint-Spoolman and the frontends read ----------------------------------------------------
+
+def test_octoprint_lists_the_spools_in_use_with_their_filament(client, printer_base, farm, tenant, admin_user):
+    archived = receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room)
+    archived.status = Spool.Status.ARCHIVED
+    archived.save()
+
+    response = get(client, printer_base, "/spool", "/spool")
+
+    assert [row["id"] for row in response.json()] == [farm.pla_spool.pk, farm.petg_spool.pk]
+    assert response["x-total-count"] == "2"
+    everything = get(client, printer_base, "/spool", "/spool", allow_archived="true").json()
+    assert {row["id"]: row["archived"] for row in everything}[archived.pk] is True
+
+
+def test_the_lists_filter_sort_and_page_as_spoolman_does(client, printer_base, farm, tenant, admin_user):
+    silk = MaterialFactory(tenant=tenant, name="Silk Gold PLA", material="PLA", manufacturer="Eryone")
+    receive_spool(tenant=tenant, by=admin_user, material=silk, location=farm.room, lot_number="L-7")
+
+    by_material = get(client, printer_base, "/spool", "/spool", **{"filament.material": "petg"}).json()
+    exact = get(client, printer_base, "/spool", "/spool", **{"filament.name": '"Silk Gold PLA",nothing'}).json()
+    page = get(client, printer_base, "/spool", "/spool", sort="remaining_weight:asc,id:desc", limit=1, offset=1)
+
+    assert [row["filament"]["name"] for row in by_material] == ["Jet Black PETG"]
+    assert [row["lot_nr"] for row in exact] == ["L-7"]
+    assert exact[0]["filament"]["vendor"]["name"] == "Eryone"
+    assert page["x-total-count"] == "3" and len(page.json()) == 1
+    bad = client.get(f"{printer_base}/api/v1/spool", {"sort": "colour:asc"})
+    assert bad.status_code == 400 and "Invalid sort item" in bad.json()["message"]
+    ids = client.get(f"{printer_base}/api/v1/spool", {"filament.id": "1,x"})
+    assert ids.status_code == 422 and ids.json()["detail"][0]["loc"] == ["query", "filament.id"]
+
+
+def test_filaments_vendors_and_the_small_lists(client, printer_base, farm, tenant):
+    MaterialFactory(tenant=tenant, name="Silk Gold PLA", material="PLA", manufacturer="Eryone")
+    filaments = get(client, printer_base, "/filament", "/filament").json()
+    vendors = get(client, printer_base, "/vendor", "/vendor").json()
+    one = get(client, printer_base, f"/filament/{farm.pla.pk}", "/filament/{filament_id}").json()
+
+    assert {row["name"] for row in filaments} == {"Galaxy Black PLA", "Jet Black PETG", "Silk Gold PLA"}
+    assert "Eryone" in {row["name"] for row in vendors}
+    assert get(client, printer_base, f"/vendor/{vendors[0]['id']}", "/vendor/{vendor_id}").json() == vendors[0]
+    assert one["density"] > 0 and one["diameter"] > 0
+    assert get(client, printer_base, "/location").json() == ["Print room"]
+    assert "PETG" in get(client, printer_base, "/material").json()
+    assert client.get(f"{printer_base}/api/v1/filament/999999").json() == {
+        "message": "No filament with ID 999999 found."}
+    assert get(client, printer_base, "/health", "/health").json() == {"status": "healthy"}
+    openapi_check("get", "/info", 200, get(client, printer_base, "/info").json())
+
+
+def test_measure_is_a_weigh_in_of_gross_minus_tare(client, printer_base, farm, tenant, admin_user):
+    spool = receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room,
+                          tare_weight_g=Decimal("250"))
+
+    answer = put(client, printer_base, f"/spool/{spool.pk}/measure", {"weight": 1050}, "/spool/{spool_id}/measure")
+
+    assert answer["remaining_weight"] == 800.0
+    adjustment = InventoryTransaction.objects.get(spool=spool, transaction_type="adjustment")
+    assert adjustment.quantity == Decimal("-200.00") and adjustment.created_by is None
+
+
+def test_delete_archives_and_the_spool_is_gone_from_the_api(client, printer_base, farm):
+    response = client.delete(f"{printer_base}/api/v1/spool/{farm.petg_spool.pk}")
+
+    assert (response.status_code, response.json()) == (200, {"message": "Success!"})
+    farm.petg_spool.refresh_from_db()
+    assert farm.petg_spool.status == Spool.Status.ARCHIVED
+    assert client.get(f"{printer_base}/api/v1/spool/{farm.petg_spool.pk}").status_code == 404
+
+
+# --- tokens and tenants -------------------------------------------------------------------------------
+
+def test_a_revoked_or_unknown_token_is_404_everywhere(client, printer_base, farm):
+    token = selectors.printer_token_resolve(token=printer_base.rsplit("/", 1)[1])
+    services.printer_token_revoke(printer_token=token)
+
+    for path in ("/health", "/spool", f"/spool/{farm.pla_spool.pk}", "/info"):
+        response = client.get(f"{printer_base}/api/v1{path}")
+        assert (response.status_code, response.json()) == (404, {"detail": "Not Found"}), path
+    assert client.get("/spoolman/not-a-token/api/v1/spool").status_code == 404
+    assert client.put(f"{printer_base}/api/v1/spool/{farm.pla_spool.pk}/use", {"use_weight": 1},
+                      format="json").status_code == 404
+
+
+def test_a_token_sees_only_its_tenant(client, printer_base, farm, other_tenant, other_admin):
+    theirs = receive_spool(tenant=other_tenant, by=other_admin)
+
+    assert client.get(f"{printer_base}/api/v1/spool/{theirs.pk}").json() == {
+        "message": f"No spool with ID {theirs.pk} found."}
+    assert theirs.pk not in [row["id"] for row in client.get(f"{printer_base}/api/v1/spool").json()]
+    assert client.put(f"{printer_base}/api/v1/spool/{theirs.pk}/use", {"use_weight": 5},
+                      format="json").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.current_weight_g == theirs.initial_weight_g
+
+
+def test_unknown_paths_and_bad_bodies_answer_like_fastapi(client, printer_base, farm):
+    assert client.get(f"{printer_base}/api/v1/nothing/here").json() == {"detail": "Not Found"}
+    bad = client.put(f"{printer_base}/api/v1/spool/{farm.pla_spool.pk}/measure", {"weight": "heavy"},
+                     format="json")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "weight"]
+    openapi_check("put", "/spool/{spool_id}/measure", 422, bad.json())
+
+
+def test_beat_posts_idle_sessions_every_minute(client, printer_base, farm):
+    assert app.conf.beat_schedule["close-idle-usage-sessions"] == {
+        "task": "printers.tasks.close_idle_usage_sessions", "schedule": 60.0}
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 3}, "/spool/{spool_id}/use")
+    UsageSession.objects.update(last_report_at=UsageSession.objects.get().last_report_at - services.IDLE_AFTER * 2)
+
+    assert close_idle_usage_sessions() == 1
+    assert UsageSession.objects.get().transaction.quantity == Decimal("-3.00")

@@ -1,0 +1,32 @@
+"""Spoolman's OpenAPI document as a test oracle: ``openapi_check`` validates an answer of
+prodtrack's Spoolman-compatible API against the response schema the document gives for that
+path, method and status."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "printers" / "spoolman_api" / "openapi-v1.json"
+
+
+@cache
+def _components() -> dict[str, Any]:
+    return _document()["components"]
+
+
+@cache
+def _document() -> dict[str, Any]:
+    return json.loads(DOCUMENT.read_text())
+
+
+def openapi_check(method: str, path: str, status: int, body: Any) -> None:
+    """Raise ``jsonschema.ValidationError`` unless ``body`` fits the documented response of
+    ``method path`` (a template, e.g. ``/spool/{spool_id}``) for ``status``. The schema's
+    ``#/components/…`` references resolve against the document's components."""
+    responses = _document()["paths"][path][method.lower()]["responses"]
+    schema = responses[str(status)]["content"]["application/json"]["schema"]
+    Draft202012Validator({**schema, "components": _components()}).validate(body)
