@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.db.models import Min
 
-from inventory.models import ItemType, Spool, Workstation
+from inventory.models import InventoryTransaction, ItemType, Spool, Workstation
 from printers.models import PrinterToken
-from runs.models import ProductionRun
+from runs.models import REFERENCE_RUN, ProductionRun
 
 DEFAULT_DENSITY_G_CM3 = Decimal("1.24")
 DEFAULT_DIAMETER_MM = Decimal("1.75")
@@ -38,6 +38,13 @@ def printer_run_for_spool(*, printer: Workstation, spool: Spool) -> ProductionRu
     return (ProductionRun.objects.for_tenant(printer.tenant_id)
             .filter(workstation=printer, status=ProductionRun.Status.IN_PROGRESS, materials__spool=spool)
             .order_by("-started_at", "-id").first())
+
+
+def run_posted_spool_usage(*, run_id: int, spool: Spool) -> bool:
+    """Whether the run's ledger has a usage row for ``spool`` (it ended and settled what its
+    printer reported)."""
+    return InventoryTransaction.objects.filter(reference_type=REFERENCE_RUN, reference_id=str(run_id), spool=spool,
+                                               transaction_type=InventoryTransaction.Type.USAGE).exists()
 
 
 def material_density(material: ItemType) -> Decimal:

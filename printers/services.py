@@ -7,16 +7,24 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import Spool, Workstation
 from inventory.services import spool_usage_settle, spool_use_report
 from printers.errors import PrinterTokenStateError
 from printers.models import PrinterToken, UsageSession
-from printers.selectors import material_density, material_diameter, printer_run_for_spool, token_hash
+from printers.selectors import (
+    material_density,
+    material_diameter,
+    printer_run_for_spool,
+    run_posted_spool_usage,
+    token_hash,
+)
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import User
 from prodtrack.telemetry import traced
+from runs.models import ProductionRunMaterial
 
 LAST_SEEN_EVERY = timedelta(minutes=1)
 
@@ -83,8 +91,9 @@ def spool_use(*, printer_token: PrinterToken, spool: Spool, use_weight: Decimal 
     one of ``use_weight`` (g) or ``use_length`` (mm, converted with the material's density and
     diameter); negative gives grams back. The spool moves at once (never below 0 g nor above its
     initial weight, ``inventory.services.spool_use_report``) and the grams fold into the printer's
-    open usage session for the spool, joined to its in-progress run that uses the spool. A session
-    the printer had open on another spool is posted (the spool was changed).
+    open usage session for the spool and its in-progress run on the spool (if any), whose material
+    adds them to ``reported_g`` — what completing the run takes as the actual and settles. A
+    session the printer had open on another spool, or for another run, is closed first.
 
     Raises ValidationError (400, Spoolman's messages) for both or neither amount, SpoolStateError
     (409) for an archived spool.
@@ -99,30 +108,37 @@ def spool_use(*, printer_token: PrinterToken, spool: Spool, use_weight: Decimal 
         use_length, density_g_cm3=material_density(material), diameter_mm=material_diameter(material))
     spool, applied = spool_use_report(spool=spool, grams=grams, at=at)
     printer = printer_token.workstation
-    for other in UsageSession.objects.filter(workstation=printer, closed_at__isnull=True).exclude(spool=spool):
-        usage_session_close(session=other, at=at)
+    run = printer_run_for_spool(printer=printer, spool=spool)
+    for other in UsageSession.objects.filter(workstation=printer, closed_at__isnull=True).exclude(spool=spool, run=run):
+        usage_session_close(session=other, at=at)              # another spool, or the run changed
     session = (UsageSession.objects.select_for_update().filter(workstation=printer, spool=spool, closed_at__isnull=True)
-               .first()) or UsageSession(tenant_id=printer.tenant_id, workstation=printer, spool=spool, opened_at=at)
+               .first()) or UsageSession(tenant_id=printer.tenant_id, workstation=printer, spool=spool, run=run,
+                                         opened_at=at)
     session.grams += applied
     session.reports += 1
     session.last_report_at = at
-    session.run = session.run or printer_run_for_spool(printer=printer, spool=spool)
     session.save()
+    if run is not None:
+        ProductionRunMaterial.objects.filter(run=run, spool=spool).update(
+            reported_g=F("reported_g") + applied, reported_by=printer.name)
     return spool
 
 
 @traced("usage_session.close")
 @transaction.atomic
 def usage_session_close(*, session: UsageSession, at: datetime | None = None) -> UsageSession:
-    """Post an open session's grams as one ``usage`` row (``inventory.services.spool_usage_settle``,
-    referenced ``usage_session``) and close it; a closed one is returned as it is."""
+    """Close an open session: its grams are posted as one ``usage`` row
+    (``inventory.services.spool_usage_settle``, referenced ``usage_session``) unless its run
+    already posted them (a completed or failed run settles its printer's reported grams); a
+    closed session is returned as it is."""
     session = UsageSession.objects.select_for_update().select_related("workstation", "spool").get(pk=session.pk)
     if session.closed_at is not None:
         return session
     at = at or timezone.now()
-    session.transaction = spool_usage_settle(
-        spool=session.spool, grams=session.grams, by=None, at=at, reference_type=REFERENCE_USAGE_SESSION,
-        reference_id=str(session.pk), reference_label=f"{session.workstation.name} reported")
+    if not (session.run_id and run_posted_spool_usage(run_id=session.run_id, spool=session.spool)):
+        session.transaction = spool_usage_settle(
+            spool=session.spool, grams=session.grams, by=None, at=at, reference_type=REFERENCE_USAGE_SESSION,
+            reference_id=str(session.pk), reference_label=f"{session.workstation.name} reported")
     session.closed_at = at
     session.save(update_fields=["transaction", "closed_at"])
     return session

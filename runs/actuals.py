@@ -32,6 +32,16 @@ class MaterialActual:
     weight_after_g: Decimal | None = None
 
 
+def reported_defaults_apply(materials: list[ProductionRunMaterial], actuals: Sequence[MaterialActual]) -> None:
+    """A material with no actual, none given in ``actuals``, and grams its printer reported
+    (``reported_g``) uses those: the printer's figure is the whole extrusion, so it is the actual
+    weight with no separate purge. Pure: nothing saved."""
+    given = {actual.material_id for actual in actuals}
+    for material in materials:
+        if material.actual_weight_g is None and material.reported_g and material.pk not in given:
+            material.actual_weight_g, material.actual_purge_g = material.reported_g, Decimal("0")
+
+
 def material_actuals_apply(materials: list[ProductionRunMaterial], actuals: Sequence[MaterialActual], *,
                            require_all: bool) -> None:
     """Set actual grams on the in-memory ``materials`` from ``actuals`` (see MaterialActual); no

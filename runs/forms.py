@@ -250,8 +250,11 @@ class MaterialActualForm(PageForm):
 
     @classmethod
     def initial_for(cls, material: ProductionRunMaterial) -> dict[str, Any]:
-        """The estimate; an actual recorded before the form (scale readings or grams) when there is one."""
+        """The estimate; the grams the printer reported (no separate purge: they are the whole
+        extrusion); an actual recorded before the form (scale readings or grams) when there is one."""
         initial = {"mode": cls.ESTIMATE, "actual_purge_g": material.estimated_purge_g}
+        if material.actual_weight_g is None and material.reported_g:
+            initial.update(mode=cls.GRAMS, actual_weight_g=material.reported_g, actual_purge_g=Decimal("0"))
         if material.actual_weight_g is not None:
             weighed = material.weight_before_g is not None and material.weight_after_g is not None
             initial.update(mode=cls.WEIGH if weighed else cls.GRAMS, actual_weight_g=material.actual_weight_g,

@@ -218,6 +218,9 @@ class ProductionRunMaterial(FilamentTotals, models.Model):
     actual_purge_g = models.DecimalField(**GRAMS, null=True, blank=True)
     weight_before_g = models.DecimalField(**GRAMS, null=True, blank=True)
     weight_after_g = models.DecimalField(**GRAMS, null=True, blank=True)
+    reported_g = models.DecimalField(**GRAMS, default=ZERO,
+                                     help_text="Grams the run's printer reported using from this spool (printers app).")
+    reported_by = models.CharField(max_length=120, blank=True, help_text="The printer that reported them.")
 
 
     objects = RunPartQuerySet.as_manager()

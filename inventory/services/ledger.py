@@ -46,9 +46,9 @@ class LedgerEntry:
     reference_label: str = ""
     note: str = ""
     reverses: InventoryTransaction | None = None
-    reported: bool = False
-    """A ``usage`` row for grams a machine already reported (``spool_use_report``): the spool
-    moved then, so posting it reduces ``reported_unposted_g`` instead of the weight."""
+    reported_g: Decimal = Decimal("0")
+    """Grams of this (usage) row a machine already took off the spool (``spool_use_report``): the
+    spool moves by ``quantity + reported_g`` now, and ``reported_unposted_g`` goes down by them."""
 
 
 def _stock_balances_apply(*, tenant: Tenant, deltas: dict[tuple[int, int], Decimal]) -> None:
@@ -110,9 +110,9 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     and the demo can record when stock really moved). A spool reaching 0 g becomes ``empty``, an
     empty one given grams back becomes ``active``.
 
-    Usage rows stamp the spool's ``first_used_at`` (once) and ``last_used_at``. A ``reported``
-    entry settles grams a machine already took off the spool: ``reported_unposted_g`` goes down by
-    them and the weight stays.
+    Usage rows stamp the spool's ``first_used_at`` (once) and ``last_used_at``. An entry's
+    ``reported_g`` settles grams a machine already took off the spool: the weight moves only by
+    the rest, and ``reported_unposted_g`` goes down by them.
 
     Raises SpoolShortError (409, with ``shortfall_g``) when a spool would hold less than 0 g, and
     SpoolStateError (409) for an archived spool (reversals excepted: a void must always balance
@@ -126,14 +126,14 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     corrections_only: dict[int, bool] = defaultdict(lambda: True)
     for entry in entries:
         if entry.spool is not None:
-            (settled if entry.reported else spool_deltas)[entry.spool.pk] += entry.quantity
+            spool_deltas[entry.spool.pk] += entry.quantity + entry.reported_g
+            settled[entry.spool.pk] += entry.reported_g
             if entry.transaction_type == InventoryTransaction.Type.USAGE:
                 used.add(entry.spool.pk)
             corrections_only[entry.spool.pk] &= entry.transaction_type == InventoryTransaction.Type.REVERSAL
     locked: list[Spool] = []
-    if spool_deltas or settled:
-        locked = list(Spool.objects.select_for_update()
-                      .filter(tenant=tenant, pk__in=set(spool_deltas) | set(settled)).order_by("pk"))
+    if spool_deltas:
+        locked = list(Spool.objects.select_for_update().filter(tenant=tenant, pk__in=spool_deltas).order_by("pk"))
         for spool in locked:
             if spool.status == Spool.Status.ARCHIVED and not corrections_only[spool.pk]:
                 raise SpoolStateError(f"Spool #{spool.pk} is archived.", spool_id=spool.pk)
@@ -159,7 +159,7 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     _stock_balances_apply(tenant=tenant, deltas=balance_deltas)
     for spool in locked:
         spool.current_weight_g += spool_deltas[spool.pk]
-        spool.reported_unposted_g += settled[spool.pk]           # settled usage is negative
+        spool.reported_unposted_g -= settled[spool.pk]
         spool.status = _spool_status_after(spool, spool.current_weight_g)
         if spool.pk in used:
             spool.first_used_at = spool.first_used_at or created_at

@@ -175,5 +175,5 @@ def spool_usage_settle(*, spool: Spool, grams: Decimal, by: User, reference_type
     (row,) = inventory_transactions_post(tenant=spool.tenant, by=by, at=at, entries=[LedgerEntry(
         item_type=spool.item_type, location=spool.location, spool=spool, quantity=-grams,
         transaction_type=InventoryTransaction.Type.USAGE, reference_type=reference_type,
-        reference_id=reference_id, reference_label=reference_label, reported=True)])
+        reference_id=reference_id, reference_label=reference_label, reported_g=grams)])
     return row

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.models import InventoryTransaction
+from inventory.models import InventoryTransaction, Spool
 from inventory.services import LedgerEntry, inventory_transactions_post, inventory_transactions_reverse_reference
 from plans import services as plan_services
 from prodtrack.db import rows_update
@@ -22,7 +22,7 @@ from prodtrack.exceptions import ValidationError
 from prodtrack.models import User
 from prodtrack.telemetry import traced
 from runs import selectors
-from runs.actuals import MaterialActual, PartUse, material_actuals_apply, part_uses_apply
+from runs.actuals import MaterialActual, PartUse, material_actuals_apply, part_uses_apply, reported_defaults_apply
 from runs.errors import RunStateError
 from runs.models import REFERENCE_RUN, ProductionRun, ProductionRunItem, ProductionRunMaterial, ProductionRunPart
 from runs.services.common import (
@@ -99,11 +99,21 @@ def _check_rating(rating: int | None) -> None:
 
 
 def _usage_entries(run: ProductionRun, materials: list[ProductionRunMaterial]) -> list[LedgerEntry]:
-    """One ``usage`` row per material with actuals: −(actual + purge) grams from its spool."""
+    """One ``usage`` row per material with actuals: −(actual + purge) grams from its spool, of
+    which the grams its printer reported already left the spool (``reported_g``, settled here)."""
     return [LedgerEntry(item_type=m.spool.item_type, location=m.spool.location, spool=m.spool,
-                        quantity=-m.actual_total_g, transaction_type=InventoryTransaction.Type.USAGE,
+                        quantity=-m.actual_total_g, reported_g=m.reported_g, transaction_type=InventoryTransaction.Type.USAGE,
                         reference_type=REFERENCE_RUN, reference_id=str(run.pk), reference_label=run.run_number)
-            for m in materials if m.actual_weight_g is not None and m.actual_total_g > 0]
+            for m in materials if m.actual_weight_g is not None and (m.actual_total_g > 0 or m.reported_g)]
+
+
+def _run_materials(run: ProductionRun) -> list[ProductionRunMaterial]:
+    """The run's materials with spools, read after locking those spools (pk order, as the ledger
+    does): a printer's report locks the spool before it adds to a material's ``reported_g``, so
+    what is read here is what the completion settles."""
+    list(Spool.objects.select_for_update().filter(pk__in=run.materials.values("spool_id")).order_by("pk")
+         .values_list("pk", flat=True))
+    return list(run.materials.select_related("spool__item_type", "spool__location"))
 
 
 def _part_entries(run: ProductionRun, parts: list[ProductionRunPart]) -> list[LedgerEntry]:
@@ -166,8 +176,9 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
     """
     run = lock_run_in_progress(run, "complete")
     _check_rating(quality_rating)
-    run_materials = list(run.materials.select_related("spool__item_type", "spool__location"))
+    run_materials = _run_materials(run)
     run_items = list(run.items.select_related("product"))
+    reported_defaults_apply(run_materials, materials)
     material_actuals_apply(run_materials, materials, require_all=True)
     _apply_outcomes(run_items, items, default="successful", reason_required=True)
     if any(item.successful_quantity for item in run_items) and run.location is None:
@@ -208,7 +219,8 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
     run_items = list(run.items.select_related("product"))
     at = failed_at or timezone.now()
     if run.status == Status.IN_PROGRESS:
-        run_materials = list(run.materials.select_related("spool__item_type", "spool__location"))
+        run_materials = _run_materials(run)
+        reported_defaults_apply(run_materials, materials)
         material_actuals_apply(run_materials, materials, require_all=False)
         _apply_outcomes(run_items, items, default="failed")
         if any(item.successful_quantity for item in run_items):

@@ -14,7 +14,9 @@ from printers import selectors, services
 from printers.models import UsageSession
 from printers.tasks import close_idle_usage_sessions
 from prodtrack.celery import app
+from runs import services as run_services
 from tests.factories import MaterialFactory, receive_spool
+from tests.support.pages import page_html
 from tests.support.spoolman import openapi_check
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +247,71 @@ def test_beat_posts_idle_sessions_every_minute(client, printer_base, farm):
 
     assert close_idle_usage_sessions() == 1
     assert UsageSession.objects.get().transaction.quantity == Decimal("-3.00")
+
+
+# --- the printer's run --------------------------------------------------------------------------------
+
+@pytest.fixture
+def pla_run(farm, tenant, admin_user):
+    """An in-progress run of 4 phone stands on the printer, on the PLA spool only."""
+    return run_services.production_run_create(
+        tenant=tenant, by=admin_user, workstation=farm.printer,
+        items=[run_services.ItemSpec(product=farm.stand, quantity=4)],
+        materials=[run_services.MaterialSpec(spool=farm.pla_spool)])
+
+
+def test_a_connected_printers_run_completes_with_the_reported_grams_and_one_ledger_row(
+        client, printer_base, farm, tenant, admin_user, pla_run):
+    for grams in (20.1, 21.2):
+        put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": grams}, "/spool/{spool_id}/use")
+    material = pla_run.materials.get()
+    material.refresh_from_db()
+    assert (material.reported_g, material.reported_by) == (Decimal("41.30"), "MK4 #1")
+
+    run = run_services.production_run_complete(run=pla_run, by=admin_user)          # nothing weighed
+
+    material.refresh_from_db()
+    assert (material.actual_weight_g, material.actual_purge_g, run.actual_weight_g) == (
+        Decimal("41.30"), 0, Decimal("41.30"))
+    rows = InventoryTransaction.objects.filter(spool=farm.pla_spool, transaction_type="usage")
+    assert [(row.quantity, row.reference_type) for row in rows] == [(Decimal("-41.30"), "production_run")]
+    farm.pla_spool.refresh_from_db()
+    assert (farm.pla_spool.current_weight_g, farm.pla_spool.reported_unposted_g) == (Decimal("958.70"), 0)
+    assert services.usage_sessions_close_idle(now=UsageSession.objects.get().last_report_at
+                                              + services.IDLE_AFTER * 2) == 1
+    assert UsageSession.objects.get().transaction is None          # the run posted its grams
+    assert rows.count() == 1 and spool_drift(tenant=tenant) == []
+
+
+def test_weighing_on_completion_wins_over_the_report(client, printer_base, farm, tenant, admin_user, pla_run):
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 41.3}, "/spool/{spool_id}/use")
+    material = pla_run.materials.get()
+
+    run_services.production_run_complete(run=pla_run, by=admin_user, materials=[
+        run_services.MaterialActual(material_id=material.pk, actual_weight_g=Decimal("50"))])
+
+    farm.pla_spool.refresh_from_db()
+    assert farm.pla_spool.current_weight_g == Decimal("950.00") and spool_drift(tenant=tenant) == []
+
+
+def test_a_run_cancelled_in_progress_leaves_the_reported_usage_to_its_session(client, printer_base, farm, tenant,
+                                                                             admin_user, pla_run):
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 7}, "/spool/{spool_id}/use")
+    run_services.production_run_cancel(run=pla_run, by=admin_user)
+
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 1}, "/spool/{spool_id}/use")
+
+    first, second = UsageSession.objects.order_by("pk")
+    assert (first.run, first.transaction.quantity) == (pla_run, Decimal("-7.00"))
+    assert (second.run, second.closed_at, second.grams) == (None, None, Decimal("1.00"))
+    assert spool_drift(tenant=tenant) == []
+
+
+def test_the_complete_page_prefills_the_reported_grams(client, printer_base, farm, operator_client, pla_run):
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 41.3}, "/spool/{spool_id}/use")
+
+    html = page_html(operator_client.get(f"/runs/{pla_run.pk}/complete/"))
+
+    assert "Reported by MK4 #1: <strong>41.3 g</strong>" in html
+    material = pla_run.materials.get()
+    assert f'name="material-{material.pk}-actual_weight_g" value="41.30"' in html

@@ -186,7 +186,7 @@ def test_a_spool_holding_too_little_answers_409_on_its_row(operator_client, make
     html = page_html(response)
 
     assert response.status_code == 409
-    message = f"Spool #{farm.pla_spool.pk} holds 1000.00 g; this needs 1200 g (200.00 g short)."
+    message = f"Spool #{farm.pla_spool.pk} holds 1000.00 g; this needs 1200.00 g (200.00 g short)."
     assert message in _result(html, pla) and html.count(message) == 2      # on its row and on top
     assert 'value="1200"' in html
     _nothing_written(run)
@@ -315,10 +315,10 @@ GET_QUERIES = 3 + 3 + 2
 # The preview: the session's 3 + run, materials (2). Nothing else: the rule runs in memory.
 PREVIEW_QUERIES = 3 + 2
 # Completing: the form's 8 + production_run_complete: 2 savepoints and their releases (4), run
-# lock, materials, items, recipes and their inputs (5), spool lock, ledger insert, balance insert +
+# lock, spool locks (printers' reports wait), materials, items, recipes and their inputs (6), spool lock, ledger insert, balance insert +
 # lock + update, spools update (6), actuals, outcomes, run status (3), totals write (1; it reads
 # nothing: the service hands it the materials and parts it holds).
-POST_QUERIES = 8 + 4 + 5 + 6 + 3 + 1
+POST_QUERIES = 8 + 4 + 6 + 6 + 3 + 1
 
 
 @pytest.mark.parametrize("method", ["get", "preview", "post"])
