@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from inventory import services as inventory_services
 from inventory.models import ItemType, Location, Spool
 from printers import selectors, services
+from printers.events import spoolman_event_send
 from printers.spoolman import SortError, filament_json, id_filter, order_by, spool_json, text_filter, vendor_json
 from prodtrack.exceptions import ApplicationError, NotFoundError
 
@@ -109,9 +110,14 @@ class SpoolmanApi(APIView):
             raise NotFoundError(f"No spool with ID {spool_id} found.")
         return spool
 
-    def spool_answer(self, spool: Spool) -> Response:
+    def spool_answer(self, spool: Spool, event: str | None = None) -> Response:
+        """The spool as it is now; with ``event``, also sent to the websocket feeds."""
         spool = Spool.objects.select_related("item_type", "location").get(pk=spool.pk)
-        return Response(spool_json(spool, self.vendors()))
+        vendors = self.vendors()
+        if event:
+            spoolman_event_send(tenant_id=spool.tenant_id, resource="spool", kind=event,
+                                payload=spool_json(spool, vendors, nulls=True))
+        return Response(spool_json(spool, vendors))
 
     def listed(self, rows: list, total: int) -> Response:
         return Response(rows, headers={"x-total-count": str(total)})
@@ -234,7 +240,10 @@ class SpoolDetailApi(SpoolmanApi):
 
     def delete(self, request, token, spool_id):
         """Archive the spool (the ledger is append-only); the API answers 404 for it from now on."""
-        inventory_services.spool_archive(spool=self.spool(spool_id), by=None)
+        spool = self.spool(spool_id)
+        spoolman_event_send(tenant_id=spool.tenant_id, resource="spool", kind="deleted",
+                            payload=spool_json(spool, self.vendors(), nulls=True))
+        inventory_services.spool_archive(spool=spool, by=None)
         return Response({"message": "Success!"})
 
 
@@ -244,7 +253,7 @@ class SpoolUseApi(SpoolmanApi):
         body = self.body(UseBody)
         spool = services.spool_use(printer_token=request.printer_token, spool=spool,
                                    use_weight=body.get("use_weight"), use_length=body.get("use_length"))
-        return self.spool_answer(spool)
+        return self.spool_answer(spool, event="updated")
 
 
 class SpoolMeasureApi(SpoolmanApi):
@@ -256,7 +265,7 @@ class SpoolMeasureApi(SpoolmanApi):
         spool = inventory_services.spool_adjust(spool=spool, by=None, net_weight_g=net.quantize(Decimal("0.01")),
                                                 note=f"Weighed through {request.printer_token.workstation.name}: "
                                                      f"{gross} g gross")
-        return self.spool_answer(spool)
+        return self.spool_answer(spool, event="updated")
 
 
 # --- filaments and vendors --------------------------------------------------------------------------

@@ -43,14 +43,16 @@ def length_mm(grams: Decimal, material: ItemType) -> float:
 
 
 def vendor_json(vendor: Vendor) -> dict[str, Any]:
-    """A manufacturer as a Spoolman vendor."""
+    """A manufacturer as a Spoolman vendor (prodtrack keeps no comment, empty spool weight or
+    external id for one, so those keys are absent)."""
     return {"id": vendor.id, "registered": spoolman_time(vendor.registered), "name": vendor.name, "extra": {}}
 
 
-def filament_json(material: ItemType, vendors: dict[str, Vendor]) -> dict[str, Any]:
-    """A material item type as a Spoolman filament (``vendors``: ``printers.selectors.vendors``)."""
+def filament_json(material: ItemType, vendors: dict[str, Vendor], *, nulls: bool = False) -> dict[str, Any]:
+    """A material item type as a Spoolman filament (``vendors``: ``printers.selectors.vendors``);
+    ``nulls`` keeps null fields (websocket events)."""
     vendor = vendors.get(material.manufacturer)
-    return _without_nulls({
+    return (dict if nulls else _without_nulls)({
         "id": material.pk,
         "registered": spoolman_time(material.created_at),
         "name": material.name,
@@ -62,22 +64,28 @@ def filament_json(material: ItemType, vendors: dict[str, Vendor]) -> dict[str, A
         "weight": _number(material.net_weight_g) or None,
         "spool_weight": _number(material.spool_weight_g),
         "article_number": material.sku or None,
+        "comment": None,
+        "settings_extruder_temp": None,
+        "settings_bed_temp": None,
         "color_hex": material.color_hex.lstrip("#").upper() or None,
+        "multi_color_hexes": None,
+        "multi_color_direction": None,
         "external_id": material.catalog_id or None,
         "extra": {},
     })
 
 
-def spool_json(spool: Spool, vendors: dict[str, Vendor]) -> dict[str, Any]:
-    """A spool as Spoolman answers it (``select_related("item_type", "location")``)."""
+def spool_json(spool: Spool, vendors: dict[str, Vendor], *, nulls: bool = False) -> dict[str, Any]:
+    """A spool as Spoolman answers it (``select_related("item_type", "location")``); ``nulls``
+    keeps null fields (websocket events)."""
     material = spool.item_type
     used = max(spool.initial_weight_g - spool.current_weight_g, Decimal(0))
-    return _without_nulls({
+    return (dict if nulls else _without_nulls)({
         "id": spool.pk,
         "registered": spoolman_time(spool.received_at),
         "first_used": spoolman_time(spool.first_used_at),
         "last_used": spoolman_time(spool.last_used_at),
-        "filament": filament_json(material, vendors),
+        "filament": filament_json(material, vendors, nulls=nulls),
         "price": float(spool.cost),
         "remaining_weight": float(spool.current_weight_g),
         "initial_weight": float(spool.initial_weight_g),
@@ -87,6 +95,7 @@ def spool_json(spool: Spool, vendors: dict[str, Vendor]) -> dict[str, Any]:
         "used_length": length_mm(used, material),
         "location": spool.location.name,
         "lot_nr": spool.lot_number or None,
+        "comment": None,
         "archived": spool.status == Spool.Status.ARCHIVED,
         "extra": {},
     })

@@ -34,6 +34,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    "daphne",          # runserver serves ASGI: HTTP and the printers' websocket feeds on one port
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "channels",
     "template_partials",
     "sequences",
     "prodtrack",
@@ -76,6 +78,15 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "prodtrack.urls"
 WSGI_APPLICATION = "prodtrack.wsgi.application"
+ASGI_APPLICATION = "prodtrack.asgi.application"
+# Websocket routes, by module (the core imports no domain app): the printers' Spoolman feeds.
+WEBSOCKET_ROUTES = ["printers.routing.websocket_urlpatterns"]
+# Channels: Redis (channels-redis) when CHANNEL_LAYER_REDIS_URL is set — every server process sees
+# every event; otherwise one process's memory (the demo's single runserver).
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+if os.environ.get("CHANNEL_LAYER_REDIS_URL"):
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [os.environ["CHANNEL_LAYER_REDIS_URL"]]}}}
 
 TEMPLATES = [
     {

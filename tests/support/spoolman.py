@@ -14,7 +14,8 @@ DOCUMENT = Path(__file__).resolve().parents[2] / "printers" / "spoolman_api" / "
 
 
 @cache
-def _components() -> dict[str, Any]:
+def components() -> dict[str, Any]:
+    """The document's ``components`` (its schemas), to resolve ``#/components/…`` references."""
     return _document()["components"]
 
 
@@ -29,4 +30,4 @@ def openapi_check(method: str, path: str, status: int, body: Any) -> None:
     ``#/components/…`` references resolve against the document's components."""
     responses = _document()["paths"][path][method.lower()]["responses"]
     schema = responses[str(status)]["content"]["application/json"]["schema"]
-    Draft202012Validator({**schema, "components": _components()}).validate(body)
+    Draft202012Validator({**schema, "components": components()}).validate(body)

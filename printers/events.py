@@ -1,0 +1,36 @@
+"""Spoolman's websocket events (DESIGN §7): ``{"type": "added|updated|deleted", "resource", "date",
+"payload"}`` sent, once the transaction commits, to the tenant's root feed, the resource's feed and
+the object's feed. Upstream Spoolman writes nulls in event payloads (unlike its REST answers)."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def feed_groups(tenant_id: int, resource: str | None = None, object_id: Any = None) -> list[str]:
+    """The channel-layer groups of a feed: the tenant's root, a resource, one object."""
+    groups = [f"spoolman.{tenant_id}"]
+    if resource:
+        groups.append(f"spoolman.{tenant_id}.{resource}")
+        if object_id is not None:
+            groups.append(f"spoolman.{tenant_id}.{resource}.{object_id}")
+    return groups
+
+
+def spoolman_event_send(*, tenant_id: int, resource: str, kind: str, payload: dict[str, Any]) -> None:
+    """Queue an event for after the commit (a rolled-back change sends nothing)."""
+    text = json.dumps({"type": kind, "resource": resource,
+                       "date": datetime.now(UTC).replace(tzinfo=None).isoformat() + "Z", "payload": payload})
+    groups = feed_groups(tenant_id, resource, payload.get("id"))
+
+    def send() -> None:
+        layer = get_channel_layer()
+        for group in groups:
+            async_to_sync(layer.group_send)(group, {"type": "spoolman.event", "text": text})
+
+    transaction.on_commit(send)

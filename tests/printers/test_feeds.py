@@ -1,0 +1,69 @@
+"""The Spoolman websocket feeds as Moonraker uses them: it connects to ``…/api/v1/spool`` before it
+reports anything, reads spool events, and forgets its spool on a ``deleted`` event for it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from jsonschema import Draft202012Validator
+from rest_framework.test import APIClient
+
+from printers import selectors, services
+from prodtrack.asgi import application
+from tests.support.spoolman import components
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def event_check(event: dict) -> None:
+    """The event fits Spoolman's ``SpoolEvent`` schema."""
+    Draft202012Validator({"$ref": "#/components/schemas/SpoolEvent", "components": components()}).validate(event)
+
+
+@pytest.fixture
+def token(farm, admin_user) -> str:
+    return services.printer_token_create(workstation=farm.printer, by=admin_user)[1]
+
+
+def test_moonraker_connects_gets_an_event_per_report_and_forgets_a_deleted_spool(token, farm):
+    client = APIClient()
+    base = f"/spoolman/{token}/api/v1"
+
+    async def moonraker() -> list[dict]:
+        feed = WebsocketCommunicator(application, f"{base[1:]}/spool")
+        connected, _ = await feed.connect()
+        assert connected
+        await feed.send_to(text_data="ping")
+        assert json.loads(await feed.receive_from()) == {"status": "healthy"}
+        response = await sync_to_async(client.put)(f"{base}/spool/{farm.pla_spool.pk}/use", {"use_length": 500.0},
+                                                   format="json")
+        assert response.status_code == 200
+        updated = json.loads(await feed.receive_from())
+        await sync_to_async(client.delete)(f"{base}/spool/{farm.pla_spool.pk}")
+        deleted = json.loads(await feed.receive_from())
+        await feed.disconnect()
+        return [updated, deleted]
+
+    updated, deleted = async_to_sync(moonraker)()
+
+    assert (updated["type"], updated["resource"], updated["payload"]["id"]) == ("updated", "spool", farm.pla_spool.pk)
+    assert updated["payload"]["remaining_weight"] == 998.51 and updated["date"].endswith("Z")
+    assert updated["payload"]["comment"] is None                       # events keep their nulls
+    assert (deleted["type"], deleted["payload"]["id"]) == ("deleted", farm.pla_spool.pk)
+    event_check(updated)
+    event_check(deleted)
+
+
+def test_a_feed_under_a_revoked_or_unknown_token_is_refused(token, farm):
+    services.printer_token_revoke(printer_token=selectors.printer_token_resolve(token=token))
+
+    async def connect(path: str) -> bool:
+        feed = WebsocketCommunicator(application, path)
+        connected, _ = await feed.connect()
+        await feed.disconnect()
+        return connected
+
+    assert async_to_sync(connect)(f"spoolman/{token}/api/v1/spool") is False
+    assert async_to_sync(connect)("spoolman/nope/api/v1/") is False
