@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery, Sum
 
 from inventory.models import InventoryTransaction, ItemType, Spool, Workstation
-from printers.models import PrinterToken
+from printers.models import PrinterToken, UsageSession
 from runs.models import REFERENCE_RUN, ProductionRun
 
 DEFAULT_DENSITY_G_CM3 = Decimal("1.24")
@@ -74,3 +74,40 @@ def vendors(*, tenant_id: int) -> dict[str, Vendor]:
               .values("manufacturer").annotate(first=Min("id")).values_list("first", flat=True))
     rows = ItemType.objects.filter(pk__in=firsts).values_list("pk", "manufacturer", "created_at")
     return {name: Vendor(id=pk, name=name, registered=created) for pk, name, created in rows}
+
+
+@dataclass
+class PrinterRow:
+    """One printer on the board: its live token, the spool it last reported on (``session``, open
+    or the last closed), its in-progress run with the grams reported for it so far."""
+
+    printer: Workstation
+    token: PrinterToken | None = None
+    session: UsageSession | None = None
+    run: ProductionRun | None = None
+    run_reported_g: Decimal = Decimal("0")
+
+
+def printer_board(*, tenant) -> tuple[list[PrinterRow], list[UsageSession]]:
+    """The printers board (DESIGN §7): a row per active printer, and the usage no run took (closed
+    sessions without a run, newest 20). Five queries for any number of printers."""
+    latest = UsageSession.objects.filter(workstation=OuterRef("pk")).order_by("-last_report_at", "-id").values("pk")[:1]
+    printers = (Workstation.objects.for_tenant(tenant).filter(kind=Workstation.Kind.PRINTER, is_active=True)
+                .select_related("location").annotate(latest_session=Subquery(latest)).order_by("name"))
+    rows = {printer.pk: PrinterRow(printer=printer) for printer in printers}
+    for token in PrinterToken.objects.filter(workstation_id__in=rows, revoked_at__isnull=True):
+        rows[token.workstation_id].token = token
+    session_ids = [row.printer.latest_session for row in rows.values() if row.printer.latest_session]
+    for session in UsageSession.objects.filter(pk__in=session_ids).select_related("spool__item_type"):
+        rows[session.workstation_id].session = session
+    runs = (ProductionRun.objects.for_tenant(tenant)
+            .filter(workstation_id__in=rows, status=ProductionRun.Status.IN_PROGRESS)
+            .annotate(reported=Sum("materials__reported_g")).order_by("workstation_id", "-started_at", "-id"))
+    for run in runs:
+        row = rows[run.workstation_id]
+        if row.run is None:
+            row.run, row.run_reported_g = run, run.reported or Decimal("0")
+    unattributed = list(UsageSession.objects.for_tenant(tenant).filter(run__isnull=True, closed_at__isnull=False)
+                        .exclude(grams=0).select_related("workstation", "spool__item_type")
+                        .order_by("-last_report_at", "-id")[:20])
+    return list(rows.values()), unattributed

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("runs.urls")),
     path("", include("stockpiles.urls")),
+    path("", include("printers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("prodtrack.api_urls")),
     path("spoolman/<str:token>/api/v1/", include("printers.spoolman_urls")),
