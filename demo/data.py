@@ -131,6 +131,9 @@ PLATES = (
 )
 
 
+#: the first printers get a Spoolman address (a printer token) when the demo is seeded
+TOKEN_PRINTERS = 2
+
 #: workstations that are not printers: (name, model, location, kind, activities)
 BENCHES = (("Assembly bench", "Workbench with arbor press and scale", WAREHOUSE, Workstation.Kind.ASSEMBLY,
             ["assembly"]),)

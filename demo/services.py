@@ -66,6 +66,7 @@ from demo.data import (
     SHOP,
     SLICERS,
     STOCKPILES,
+    TOKEN_PRINTERS,
     USERS,
     WAREHOUSE,
     StepSpec,
@@ -77,6 +78,7 @@ from inventory.catalog import CatalogEntry
 from inventory.models import ItemType, Location, Spool, Workstation
 from plans.models import ProductionPlan, ProductionPlanStep
 from plans.services import InputSpec, production_plan_create, production_plan_step_add, recipe_create
+from printers import services as printer_services
 from prodtrack.exceptions import NotFoundError
 from prodtrack.models import Tenant, User
 from prodtrack.services import membership_set, tenant_create, user_ensure
@@ -302,6 +304,8 @@ def demo_seed(*, entries: list[CatalogEntry], password: str, now: datetime,
         services.workstation_create(tenant=tenant, name=name, model_name=model, location=locations[where],
                                     is_active=active, kind=Workstation.Kind.PRINTER, activities=["printing"])
         for name, model, where, active in PRINTERS]
+    for printer in printers[:TOKEN_PRINTERS]:        # their Spoolman addresses; bin/demo prints a fresh one
+        printer_services.printer_token_create(workstation=printer, by=users["admin"])
     benches = [services.workstation_create(tenant=tenant, name=name, model_name=model, location=locations[where],
                                            kind=kind, activities=activities)
                for name, model, where, kind, activities in BENCHES]

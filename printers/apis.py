@@ -50,13 +50,21 @@ class Body(serializers.Serializer):
     """Request bodies: DRF checks them, errors come back in FastAPI's 422 shape."""
 
 
+class Number(serializers.FloatField):
+    """A JSON number as clients send it (Moonraker: ``1363.1202887763536``), as a Decimal of at
+    most 6 decimal places (exact sums from there on)."""
+
+    def to_internal_value(self, data):
+        return Decimal(repr(round(super().to_internal_value(data), 6)))
+
+
 class UseBody(Body):
-    use_length = serializers.DecimalField(max_digits=14, decimal_places=4, required=False, allow_null=True)
-    use_weight = serializers.DecimalField(max_digits=14, decimal_places=4, required=False, allow_null=True)
+    use_length = Number(required=False, allow_null=True)
+    use_weight = Number(required=False, allow_null=True)
 
 
 class MeasureBody(Body):
-    weight = serializers.DecimalField(max_digits=14, decimal_places=4)
+    weight = Number()
 
 
 class SpoolmanApi(APIView):

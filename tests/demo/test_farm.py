@@ -12,6 +12,7 @@ from inventory.models import InventoryTransaction, ItemType, Location, Spool, St
 from inventory.selectors import spool_drift, stock_drift
 from plans.models import Recipe
 from plans.selectors import recipes_for_products
+from printers.models import PrinterToken
 
 
 def test_builds_a_print_farm(demo):
@@ -89,3 +90,9 @@ def test_gives_every_product_a_recipe(demo):
                                                      for i in recipe.inputs.all()) for recipe in recipes.values())
     assert sum(any(i.item_type.kind == ItemType.Kind.PRODUCT for i in recipe.inputs.all())
                for recipe in recipes.values()) == 4   # drawer, set, weighted base, stand
+
+
+def test_two_printers_have_spoolman_addresses(demo):
+    live = PrinterToken.objects.filter(tenant=demo, revoked_at__isnull=True).select_related("workstation")
+
+    assert sorted(token.workstation.name for token in live) == ["MK4-01", "MK4-02"]

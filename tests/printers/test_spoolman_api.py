@@ -315,3 +315,10 @@ def test_the_complete_page_prefills_the_reported_grams(client, printer_base, far
     assert "Reported by MK4 #1: <strong>41.3 g</strong>" in html
     material = pla_run.materials.get()
     assert f'name="material-{material.pk}-actual_weight_g" value="41.30"' in html
+
+
+def test_moonrakers_long_floats_are_taken(client, printer_base, farm):
+    answer = put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_length": 1363.1202887763536},
+                 "/spool/{spool_id}/use")
+
+    assert answer["used_weight"] == 4.07          # π·0.875²·1363.12 mm³ × 1.24 g/cm³ = 4.066 g
