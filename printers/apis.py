@@ -67,6 +67,31 @@ class MeasureBody(Body):
     weight = Number()
 
 
+class SpoolBody(Body):
+    """``POST /spool`` and ``PATCH /spool/{id}`` (Spoolman's SpoolParameters)."""
+
+    filament_id = serializers.IntegerField()
+    price = Number(required=False, allow_null=True, min_value=0)
+    initial_weight = Number(required=False, allow_null=True, min_value=0)
+    spool_weight = Number(required=False, allow_null=True, min_value=0)
+    remaining_weight = Number(required=False, allow_null=True, min_value=0)
+    used_weight = Number(required=False, allow_null=True, min_value=0)
+    location = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+    lot_nr = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+    comment = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=1024)
+    archived = serializers.BooleanField(required=False)
+    extra = serializers.DictField(child=serializers.CharField(allow_null=True), required=False)
+
+    def validate(self, data):
+        if data.get("remaining_weight") is not None and data.get("used_weight") is not None:
+            raise ApplicationError("Only specify either remaining_weight or used_weight.")
+        return data
+
+
+class SpoolUpdateBody(SpoolBody):
+    filament_id = serializers.IntegerField(required=False)
+
+
 class SpoolmanApi(APIView):
     """Base of every Spoolman endpoint: no session, no CSRF, the tenant and printer from the token."""
 
@@ -197,6 +222,17 @@ class LocationApi(DistinctApi):
 # --- spools -----------------------------------------------------------------------------------------
 
 class SpoolListApi(SpoolmanApi):
+    def post(self, request, token):
+        """Register a spool: a receipt of its initial weight (default: the filament's full-spool
+        weight) at ``location`` (a location name; default the printer's), then the weigh-in its
+        ``remaining_weight`` or ``used_weight`` says."""
+        body = self.body(SpoolBody)
+        material = _materials(request.tenant).filter(pk=body["filament_id"]).first()
+        if material is None:
+            raise NotFoundError(f"No filament with ID {body['filament_id']} found.")
+        spool = services.spool_register(printer_token=request.printer_token, material=material, **_spool_fields(body))
+        return self.spool_answer(spool, event="added")
+
     def get(self, request, token):
         params = request.query_params
         for name in ("filament.id", "filament.vendor.id", "filament_id", "vendor_id"):
@@ -233,6 +269,18 @@ def _spool_aliases() -> dict:
                              output_field=BooleanField())}
 
 
+SPOOL_FIELDS = {"price": "price", "initial_weight": "initial_weight_g", "spool_weight": "tare_weight_g",
+                "remaining_weight": "remaining_weight_g", "used_weight": "used_weight_g", "location": "location_name",
+                "lot_nr": "lot_number", "archived": "archived", "comment": "comment", "extra": "extra",
+                "first_used": "first_used", "last_used": "last_used", "filament_id": "filament_id"}
+
+
+def _spool_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """Spoolman's spool fields as the printers services name them (``filament_id`` dropped: it
+    is the material)."""
+    return {SPOOL_FIELDS[name]: value for name, value in body.items() if name != "filament_id"}
+
+
 def _param(params, name: str, deprecated: str) -> str | None:
     """A filter by its dotted name, else its deprecated alias (Spoolman reads the alias only then)."""
     return params.get(name) if name in params else params.get(deprecated)
@@ -245,6 +293,16 @@ def _is_id_list(value: str) -> bool:
 class SpoolDetailApi(SpoolmanApi):
     def get(self, request, token, spool_id):
         return Response(spool_json(self.spool(spool_id), self.vendors()))
+
+    def patch(self, request, token, spool_id):
+        """Change what prodtrack keeps of a spool: remaining or used weight (a weigh-in), price,
+        lot number, archived. Other fields are refused with 400 naming them."""
+        spool = self.spool(spool_id)
+        body = self.body(SpoolUpdateBody)
+        if body.get("filament_id") not in (None, spool.item_type_id):
+            raise ApplicationError("filament_id cannot be changed: register a new spool of the other filament.")
+        spool = services.spool_patch(printer_token=request.printer_token, spool=spool, **_spool_fields(body))
+        return self.spool_answer(spool, event="updated")
 
     def delete(self, request, token, spool_id):
         """Archive the spool (the ledger is append-only); the API answers 404 for it from now on."""

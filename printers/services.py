@@ -5,13 +5,22 @@ import math
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inventory.models import Spool, Workstation
-from inventory.services import spool_usage_settle, spool_use_report
+from inventory.models import ItemType, Location, Spool, Workstation
+from inventory.services import (
+    location_create,
+    spool_adjust,
+    spool_archive,
+    spool_receive,
+    spool_update,
+    spool_usage_settle,
+    spool_use_report,
+)
 from printers.errors import PrinterTokenStateError
 from printers.models import PrinterToken, UsageSession
 from printers.selectors import (
@@ -154,3 +163,72 @@ def usage_sessions_close_idle(*, now: datetime | None = None) -> int:
         usage_session_close(session=session, at=now)
         closed += 1
     return closed
+
+
+# --- spools registered and changed through the Spoolman API --------------------------------------
+
+UNCHANGEABLE = {"initial_weight_g": "initial_weight", "comment": "comment", "extra": "extra",
+                "first_used": "first_used", "last_used": "last_used"}
+
+
+def _location(printer_token: PrinterToken, name: str | None) -> Location:
+    """The tenant's location named ``name`` (created when it does not exist: Spoolman's locations
+    are free text), the printer's own when no name is given."""
+    if not name:
+        return printer_token.workstation.location
+    found = Location.objects.for_tenant(printer_token.tenant_id).filter(name=name).first()
+    return found or location_create(tenant=printer_token.tenant, name=name)
+
+
+@traced("spool.register")
+@transaction.atomic
+def spool_register(*, printer_token: PrinterToken, material: ItemType, price: Decimal | None = None,
+                   initial_weight_g: Decimal | None = None, tare_weight_g: Decimal | None = None,
+                   remaining_weight_g: Decimal | None = None, used_weight_g: Decimal | None = None,
+                   location_name: str | None = None, lot_number: str | None = None, archived: bool = False,
+                   **ignored: Any) -> Spool:
+    """A spool registered through the Spoolman API (``POST /spool``): a receipt
+    (``inventory.services.spool_receive``: initial weight by default the material's full-spool
+    grams), then, when ``remaining_weight_g`` or ``used_weight_g`` is given, the weigh-in that
+    brings it there; archived at once when asked. ``comment``, ``extra`` and usage times are not
+    kept (prodtrack has no place for them). Raises ValidationError (400) as ``spool_receive``."""
+    spool = spool_receive(tenant=printer_token.tenant, by=None, item_type=material,
+                          location=_location(printer_token, location_name), initial_weight_g=initial_weight_g,
+                          tare_weight_g=tare_weight_g, cost=price, lot_number=lot_number or "",
+                          note=f"Registered through {printer_token.workstation.name}")
+    return _weight_and_state(spool, remaining_weight_g=remaining_weight_g, used_weight_g=used_weight_g,
+                             archived=archived)
+
+
+@traced("spool.patch")
+@transaction.atomic
+def spool_patch(*, printer_token: PrinterToken, spool: Spool, **fields: Any) -> Spool:
+    """``PATCH /spool/{id}``: ``remaining_weight_g`` / ``used_weight_g`` are a weigh-in
+    (adjustment), ``price`` and ``lot_number`` are edits, ``archived`` archives. Raises
+    ValidationError (400) naming a field prodtrack does not change this way (initial weight,
+    comment, extra, usage times; the tare and location only to what they are)."""
+    for name, label in UNCHANGEABLE.items():
+        if fields.get(name) not in (None, {}, ""):
+            raise ValidationError(f"{label} cannot be changed through this API; change the spool in prodtrack.")
+    if fields.get("tare_weight_g") not in (None, spool.tare_weight_g):
+        raise ValidationError("spool_weight cannot be changed through this API; change the spool in prodtrack.")
+    if fields.get("location_name") not in (None, "", spool.location.name):
+        raise ValidationError("location cannot be changed through this API: move the spool in prodtrack.")
+    edits = {name: value for name, value in (("cost", fields.get("price")), ("lot_number", fields.get("lot_number")))
+             if value is not None}
+    if edits:
+        spool = spool_update(spool=spool, data=edits)
+    return _weight_and_state(spool, remaining_weight_g=fields.get("remaining_weight_g"),
+                             used_weight_g=fields.get("used_weight_g"), archived=fields.get("archived", False))
+
+
+def _weight_and_state(spool: Spool, *, remaining_weight_g: Decimal | None, used_weight_g: Decimal | None,
+                      archived: bool) -> Spool:
+    net = remaining_weight_g if remaining_weight_g is not None else (
+        max(spool.initial_weight_g - used_weight_g, Decimal(0)) if used_weight_g is not None else None)
+    if net is not None:
+        spool = spool_adjust(spool=spool, by=None, net_weight_g=net.quantize(Decimal("0.01")),
+                             note="Weight set through the Spoolman API")
+    if archived:
+        spool = spool_archive(spool=spool, by=None)
+    return spool

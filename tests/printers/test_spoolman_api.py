@@ -322,3 +322,47 @@ def test_moonrakers_long_floats_are_taken(client, printer_base, farm):
                  "/spool/{spool_id}/use")
 
     assert answer["used_weight"] == 4.07          # π·0.875²·1363.12 mm³ × 1.24 g/cm³ = 4.066 g
+
+
+# --- registering and changing spools ------------------------------------------------------------------
+
+def test_a_spool_registered_through_the_api_is_a_receipt_then_a_weigh_in(client, printer_base, farm, tenant):
+    response = client.post(f"{printer_base}/api/v1/spool", {
+        "filament_id": farm.pla.pk, "initial_weight": 1000, "spool_weight": 210, "remaining_weight": 640,
+        "price": 24.5, "location": "Shelf B", "lot_nr": "LOT-9"}, format="json")
+
+    assert response.status_code == 200, response.content
+    openapi_check("post", "/spool", 200, response.json())
+    answer = response.json()
+    assert (answer["remaining_weight"], answer["used_weight"], answer["location"], answer["lot_nr"]) == (
+        640.0, 360.0, "Shelf B", "LOT-9")
+    spool = Spool.objects.get(pk=answer["id"])
+    rows = list(InventoryTransaction.objects.filter(spool=spool).order_by("pk").values_list(
+        "transaction_type", "quantity"))
+    assert rows == [("receipt", Decimal("1000.000")), ("adjustment", Decimal("-360.000"))]
+    assert spool.location.name == "Shelf B" and spool.created_by is None and spool_drift(tenant=tenant) == []
+
+
+def test_registering_refuses_two_weights_and_an_unknown_filament(client, printer_base, farm):
+    both = client.post(f"{printer_base}/api/v1/spool", {"filament_id": farm.pla.pk, "remaining_weight": 1,
+                                                         "used_weight": 1}, format="json")
+    unknown = client.post(f"{printer_base}/api/v1/spool", {"filament_id": 999999}, format="json")
+    missing = client.post(f"{printer_base}/api/v1/spool", {}, format="json")
+
+    assert (both.status_code, both.json()) == (400, {"message": "Only specify either remaining_weight or used_weight."})
+    assert (unknown.status_code, unknown.json()) == (404, {"message": "No filament with ID 999999 found."})
+    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "filament_id"]
+
+
+def test_patching_the_remaining_weight_is_an_adjustment_and_archiving_hides_it(client, printer_base, farm):
+    url = f"{printer_base}/api/v1/spool/{farm.pla_spool.pk}"
+
+    answer = client.patch(url, {"remaining_weight": 700, "lot_nr": "B-2", "price": 20}, format="json").json()
+
+    openapi_check("patch", "/spool/{spool_id}", 200, answer)
+    assert (answer["remaining_weight"], answer["lot_nr"], answer["price"]) == (700.0, "B-2", 20.0)
+    assert InventoryTransaction.objects.get(spool=farm.pla_spool, transaction_type="adjustment").quantity == -300
+    refused = client.patch(url, {"location": "Elsewhere"}, format="json")
+    assert refused.status_code == 400 and "move the spool in prodtrack" in refused.json()["message"]
+    assert client.patch(url, {"archived": True}, format="json").json()["archived"] is True
+    assert client.get(url).status_code == 404
