@@ -144,8 +144,10 @@ class SpoolmanApi(APIView):
         return spool
 
     def spool_answer(self, spool: Spool, event: str | None = None) -> Response:
-        """The spool as it is now; with ``event``, also sent to the websocket feeds."""
-        spool = Spool.objects.select_related("item_type", "location").get(pk=spool.pk)
+        """The spool as the service left it (with its material and location); with ``event``, also
+        sent to the websocket feeds."""
+        if not (Spool.item_type.is_cached(spool) and Spool.location.is_cached(spool)):
+            spool = Spool.objects.select_related("item_type", "location").get(pk=spool.pk)
         vendors = self.vendors()
         if event:
             spoolman_event_send(tenant_id=spool.tenant_id, resource="spool", kind=event,

@@ -28,9 +28,9 @@ def spoolman_event_send(*, tenant_id: int, resource: str, kind: str, payload: di
                        "date": datetime.now(UTC).replace(tzinfo=None).isoformat() + "Z", "payload": payload})
     groups = feed_groups(tenant_id, resource, payload.get("id"))
 
-    def send() -> None:
+    async def send_all() -> None:
         layer = get_channel_layer()
         for group in groups:
-            async_to_sync(layer.group_send)(group, {"type": "spoolman.event", "text": text})
+            await layer.group_send(group, {"type": "spoolman.event", "text": text})
 
-    transaction.on_commit(send)
+    transaction.on_commit(async_to_sync(send_all))

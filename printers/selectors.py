@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Min, OuterRef, Subquery, Sum
 
 from inventory.models import InventoryTransaction, ItemType, Spool, Workstation
 from printers.models import PrinterToken, UsageSession
 from runs.models import REFERENCE_RUN, ProductionRun
 
+VENDORS_CACHE_S = 60
 DEFAULT_DENSITY_G_CM3 = Decimal("1.24")
 DEFAULT_DIAMETER_MM = Decimal("1.75")
 
@@ -69,7 +71,12 @@ class Vendor:
 
 
 def vendors(*, tenant_id: int) -> dict[str, Vendor]:
-    """The tenant's manufacturers by name (one query)."""
+    """The tenant's manufacturers by name: one query, kept a minute in the cache (a new
+    manufacturer shows as a vendor within a minute; ids do not change)."""
+    return cache.get_or_set(f"printers:vendors:{tenant_id}", lambda: _vendors(tenant_id), VENDORS_CACHE_S)
+
+
+def _vendors(tenant_id: int) -> dict[str, Vendor]:
     firsts = (ItemType.objects.filter(tenant_id=tenant_id, kind=ItemType.Kind.MATERIAL).exclude(manufacturer="")
               .values("manufacturer").annotate(first=Min("id")).values_list("first", flat=True))
     rows = ItemType.objects.filter(pk__in=firsts).values_list("pk", "manufacturer", "created_at")

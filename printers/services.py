@@ -118,11 +118,14 @@ def spool_use(*, printer_token: PrinterToken, spool: Spool, use_weight: Decimal 
     spool, applied = spool_use_report(spool=spool, grams=grams, at=at)
     printer = printer_token.workstation
     run = printer_run_for_spool(printer=printer, spool=spool)
-    for other in UsageSession.objects.filter(workstation=printer, closed_at__isnull=True).exclude(spool=spool, run=run):
-        usage_session_close(session=other, at=at)              # another spool, or the run changed
-    session = (UsageSession.objects.select_for_update().filter(workstation=printer, spool=spool, closed_at__isnull=True)
-               .first()) or UsageSession(tenant_id=printer.tenant_id, workstation=printer, spool=spool, run=run,
-                                         opened_at=at)
+    session = None
+    for open_session in UsageSession.objects.select_for_update().filter(workstation=printer, closed_at__isnull=True):
+        if open_session.spool_id == spool.pk and open_session.run_id == (run.pk if run else None):
+            session = open_session
+        else:
+            usage_session_close(session=open_session, at=at)       # another spool, or the run changed
+    session = session or UsageSession(tenant_id=printer.tenant_id, workstation=printer, spool=spool, run=run,
+                                      opened_at=at)
     session.grams += applied
     session.reports += 1
     session.last_report_at = at
