@@ -9,6 +9,7 @@ on prodtrack's pages. No drf-spectacular schema: the contract is Spoolman's own 
 """
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -219,6 +220,47 @@ class LotNumberApi(DistinctApi):
 
 class LocationApi(DistinctApi):
     values = staticmethod(lambda tenant: Location.objects.for_tenant(tenant).values_list("name", flat=True))
+
+
+# --- settings and extra fields ------------------------------------------------------------------------
+
+SETTING_DEFAULTS: dict[str, tuple[str, Any]] = {
+    # Spoolman's registered settings: key → (type, default value). ``currency`` is the tenant's.
+    "currency": ("string", "EUR"), "round_prices": ("boolean", False), "print_presets": ("array", []),
+    "extra_fields_vendor": ("array", []), "extra_fields_filament": ("array", []), "extra_fields_spool": ("array", []),
+    "base_url": ("string", ""), "locations": ("array", []), "locations_spoolorders": ("object", {}),
+}
+ENTITY_TYPES = ("vendor", "filament", "spool")
+
+
+def _setting(tenant, key: str) -> dict[str, Any]:
+    """``{"value": <JSON text>, "is_set", "type"}``; only ``currency`` is set (the tenant's)."""
+    kind, default = SETTING_DEFAULTS[key]
+    if key == "currency":
+        return {"value": json.dumps(tenant.currency), "is_set": True, "type": kind}
+    return {"value": json.dumps(default), "is_set": False, "type": kind}
+
+
+class SettingListApi(SpoolmanApi):
+    def get(self, request, token):
+        return Response({key: _setting(request.tenant, key) for key in SETTING_DEFAULTS})
+
+
+class SettingDetailApi(SpoolmanApi):
+    def get(self, request, token, key):
+        if key not in SETTING_DEFAULTS:
+            raise NotFoundError(f"Setting {key} does not exist.")
+        return Response(_setting(request.tenant, key))
+
+
+class FieldListApi(SpoolmanApi):
+    """Extra fields: prodtrack defines none, so each entity type has an empty list."""
+
+    def get(self, request, token, entity_type):
+        if entity_type not in ENTITY_TYPES:
+            return fastapi_error(["path", "entity_type"], "Input should be 'vendor', 'filament' or 'spool'", "enum",
+                                 entity_type)
+        return Response([])
 
 
 # --- spools -----------------------------------------------------------------------------------------

@@ -19,5 +19,8 @@ urlpatterns = [
     path("article-number", apis.ArticleNumberApi.as_view()),
     path("lot-number", apis.LotNumberApi.as_view()),
     path("location", apis.LocationApi.as_view()),
+    path("setting/", apis.SettingListApi.as_view()),
+    path("setting/<str:key>", apis.SettingDetailApi.as_view()),
+    path("field/<str:entity_type>", apis.FieldListApi.as_view()),
     re_path(r"^(?P<rest>.*)$", apis.UnknownApi.as_view()),
 ]

@@ -20,6 +20,8 @@ class Tenant(models.Model):
         validators=[RegexValidator(r"^[A-Z0-9]{2,8}$", "2–8 upper-case letters or digits.")],
     )
     time_zone = models.CharField(max_length=64, default="UTC")
+    currency = models.CharField(max_length=3, default="EUR", validators=[
+        RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code such as EUR or USD.")], help_text="What money is counted in.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

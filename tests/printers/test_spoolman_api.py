@@ -366,3 +366,16 @@ def test_patching_the_remaining_weight_is_an_adjustment_and_archiving_hides_it(c
     assert refused.status_code == 400 and "move the spool in prodtrack" in refused.json()["message"]
     assert client.patch(url, {"archived": True}, format="json").json()["archived"] is True
     assert client.get(url).status_code == 404
+
+
+def test_settings_give_the_tenants_currency_and_spoolmans_defaults(client, printer_base, tenant):
+    tenant.currency = "USD"
+    tenant.save()
+
+    every = get(client, printer_base, "/setting/", "/setting/").json()
+    currency = get(client, printer_base, "/setting/currency", "/setting/{key}").json()
+
+    assert currency == {"value": '"USD"', "is_set": True, "type": "string"} == every["currency"]
+    assert every["round_prices"] == {"value": "false", "is_set": False, "type": "boolean"}
+    assert client.get(f"{printer_base}/api/v1/setting/colour").json() == {"message": "Setting colour does not exist."}
+    assert get(client, printer_base, "/field/spool", "/field/{entity_type}").json() == []
