@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Min, OuterRef, Subquery, Sum
+from django.db.models import F, Min, OuterRef, Subquery, Sum
 
 from inventory.models import InventoryTransaction, ItemType, Spool, Workstation
 from printers.models import PrinterToken, UsageSession
@@ -96,8 +96,9 @@ class PrinterRow:
 
 
 def printer_board(*, tenant) -> tuple[list[PrinterRow], list[UsageSession]]:
-    """The printers board (DESIGN §7): a row per active printer, and the usage no run took (closed
-    sessions without a run, newest 20). Five queries for any number of printers."""
+    """The printers board (DESIGN §7): a row per active printer, and the usage no run took (posted
+    sessions without a run, newest 20, each with ``candidate_runs``: the runs in progress on its
+    spool it can be given to). Six queries for any number of printers."""
     latest = UsageSession.objects.filter(workstation=OuterRef("pk")).order_by("-last_report_at", "-id").values("pk")[:1]
     printers = (Workstation.objects.for_tenant(tenant).filter(kind=Workstation.Kind.PRINTER, is_active=True)
                 .select_related("location").annotate(latest_session=Subquery(latest)).order_by("name"))
@@ -114,7 +115,16 @@ def printer_board(*, tenant) -> tuple[list[PrinterRow], list[UsageSession]]:
         row = rows[run.workstation_id]
         if row.run is None:
             row.run, row.run_reported_g = run, run.reported or Decimal("0")
-    unattributed = list(UsageSession.objects.for_tenant(tenant).filter(run__isnull=True, closed_at__isnull=False)
+    unattributed = list(UsageSession.objects.for_tenant(tenant)
+                        .filter(run__isnull=True, closed_at__isnull=False, transaction__isnull=False)
                         .exclude(grams=0).select_related("workstation", "spool__item_type")
                         .order_by("-last_report_at", "-id")[:20])
+    candidates: dict[int, list[ProductionRun]] = {}
+    for run in (ProductionRun.objects.for_tenant(tenant)
+                .filter(status=ProductionRun.Status.IN_PROGRESS,
+                        materials__spool_id__in={session.spool_id for session in unattributed})
+                .annotate(spool_id=F("materials__spool_id")).order_by("-started_at", "-id")):
+        candidates.setdefault(run.spool_id, []).append(run)
+    for session in unattributed:
+        session.candidate_runs = candidates.get(session.spool_id, [])
     return list(rows.values()), unattributed

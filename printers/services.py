@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from inventory.models import ItemType, Location, Spool, Workstation
 from inventory.services import (
+    inventory_transaction_reverse,
     location_create,
     spool_adjust,
     spool_archive,
@@ -33,7 +34,7 @@ from printers.selectors import (
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import User
 from prodtrack.telemetry import traced
-from runs.models import ProductionRunMaterial
+from runs.models import ProductionRun, ProductionRunMaterial
 
 LAST_SEEN_EVERY = timedelta(minutes=1)
 
@@ -235,3 +236,32 @@ def _weight_and_state(spool: Spool, *, remaining_weight_g: Decimal | None, used_
     if archived:
         spool = spool_archive(spool=spool, by=None)
     return spool
+
+
+@traced("usage_session.attribute")
+@transaction.atomic
+def usage_session_attribute(*, session: UsageSession, run: ProductionRun, by: User) -> UsageSession:
+    """Give usage no run took to ``run`` (the printer reported while nobody had started its run in
+    prodtrack): the session's ledger row is reversed and its grams are taken off the spool again as
+    the run material's reported grams, so completing the run posts them once, as its own usage.
+
+    Raises ValidationError (400) unless the session is posted with no run and ``run`` is a run of
+    the same tenant, in progress, printing with the session's spool; AlreadyReversedError (409)
+    when its row was reversed meanwhile.
+    """
+    session = UsageSession.objects.select_for_update().select_related("spool", "workstation").get(pk=session.pk)
+    if session.run_id is not None or session.transaction_id is None:
+        raise ValidationError.for_field("session", "only usage no run took can be given to a run.")
+    material = (ProductionRunMaterial.objects.filter(run=run, spool=session.spool).select_related("run").first()
+                if run.tenant_id == session.tenant_id else None)
+    if material is None or material.run.status != ProductionRun.Status.IN_PROGRESS or material.run.deleted_at:
+        raise ValidationError.for_field(
+            "run", f"choose a run in progress that prints with spool #{session.spool_id}.")
+    inventory_transaction_reverse(transaction_row=session.transaction, by=by,
+                                  note=f"Given to {run.run_number}")
+    _, applied = spool_use_report(spool=session.spool, grams=session.grams)
+    ProductionRunMaterial.objects.filter(pk=material.pk).update(reported_g=F("reported_g") + applied,
+                                                                reported_by=session.workstation.name)
+    session.run = run
+    session.save(update_fields=["run"])
+    return session

@@ -6,8 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from inventory.models import InventoryTransaction
+from inventory.selectors import spool_drift
 from printers import selectors, services
 from printers.models import PrinterToken, UsageSession
+from prodtrack.exceptions import ValidationError
+from runs import services as run_services
 from tests.factories import WorkstationFactory
 from tests.support.pages import page_html
 
@@ -77,3 +81,41 @@ def test_the_board_costs_the_same_queries_for_one_and_five_printers(viewer_clien
     assert len(selectors.printer_board(tenant=tenant)[0]) == 5
     assert len(one) == len(five) == BOARD_QUERIES, [q["sql"][:100] for q in five.captured_queries]
     assert response.status_code == 200
+
+
+def test_usage_no_run_took_can_be_given_to_a_run_started_since(operator_client, farm, admin_user, tenant):
+    token_row, _ = services.printer_token_create(workstation=farm.printer, by=admin_user)
+    services.spool_use(printer_token=token_row, spool=farm.pla_spool, use_weight=30)
+    session = UsageSession.objects.get()
+    services.usage_session_close(session=session)
+    run = run_services.production_run_create(
+        tenant=tenant, by=admin_user, workstation=farm.printer,
+        items=[run_services.ItemSpec(product=farm.stand, quantity=4)],
+        materials=[run_services.MaterialSpec(spool=farm.pla_spool)])
+    html = page_html(operator_client.get("/printers/"))
+    assert f'action="/printers/usage/{session.pk}/attribute/"' in html and run.run_number in html
+
+    response = operator_client.post(f"/printers/usage/{session.pk}/attribute/", {"run": run.pk}, follow=True)
+
+    assert f"30.0 g reported by MK4 #1 now count for {run.run_number}." in page_html(response)
+    run = run_services.production_run_complete(run=run, by=admin_user)
+    farm.pla_spool.refresh_from_db()
+    assert run.actual_weight_g == 30 and farm.pla_spool.current_weight_g == 970
+    assert farm.pla_spool.reported_unposted_g == 0 and spool_drift(tenant=tenant) == []
+
+
+def test_usage_goes_only_to_a_run_in_progress_on_its_spool(farm, admin_user, tenant, make_run):
+    token_row, _ = services.printer_token_create(workstation=farm.printer, by=admin_user)
+    services.spool_use(printer_token=token_row, spool=farm.pla_spool, use_weight=5)
+    session = services.usage_session_close(session=UsageSession.objects.get())
+    other_spool_run = run_services.production_run_create(
+        tenant=tenant, by=admin_user, workstation=farm.printer,
+        items=[run_services.ItemSpec(product=farm.stand, quantity=4)],
+        materials=[run_services.MaterialSpec(spool=farm.petg_spool)])
+
+    with pytest.raises(ValidationError) as refused:
+        services.usage_session_attribute(session=session, run=other_spool_run, by=admin_user)
+
+    assert refused.value.fields == {"run": [f"choose a run in progress that prints with spool #{farm.pla_spool.pk}."]}
+    session.refresh_from_db()
+    assert session.run is None and not InventoryTransaction.objects.filter(reverses=session.transaction).exists()
