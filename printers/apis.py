@@ -9,12 +9,14 @@ on prodtrack's pages. No drf-spectacular schema: the contract is Spoolman's own 
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -425,6 +427,115 @@ class VendorDetailApi(SpoolmanApi):
             raise NotFoundError(f"No vendor with ID {vendor_id} found.")
         return Response(vendor_json(vendor))
 
+
+
+# --- the filament catalog ("external" database), export, search, locations --------------------------
+
+class ExternalFilamentApi(SpoolmanApi):
+    def get(self, request, token):
+        return Response(list(selectors.external_filaments()))
+
+
+class ExternalFilamentSearchApi(SpoolmanApi):
+    def get(self, request, token):
+        """Catalog filaments whose name, manufacturer or material holds every word of ``query``."""
+        words = (request.query_params.get("query") or "").lower().split()
+        limit = int(request.query_params.get("limit") or 50)
+        found = [row for row in selectors.external_filaments()
+                 if all(word in f"{row['manufacturer']} {row['name']} {row['material']}".lower() for word in words)]
+        return Response(found[:limit])
+
+
+class ExternalMaterialApi(SpoolmanApi):
+    def get(self, request, token):
+        densities: dict[str, float] = {}
+        for row in selectors.external_filaments():
+            densities.setdefault(row["material"], row["density"])
+        return Response([{"material": material, "density": density} for material, density in sorted(densities.items())])
+
+
+def _flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"filament": {"name": …}}`` → ``{"filament.name": …}`` (a CSV row, as Spoolman exports)."""
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict) and key != "extra":
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = json.dumps(value) if key == "extra" else value
+    return flat
+
+
+class ExportApi(SpoolmanApi):
+    """``GET /export/{spools|filaments|vendors}?fmt=json|csv``."""
+
+    def get(self, request, token, what):
+        fmt = request.query_params.get("fmt")
+        if fmt not in ("json", "csv"):
+            return fastapi_error(["query", "fmt"], "Input should be 'csv' or 'json'", "enum", fmt)
+        vendors = self.vendors()
+        if what == "spools":
+            spools = Spool.objects.for_tenant(request.tenant).select_related("item_type", "location").order_by("id")
+            if request.query_params.get("allow_archived", "false").lower() not in ("true", "1", "yes", "on"):
+                spools = spools.exclude(status=Spool.Status.ARCHIVED)
+            rows = [spool_json(spool, vendors, nulls=True) for spool in spools]
+        elif what == "filaments":
+            rows = [filament_json(material, vendors, nulls=True) for material in _materials(request.tenant).order_by("id")]
+        else:
+            rows = [vendor_json(vendor) for vendor in sorted(vendors.values(), key=lambda vendor: vendor.id)]
+        if fmt == "json":
+            return Response(rows)
+        flat = [_flat(row) for row in rows]
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(key for row in flat for key in row)))
+        writer.writeheader()
+        writer.writerows(flat)
+        return HttpResponse(out.getvalue(), content_type="text/csv")
+
+
+class SearchApi(SpoolmanApi):
+    def get(self, request, token):
+        """Spools (id, location, lot number), filaments (name, material, article number) and vendors
+        (name) matching ``q``, best (exact) first, ``limit`` of each."""
+        query = (request.query_params.get("q") or "").strip()
+        if not query:
+            return fastapi_error(["query", "q"], "String should have at least 1 character", "string_too_short", query)
+        limit = min(100, int(request.query_params.get("limit") or 20))
+        vendors = self.vendors()
+        spools = Spool.objects.for_tenant(request.tenant).exclude(status=Spool.Status.ARCHIVED).select_related(
+            "item_type", "location")
+        spool_hits = []
+        if query.isdigit():
+            spool_hits += [(spool, "id") for spool in spools.filter(pk=int(query))]
+        spool_hits += [(spool, "location") for spool in spools.filter(location__name__icontains=query)[:limit]]
+        spool_hits += [(spool, "lot_nr") for spool in spools.filter(lot_number__icontains=query)[:limit]]
+        filament_hits = [(material, field) for field, lookup in (("name", "name"), ("material", "material"),
+                                                                 ("article_number", "sku"))
+                         for material in _materials(request.tenant).filter(**{f"{lookup}__icontains": query})[:limit]]
+        seen: set = set()
+        return Response({
+            "spools": [{"spool": spool_json(spool, vendors), "match_field": field}
+                       for spool, field in spool_hits if not (("s", spool.pk) in seen or seen.add(("s", spool.pk)))][:limit],
+            "filaments": [{"filament": filament_json(material, vendors), "match_field": field}
+                          for material, field in filament_hits
+                          if not (("f", material.pk) in seen or seen.add(("f", material.pk)))][:limit],
+            "vendors": [{"vendor": vendor_json(vendor), "match_field": "name"} for vendor in vendors.values()
+                        if query.lower() in vendor.name.lower()][:limit],
+            "is_color_query": False,
+        })
+
+
+class LocationRenameApi(SpoolmanApi):
+    def patch(self, request, token, location):
+        """Rename a location (its spools follow); answers the new name."""
+        name = self.body(RenameBody)["name"]
+        found = Location.objects.for_tenant(request.tenant).filter(name=location).first()
+        if found is None:
+            raise NotFoundError(f"No location {location} found.")
+        return Response(inventory_services.location_update(location=found, data={"name": name}).name)
+
+
+class RenameBody(Body):
+    name = serializers.CharField(max_length=64)
 
 
 class UnknownApi(SpoolmanApi):

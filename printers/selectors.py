@@ -1,14 +1,17 @@
 """Printers reads: tokens by their secret, a printer's run on a spool, filament geometry."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import F, Min, OuterRef, Subquery, Sum
 
+from inventory.catalog import read_catalog
 from inventory.models import InventoryTransaction, ItemType, Spool, Workstation
 from printers.models import PrinterToken, UsageSession
 from runs.models import REFERENCE_RUN, ProductionRun
@@ -128,3 +131,21 @@ def printer_board(*, tenant) -> tuple[list[PrinterRow], list[UsageSession]]:
     for session in unattributed:
         session.candidate_runs = candidates.get(session.spool_id, [])
     return list(rows.values()), unattributed
+
+
+@functools.cache
+def external_filaments() -> tuple[dict[str, Any], ...]:
+    """The SpoolmanDB catalog prodtrack ships (``inventory/data/spoolmandb``) as Spoolman's
+    external filaments, read once per process."""
+    rows = []
+    for entry in read_catalog():
+        name = entry.name.removeprefix(f"{entry.manufacturer} ").strip() or entry.name
+        rows.append({"id": entry.catalog_id, "manufacturer": entry.manufacturer, "name": name,
+                     "material": entry.material, "density": float(entry.density_g_cm3 or DEFAULT_DENSITY_G_CM3),
+                     "weight": float(entry.net_weight_g), "spool_weight": _float(entry.spool_weight_g),
+                     "diameter": float(entry.diameter_mm), "color_hex": entry.color_hex.lstrip("#") or None})
+    return tuple(rows)
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)

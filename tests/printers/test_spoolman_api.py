@@ -379,3 +379,47 @@ def test_settings_give_the_tenants_currency_and_spoolmans_defaults(client, print
     assert every["round_prices"] == {"value": "false", "is_set": False, "type": "boolean"}
     assert client.get(f"{printer_base}/api/v1/setting/colour").json() == {"message": "Setting colour does not exist."}
     assert get(client, printer_base, "/field/spool", "/field/{entity_type}").json() == []
+
+
+# --- catalog, export, search, locations ---------------------------------------------------------------
+
+def test_the_external_database_is_the_shipped_filament_catalog(client, printer_base):
+    filaments = get(client, printer_base, "/external/filament", "/external/filament").json()
+    found = get(client, printer_base, "/external/filament/search", "/external/filament/search",
+                query="prusament galaxy").json()
+    materials = get(client, printer_base, "/external/material", "/external/material").json()
+
+    assert len(filaments) > 2000
+    assert "prusament_pla_galaxyblack_1000_175" in {row["id"] for row in found}
+    pla = next(row for row in materials if row["material"] == "PLA")
+    assert 1.2 <= pla["density"] <= 1.3
+
+
+def test_export_as_json_and_csv(client, printer_base, farm):
+    as_json = get(client, printer_base, "/export/spools", fmt="json").json()
+    as_csv = client.get(f"{printer_base}/api/v1/export/spools", {"fmt": "csv"})
+
+    assert {row["id"] for row in as_json} == {farm.pla_spool.pk, farm.petg_spool.pk}
+    header, *lines = as_csv.content.decode().splitlines()
+    assert as_csv["Content-Type"].startswith("text/csv") and len(lines) == 2
+    assert "filament.name" in header.split(",") and "remaining_weight" in header.split(",")
+    assert client.get(f"{printer_base}/api/v1/export/spools", {"fmt": "xml"}).status_code == 422
+
+
+def test_search_finds_spools_filaments_and_vendors(client, printer_base, farm, tenant, admin_user):
+    receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room, lot_number="GALAXY-7")
+
+    results = get(client, printer_base, "/search", "/search", q="galaxy").json()
+
+    assert [hit["match_field"] for hit in results["spools"]] == ["lot_nr"]
+    assert [hit["filament"]["name"] for hit in results["filaments"]] == ["Galaxy Black PLA"]
+    assert results["is_color_query"] is False
+
+
+def test_renaming_a_location_renames_it_for_prodtrack(client, printer_base, farm):
+    response = client.patch(f"{printer_base}/api/v1/location/Print room", {"name": "Farm floor"}, format="json")
+
+    assert (response.status_code, response.json()) == (200, "Farm floor")
+    farm.room.refresh_from_db()
+    assert farm.room.name == "Farm floor"
+    assert get(client, printer_base, f"/spool/{farm.pla_spool.pk}").json()["location"] == "Farm floor"
