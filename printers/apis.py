@@ -28,7 +28,7 @@ from inventory.models import ItemType, Location, Spool
 from printers import selectors, services
 from printers.events import spoolman_event_send
 from printers.spoolman import SortError, filament_json, id_filter, order_by, spool_json, text_filter, vendor_json
-from prodtrack.exceptions import ApplicationError, NotFoundError
+from prodtrack.exceptions import ApplicationError, InUseError, NotFoundError
 
 SPOOLMAN_VERSION = "0.26.0"
 SPOOL_SORTS = {
@@ -382,7 +382,60 @@ class SpoolMeasureApi(SpoolmanApi):
 
 # --- filaments and vendors --------------------------------------------------------------------------
 
+class FilamentBody(Body):
+    """Spoolman's FilamentParameters (what prodtrack keeps of them)."""
+
+    name = serializers.CharField(required=False, allow_null=True, max_length=64)
+    vendor_id = serializers.IntegerField(required=False, allow_null=True)
+    material = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+    price = Number(required=False, allow_null=True, min_value=0)
+    density = Number(min_value=0)
+    diameter = Number(min_value=0)
+    weight = Number(required=False, allow_null=True, min_value=0)
+    spool_weight = Number(required=False, allow_null=True, min_value=0)
+    article_number = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+    color_hex = serializers.RegexField(r"^#?([0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$", required=False, allow_null=True)
+    external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=256)
+
+
+class FilamentUpdateBody(FilamentBody):
+    density = Number(required=False, min_value=0)
+    diameter = Number(required=False, min_value=0)
+
+
+def _material_fields(body: dict[str, Any], vendors: dict[str, selectors.Vendor], current: ItemType | None) -> dict:
+    """Spoolman filament fields as a material item type's: price is per spool there, per gram
+    here; the colour gets its ``#``; the vendor is its name."""
+    fields: dict[str, Any] = {}
+    simple = {"name": "name", "material": "material", "density": "density_g_cm3", "diameter": "diameter_mm",
+              "weight": "net_weight_g", "spool_weight": "spool_weight_g", "article_number": "sku",
+              "external_id": "catalog_id"}
+    for key, field in simple.items():
+        if body.get(key) is not None:
+            fields[field] = body[key]
+    if "color_hex" in body:
+        fields["color_hex"] = f"#{body['color_hex'].lstrip('#').upper()}" if body["color_hex"] else ""
+    if body.get("vendor_id") is not None:
+        vendor = next((v for v in vendors.values() if v.id == body["vendor_id"]), None)
+        if vendor is None:
+            raise NotFoundError(f"No vendor with ID {body['vendor_id']} found.")
+        fields["manufacturer"] = vendor.name
+    weight = fields.get("net_weight_g") or (current.net_weight_g if current else None)
+    if body.get("price") is not None and weight:
+        fields["unit_cost"] = (body["price"] / weight).quantize(Decimal("0.0001"))
+    return fields
+
+
 class FilamentListApi(SpoolmanApi):
+    def post(self, request, token):
+        """A new material item type (``inventory.services.item_type_create``); its SKU is the
+        article number, or ``SPOOLMAN-<n>`` when none is given."""
+        fields = _material_fields(self.body(FilamentBody), self.vendors(), None)
+        fields.setdefault("name", "Unnamed filament")
+        fields.setdefault("sku", f"SPOOLMAN-{_materials(request.tenant).count() + 1}")
+        material = inventory_services.item_type_create(tenant=request.tenant, kind=ItemType.Kind.MATERIAL, **fields)
+        return Response(filament_json(material, self.vendors()))
+
     def get(self, request, token):
         params = request.query_params
         queryset = _materials(request.tenant).filter(
@@ -403,11 +456,28 @@ class FilamentListApi(SpoolmanApi):
 
 
 class FilamentDetailApi(SpoolmanApi):
-    def get(self, request, token, filament_id):
-        material = _materials(request.tenant).filter(pk=filament_id).first()
+    def filament(self, filament_id: int) -> ItemType:
+        material = _materials(self.request.tenant).filter(pk=filament_id).first()
         if material is None:
             raise NotFoundError(f"No filament with ID {filament_id} found.")
+        return material
+
+    def get(self, request, token, filament_id):
+        return Response(filament_json(self.filament(filament_id), self.vendors()))
+
+    def patch(self, request, token, filament_id):
+        material = self.filament(filament_id)
+        fields = _material_fields(self.body(FilamentUpdateBody), self.vendors(), material)
+        material = inventory_services.item_type_update(item_type=material, data=fields)
         return Response(filament_json(material, self.vendors()))
+
+    def delete(self, request, token, filament_id):
+        """Delete a filament nothing uses; one with spools or ledger rows is Spoolman's 403."""
+        try:
+            inventory_services.item_type_delete(item_type=self.filament(filament_id))
+        except InUseError as error:
+            return Response({"message": error.message}, status=403)
+        return Response({"message": "Success!"})
 
 
 class VendorListApi(SpoolmanApi):

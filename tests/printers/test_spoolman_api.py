@@ -423,3 +423,20 @@ def test_renaming_a_location_renames_it_for_prodtrack(client, printer_base, farm
     farm.room.refresh_from_db()
     assert farm.room.name == "Farm floor"
     assert get(client, printer_base, f"/spool/{farm.pla_spool.pk}").json()["location"] == "Farm floor"
+
+
+def test_filaments_are_created_changed_and_deleted_as_material_item_types(client, printer_base, farm):
+    base = f"{printer_base}/api/v1/filament"
+    created = client.post(base, {"name": "Matte Sage PLA", "material": "PLA", "density": 1.24, "diameter": 1.75,
+                                 "weight": 1000, "spool_weight": 180, "price": 22.0, "color_hex": "8a9a5b"},
+                          format="json")
+    assert created.status_code == 200, created.content
+    openapi_check("post", "/filament", 200, created.json())
+    filament = created.json()
+    assert (filament["color_hex"], filament["price"], filament["weight"]) == ("8A9A5B", 22.0, 1000.0)
+
+    changed = client.patch(f"{base}/{filament['id']}", {"name": "Matte Sage PLA+", "price": 25}, format="json")
+    assert changed.json()["name"] == "Matte Sage PLA+" and changed.json()["price"] == 25.0
+    assert client.delete(f"{base}/{filament['id']}").json() == {"message": "Success!"}
+    in_use = client.delete(f"{base}/{farm.pla.pk}")
+    assert in_use.status_code == 403 and "is used by" in in_use.json()["message"]
