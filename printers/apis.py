@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, Case, F, Value, When
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
@@ -157,6 +159,21 @@ class SpoolmanApi(APIView):
                                 payload=spool_json(spool, vendors, nulls=True))
         return Response(spool_json(spool, vendors))
 
+    def sorted_page(self, queryset, sorts: dict[str, str], shape) -> Response:
+        """A list answer: ``queryset`` in the ``sort`` asked over ``sorts`` (400 for a bad item),
+        the ``limit``/``offset`` page, each row through ``shape(row, vendors)``, and
+        ``x-total-count``."""
+        try:
+            queryset = queryset.order_by(*order_by(self.request.query_params.get("sort"), sorts))
+        except SortError as error:
+            return Response({"message": str(error)}, status=400)
+        page = self.page(queryset)
+        if isinstance(page, Response):
+            return page
+        rows, total = page
+        vendors = self.vendors()
+        return self.listed([shape(row, vendors) for row in rows], total)
+
     def listed(self, rows: list, total: int) -> Response:
         return Response(rows, headers={"x-total-count": str(total)})
 
@@ -185,7 +202,6 @@ class InfoApi(SpoolmanApi):
 
 
 def _db_type() -> str:
-    from django.db import connection
     return "postgres" if connection.vendor == "postgresql" else connection.vendor
 
 
@@ -296,20 +312,10 @@ class SpoolListApi(SpoolmanApi):
             & text_filter("item_type__manufacturer", _param(params, "filament.vendor.name", "vendor_name"))
             & text_filter("location__name", params.get("location"))
             & text_filter("lot_number", params.get("lot_nr")))
-        try:
-            queryset = queryset.alias(**_spool_aliases()).order_by(*order_by(params.get("sort"), SPOOL_SORTS))
-        except SortError as error:
-            return Response({"message": str(error)}, status=400)
-        page = self.page(queryset)
-        if isinstance(page, Response):
-            return page
-        rows, total = page
-        vendors = self.vendors()
-        return self.listed([spool_json(spool, vendors) for spool in rows], total)
+        return self.sorted_page(queryset.alias(**_spool_aliases()), SPOOL_SORTS, spool_json)
 
 
 def _spool_aliases() -> dict:
-    from django.db.models import BooleanField, Case, F, Value, When
     return {"used_weight": F("initial_weight_g") - F("current_weight_g"),
             "archived": Case(When(status=Spool.Status.ARCHIVED, then=Value(True)), default=Value(False),
                              output_field=BooleanField())}
@@ -443,16 +449,7 @@ class FilamentListApi(SpoolmanApi):
             & text_filter("manufacturer", _param(params, "vendor.name", "vendor_name"))
             & text_filter("sku", params.get("article_number"))
             & text_filter("catalog_id", params.get("external_id")))
-        try:
-            queryset = queryset.order_by(*order_by(params.get("sort"), FILAMENT_SORTS))
-        except SortError as error:
-            return Response({"message": str(error)}, status=400)
-        page = self.page(queryset)
-        if isinstance(page, Response):
-            return page
-        rows, total = page
-        vendors = self.vendors()
-        return self.listed([filament_json(material, vendors) for material in rows], total)
+        return self.sorted_page(queryset, FILAMENT_SORTS, filament_json)
 
 
 class FilamentDetailApi(SpoolmanApi):
@@ -581,17 +578,23 @@ class SearchApi(SpoolmanApi):
         filament_hits = [(material, field) for field, lookup in (("name", "name"), ("material", "material"),
                                                                  ("article_number", "sku"))
                          for material in _materials(request.tenant).filter(**{f"{lookup}__icontains": query})[:limit]]
-        seen: set = set()
         return Response({
             "spools": [{"spool": spool_json(spool, vendors), "match_field": field}
-                       for spool, field in spool_hits if not (("s", spool.pk) in seen or seen.add(("s", spool.pk)))][:limit],
+                       for spool, field in _first_hits(spool_hits, limit)],
             "filaments": [{"filament": filament_json(material, vendors), "match_field": field}
-                          for material, field in filament_hits
-                          if not (("f", material.pk) in seen or seen.add(("f", material.pk)))][:limit],
+                          for material, field in _first_hits(filament_hits, limit)],
             "vendors": [{"vendor": vendor_json(vendor), "match_field": "name"} for vendor in vendors.values()
                         if query.lower() in vendor.name.lower()][:limit],
             "is_color_query": False,
         })
+
+
+def _first_hits(hits: list[tuple[Any, str]], limit: int) -> list[tuple[Any, str]]:
+    """Each object once, with the first field it matched, at most ``limit``."""
+    seen: dict[int, tuple[Any, str]] = {}
+    for obj, field in hits:
+        seen.setdefault(obj.pk, (obj, field))
+    return list(seen.values())[:limit]
 
 
 class LocationRenameApi(SpoolmanApi):
