@@ -2,10 +2,12 @@
 reports anything, reads spool events, and forgets its spool on a ``deleted`` event for it."""
 from __future__ import annotations
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
@@ -15,6 +17,13 @@ from prodtrack.asgi import application
 from tests.support.spoolman import components
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_async(coroutine_function, *args):
+    """Run a coroutine in its own thread and event loop: the browser tests leave Playwright's loop
+    in this thread, where asgiref's async_to_sync refuses to run."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine_function(*args)).result()
 
 
 def event_check(event: dict) -> None:
@@ -46,7 +55,7 @@ def test_moonraker_connects_gets_an_event_per_report_and_forgets_a_deleted_spool
         await feed.disconnect()
         return [updated, deleted]
 
-    updated, deleted = async_to_sync(moonraker)()
+    updated, deleted = run_async(moonraker)
 
     assert (updated["type"], updated["resource"], updated["payload"]["id"]) == ("updated", "spool", farm.pla_spool.pk)
     assert updated["payload"]["remaining_weight"] == 998.51 and updated["date"].endswith("Z")
@@ -65,5 +74,5 @@ def test_a_feed_under_a_revoked_or_unknown_token_is_refused(token, farm):
         await feed.disconnect()
         return connected
 
-    assert async_to_sync(connect)(f"spoolman/{token}/api/v1/spool") is False
-    assert async_to_sync(connect)("spoolman/nope/api/v1/") is False
+    assert run_async(connect, f"spoolman/{token}/api/v1/spool") is False
+    assert run_async(connect, "spoolman/nope/api/v1/") is False
