@@ -28,7 +28,6 @@ from rest_framework.views import APIView
 from inventory import services as inventory_services
 from inventory.models import ItemType, Location, Spool
 from printers import selectors, services
-from printers.events import spoolman_event_send
 from printers.spoolman import SortError, filament_json, id_filter, order_by, spool_json, text_filter, vendor_json
 from prodtrack.exceptions import ApplicationError, InUseError, NotFoundError
 
@@ -148,16 +147,12 @@ class SpoolmanApi(APIView):
             raise NotFoundError(f"No spool with ID {spool_id} found.")
         return spool
 
-    def spool_answer(self, spool: Spool, event: str | None = None) -> Response:
-        """The spool as the service left it (with its material and location); with ``event``, also
-        sent to the websocket feeds."""
+    def spool_answer(self, spool: Spool) -> Response:
+        """The spool as the service left it (with its material and location). Its feed event went
+        out from the inventory's ``spools_changed`` signal (``printers.events``)."""
         if not (Spool.item_type.is_cached(spool) and Spool.location.is_cached(spool)):
             spool = Spool.objects.select_related("item_type", "location").get(pk=spool.pk)
-        vendors = self.vendors()
-        if event:
-            spoolman_event_send(tenant_id=spool.tenant_id, resource="spool", kind=event,
-                                payload=spool_json(spool, vendors, nulls=True))
-        return Response(spool_json(spool, vendors))
+        return Response(spool_json(spool, self.vendors()))
 
     def sorted_page(self, queryset, sorts: dict[str, str], shape) -> Response:
         """A list answer: ``queryset`` in the ``sort`` asked over ``sorts`` (400 for a bad item),
@@ -293,7 +288,7 @@ class SpoolListApi(SpoolmanApi):
         if material is None:
             raise NotFoundError(f"No filament with ID {body['filament_id']} found.")
         spool = services.spool_register(printer_token=request.printer_token, material=material, **_spool_fields(body))
-        return self.spool_answer(spool, event="added")
+        return self.spool_answer(spool)
 
     def get(self, request, token):
         params = request.query_params
@@ -354,14 +349,11 @@ class SpoolDetailApi(SpoolmanApi):
         if body.get("filament_id") not in (None, spool.item_type_id):
             raise ApplicationError("filament_id cannot be changed: register a new spool of the other filament.")
         spool = services.spool_patch(printer_token=request.printer_token, spool=spool, **_spool_fields(body))
-        return self.spool_answer(spool, event="updated")
+        return self.spool_answer(spool)
 
     def delete(self, request, token, spool_id):
         """Archive the spool (the ledger is append-only); the API answers 404 for it from now on."""
-        spool = self.spool(spool_id)
-        spoolman_event_send(tenant_id=spool.tenant_id, resource="spool", kind="deleted",
-                            payload=spool_json(spool, self.vendors(), nulls=True))
-        inventory_services.spool_archive(spool=spool, by=None)
+        inventory_services.spool_archive(spool=self.spool(spool_id), by=None)
         return Response({"message": "Success!"})
 
 
@@ -371,7 +363,7 @@ class SpoolUseApi(SpoolmanApi):
         body = self.body(UseBody)
         spool = services.spool_use(printer_token=request.printer_token, spool=spool,
                                    use_weight=body.get("use_weight"), use_length=body.get("use_length"))
-        return self.spool_answer(spool, event="updated")
+        return self.spool_answer(spool)
 
 
 class SpoolMeasureApi(SpoolmanApi):
@@ -383,7 +375,7 @@ class SpoolMeasureApi(SpoolmanApi):
         spool = inventory_services.spool_adjust(spool=spool, by=None, net_weight_g=net.quantize(Decimal("0.01")),
                                                 note=f"Weighed through {request.printer_token.workstation.name}: "
                                                      f"{gross} g gross")
-        return self.spool_answer(spool, event="updated")
+        return self.spool_answer(spool)
 
 
 # --- filaments and vendors --------------------------------------------------------------------------

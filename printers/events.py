@@ -11,6 +11,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from inventory.models import Spool
+from printers.selectors import vendors
+from printers.spoolman import spool_json
+
 
 def feed_groups(tenant_id: int, resource: str | None = None, object_id: Any = None) -> list[str]:
     """The channel-layer groups of a feed: the tenant's root, a resource, one object."""
@@ -34,3 +38,18 @@ def spoolman_event_send(*, tenant_id: int, resource: str, kind: str, payload: di
             await layer.group_send(group, {"type": "spoolman.event", "text": text})
 
     transaction.on_commit(async_to_sync(send_all))
+
+
+def spools_changed_receiver(*, tenant_id: int, spool_ids: list[int], kind: str, **_: object) -> None:
+    """``inventory.signals.spools_changed`` → one Spoolman event per spool after the commit, from
+    whatever door changed it (the API, a page, a run). Archived spools go out as ``deleted`` (the
+    API no longer knows them), with their last state as payload."""
+    def send() -> None:
+        spools = Spool.objects.filter(tenant_id=tenant_id, pk__in=spool_ids).select_related("item_type", "location")
+        known = vendors(tenant_id=tenant_id)
+        for spool in spools:
+            event = "deleted" if spool.status == Spool.Status.ARCHIVED else kind
+            spoolman_event_send(tenant_id=tenant_id, resource="spool", kind=event,
+                                payload=spool_json(spool, known, nulls=True))
+
+    transaction.on_commit(send)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from inventory.errors import AlreadyReversedError, SpoolShortError, SpoolStateError, StockShortError
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance
+from inventory.signals import spools_changed_send
 from prodtrack.db import rows_update
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
@@ -165,6 +166,7 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
             spool.first_used_at = spool.first_used_at or created_at
             spool.last_used_at = max(filter(None, [spool.last_used_at, created_at]))
     rows_update(locked, ["current_weight_g", "reported_unposted_g", "status", "first_used_at", "last_used_at"])
+    spools_changed_send(tenant_id=tenant.pk, spool_ids=[spool.pk for spool in locked])
     return rows
 
 

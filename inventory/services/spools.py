@@ -12,6 +12,7 @@ from django.utils import timezone
 from inventory.errors import SpoolStateError
 from inventory.models import InventoryTransaction, ItemType, Location, Spool
 from inventory.services.ledger import REFERENCE_SPOOL, ZERO, LedgerEntry, inventory_transactions_post
+from inventory.signals import spools_changed_send
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.services import model_update
@@ -68,6 +69,7 @@ def spool_receive(*, tenant: Tenant, by: User, item_type: ItemType, location: Lo
     inventory_transactions_post(tenant=tenant, by=by, at=at, entries=[
         _spool_entry(spool, initial_weight_g, InventoryTransaction.Type.RECEIPT, note)])
     spool.current_weight_g = initial_weight_g
+    spools_changed_send(tenant_id=tenant.pk, spool_ids=[spool.pk], kind="added")
     return spool
 
 
@@ -120,6 +122,7 @@ def spool_archive(*, spool: Spool, by: User) -> Spool:
     if spool.status != Spool.Status.ARCHIVED:
         spool.status = Spool.Status.ARCHIVED
         spool.save(update_fields=["status"])
+        spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk], kind="deleted")
     return spool
 
 
@@ -131,7 +134,9 @@ def spool_update(*, spool: Spool, data: dict[str, Any]) -> Spool:
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError.for_field(sorted(unknown)[0], "cannot be edited; weights change through the ledger.")
-    return model_update(Spool.objects.select_for_update().get(pk=spool.pk), data=data)
+    spool = model_update(Spool.objects.select_for_update().get(pk=spool.pk), data=data)
+    spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk])
+    return spool
 
 
 @traced("spool.use_report")
@@ -160,6 +165,7 @@ def spool_use_report(*, spool: Spool, grams: Decimal, at: datetime | None = None
     elif spool.current_weight_g > 0 and spool.status == Spool.Status.EMPTY:
         spool.status = Spool.Status.ACTIVE
     spool.save(update_fields=["current_weight_g", "reported_unposted_g", "first_used_at", "last_used_at", "status"])
+    spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk])
     return spool, applied
 
 

@@ -9,9 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connection
 from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
+from inventory import services as inventory_services
 from printers import selectors, services
 from prodtrack.asgi import application
 from tests.support.spoolman import components
@@ -21,9 +23,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def run_async(coroutine_function, *args):
     """Run a coroutine in its own thread and event loop: the browser tests leave Playwright's loop
-    in this thread, where asgiref's async_to_sync refuses to run."""
+    in this thread, where asgiref's async_to_sync refuses to run. The database connection that
+    the coroutine's sync calls opened (in asgiref's one thread for them) is closed after it."""
+
+    async def run_and_close():
+        try:
+            return await coroutine_function(*args)
+        finally:
+            await sync_to_async(lambda: connection.close())()
+
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine_function(*args)).result()
+        return pool.submit(asyncio.run, run_and_close()).result()
 
 
 def event_check(event: dict) -> None:
@@ -76,3 +86,18 @@ def test_a_feed_under_a_revoked_or_unknown_token_is_refused(token, farm):
 
     assert run_async(connect, f"spoolman/{token}/api/v1/spool") is False
     assert run_async(connect, "spoolman/nope/api/v1/") is False
+
+
+def test_a_spool_archived_in_prodtrack_is_deleted_on_the_feed(token, farm, admin_user):
+    async def moonraker() -> dict:
+        feed = WebsocketCommunicator(application, f"spoolman/{token}/api/v1/spool/{farm.petg_spool.pk}")
+        assert (await feed.connect())[0]
+        await sync_to_async(inventory_services.spool_archive)(spool=farm.petg_spool, by=admin_user)
+        event = json.loads(await feed.receive_from())
+        await feed.disconnect()
+        return event
+
+    event = run_async(moonraker)
+
+    assert (event["type"], event["resource"], event["payload"]["id"]) == ("deleted", "spool", farm.petg_spool.pk)
+    event_check(event)
