@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Value, When
+from django.db.models import BooleanField, Case, Count, F, Max, Q, Sum, Value, When
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
@@ -28,7 +28,16 @@ from rest_framework.views import APIView
 from inventory import services as inventory_services
 from inventory.models import ItemType, Location, Spool
 from printers import selectors, services
-from printers.spoolman import SortError, filament_json, id_filter, order_by, spool_json, text_filter, vendor_json
+from printers.spoolman import (
+    SortError,
+    filament_json,
+    id_filter,
+    order_by,
+    spool_json,
+    spoolman_time,
+    text_filter,
+    vendor_json,
+)
 from prodtrack.exceptions import ApplicationError, InUseError, NotFoundError
 
 SPOOLMAN_VERSION = "0.26.0"
@@ -291,23 +300,67 @@ class SpoolListApi(SpoolmanApi):
         return self.spool_answer(spool)
 
     def get(self, request, token):
-        params = request.query_params
-        for name in ("filament.id", "filament.vendor.id", "filament_id", "vendor_id"):
-            value = params.get(name)
-            if value and not _is_id_list(value):
-                return fastapi_error(["query", name], "String should match pattern '^-?\\d+(,-?\\d+)*$'",
-                                     "string_pattern_mismatch", value)
-        queryset = Spool.objects.for_tenant(request.tenant).select_related("item_type", "location")
-        if params.get("allow_archived", "false").lower() not in ("true", "1", "yes", "on"):
-            queryset = queryset.exclude(status=Spool.Status.ARCHIVED)
-        queryset = queryset.filter(
-            text_filter("item_type__name", _param(params, "filament.name", "filament_name"))
-            & id_filter("item_type_id", _param(params, "filament.id", "filament_id"))
-            & text_filter("item_type__material", _param(params, "filament.material", "filament_material"))
-            & text_filter("item_type__manufacturer", _param(params, "filament.vendor.name", "vendor_name"))
-            & text_filter("location__name", params.get("location"))
-            & text_filter("lot_number", params.get("lot_nr")))
+        queryset = _filtered_spools(request)
+        if isinstance(queryset, Response):
+            return queryset
         return self.sorted_page(queryset.alias(**_spool_aliases()), SPOOL_SORTS, spool_json)
+
+
+def _filtered_spools(request):
+    """The tenant's spools through Spoolman's spool filters (``allow_archived``, ``filament.*``,
+    ``location``, ``lot_nr``); a 422 answer for a malformed id list."""
+    params = request.query_params
+    for name in ("filament.id", "filament.vendor.id", "filament_id", "vendor_id"):
+        value = params.get(name)
+        if value and not _is_id_list(value):
+            return fastapi_error(["query", name], "String should match pattern '^-?\\d+(,-?\\d+)*$'",
+                                 "string_pattern_mismatch", value)
+    queryset = Spool.objects.for_tenant(request.tenant).select_related("item_type", "location")
+    if params.get("allow_archived", "false").lower() not in ("true", "1", "yes", "on"):
+        queryset = queryset.exclude(status=Spool.Status.ARCHIVED)
+    return queryset.filter(
+        text_filter("item_type__name", _param(params, "filament.name", "filament_name"))
+        & id_filter("item_type_id", _param(params, "filament.id", "filament_id"))
+        & text_filter("item_type__material", _param(params, "filament.material", "filament_material"))
+        & text_filter("item_type__manufacturer", _param(params, "filament.vendor.name", "vendor_name"))
+        & text_filter("location__name", params.get("location"))
+        & text_filter("lot_number", params.get("lot_nr")))
+
+
+GROUP_KEYS = {"filament": "item_type_id", "vendor": "item_type__manufacturer", "material": "item_type__material",
+              "location": "location__name"}
+
+
+class SpoolGroupApi(SpoolmanApi):
+    def get(self, request, token):
+        """Spools grouped by filament, vendor, material or location, aggregated in the database:
+        count, how many were used, grams left, last use; the filament or vendor embedded."""
+        group_by = request.query_params.get("group_by")
+        if group_by not in GROUP_KEYS:
+            return fastapi_error(["query", "group_by"], "Input should be filament, vendor, material or location",
+                                 "value_error", group_by)
+        queryset = _filtered_spools(request)
+        if isinstance(queryset, Response):
+            return queryset
+        field = GROUP_KEYS[group_by]
+        groups = (queryset.order_by().values(field).annotate(
+            spool_count=Count("id"), in_use_count=Count("id", filter=Q(current_weight_g__lt=F("initial_weight_g"))),
+            total=Sum("current_weight_g"), last=Max("last_used_at")).order_by(field))
+        vendors = self.vendors()
+        materials = ({m.pk: m for m in _materials(request.tenant).filter(pk__in=[g[field] for g in groups])}
+                     if group_by == "filament" else {})
+        rows = []
+        for group in groups:
+            key = group[field]
+            row = {"group_by": group_by, "key": str(key) if key not in (None, "") else None,
+                   "spool_count": group["spool_count"], "in_use_count": group["in_use_count"],
+                   "total_remaining_weight": float(group["total"] or 0), "last_used": spoolman_time(group["last"])}
+            if group_by == "filament":
+                row["filament"] = filament_json(materials[key], vendors)
+            elif group_by == "vendor" and key in vendors:
+                row["vendor"], row["key"] = vendor_json(vendors[key]), str(vendors[key].id)
+            rows.append({name: value for name, value in row.items() if value is not None})
+        return self.listed(rows, len(rows))
 
 
 def _spool_aliases() -> dict:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("info", apis.InfoApi.as_view()),
     path("health", apis.HealthApi.as_view()),
     path("spool", apis.SpoolListApi.as_view()),
+    path("spool/group", apis.SpoolGroupApi.as_view()),
     path("spool/<int:spool_id>", apis.SpoolDetailApi.as_view()),
     path("spool/<int:spool_id>/use", apis.SpoolUseApi.as_view()),
     path("spool/<int:spool_id>/measure", apis.SpoolMeasureApi.as_view()),

@@ -440,3 +440,18 @@ def test_filaments_are_created_changed_and_deleted_as_material_item_types(client
     assert client.delete(f"{base}/{filament['id']}").json() == {"message": "Success!"}
     in_use = client.delete(f"{base}/{farm.pla.pk}")
     assert in_use.status_code == 403 and "is used by" in in_use.json()["message"]
+
+
+def test_spools_group_by_filament_and_location_with_their_totals(client, printer_base, farm, tenant, admin_user):
+    receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room, grams="500")
+    put(client, printer_base, f"/spool/{farm.pla_spool.pk}/use", {"use_weight": 100}, "/spool/{spool_id}/use")
+
+    by_filament = get(client, printer_base, "/spool/group", "/spool/group", group_by="filament").json()
+    by_location = get(client, printer_base, "/spool/group", "/spool/group", group_by="location").json()
+
+    pla = next(group for group in by_filament if group["key"] == str(farm.pla.pk))
+    assert (pla["spool_count"], pla["in_use_count"], pla["total_remaining_weight"]) == (2, 1, 1400.0)
+    assert pla["filament"]["name"] == "Galaxy Black PLA" and pla["last_used"].endswith("Z")
+    assert by_location == [{"group_by": "location", "key": "Print room", "spool_count": 3, "in_use_count": 1,
+                            "total_remaining_weight": 2400.0, "last_used": pla["last_used"]}]
+    assert client.get(f"{printer_base}/api/v1/spool/group", {"group_by": "colour"}).status_code == 422
