@@ -3,7 +3,9 @@
 the object's feed. Upstream Spoolman writes nulls in event payloads (unlike its REST answers)."""
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +39,21 @@ def spoolman_event_send(*, tenant_id: int, resource: str, kind: str, payload: di
         for group in groups:
             await layer.group_send(group, {"type": "spoolman.event", "text": text})
 
-    transaction.on_commit(async_to_sync(send_all))
+    transaction.on_commit(lambda: _run(send_all))
+
+
+def _run(coroutine_function) -> None:
+    """Run ``coroutine_function()`` to its end from sync code: here, or — when this thread already
+    runs an event loop (asgiref refuses that; e.g. a sync caller inside an async framework) — in a
+    short-lived thread that is waited for."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(coroutine_function)()
+        return
+    worker = threading.Thread(target=async_to_sync(coroutine_function))
+    worker.start()
+    worker.join()
 
 
 def spools_changed_receiver(*, tenant_id: int, spool_ids: list[int], kind: str, **_: object) -> None:
