@@ -90,7 +90,7 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _spool_status_after(spool: Spool, weight: Decimal) -> str:
+def spool_status_after(spool: Spool, weight: Decimal) -> str:
     """An active spool at 0 g is empty; an empty one that gets grams back (a void) is active again."""
     if spool.status == Spool.Status.ACTIVE and weight == 0:
         return Spool.Status.EMPTY
@@ -161,7 +161,7 @@ def inventory_transactions_post(*, tenant: Tenant, by: User, entries: Sequence[L
     for spool in locked:
         spool.current_weight_g += spool_deltas[spool.pk]
         spool.reported_unposted_g -= settled[spool.pk]
-        spool.status = _spool_status_after(spool, spool.current_weight_g)
+        spool.status = spool_status_after(spool, spool.current_weight_g)
         if spool.pk in used:
             spool.first_used_at = spool.first_used_at or created_at
             spool.last_used_at = max(filter(None, [spool.last_used_at, created_at]))

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from inventory.errors import SpoolStateError
 from inventory.models import InventoryTransaction, ItemType, Location, Spool
-from inventory.services.ledger import REFERENCE_SPOOL, ZERO, LedgerEntry, inventory_transactions_post
+from inventory.services.ledger import (
+    REFERENCE_SPOOL,
+    ZERO,
+    LedgerEntry,
+    inventory_transactions_post,
+    spool_status_after,
+)
 from inventory.signals import spools_changed_send
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant, User
@@ -160,10 +166,7 @@ def spool_use_report(*, spool: Spool, grams: Decimal, at: datetime | None = None
     spool.reported_unposted_g += applied
     spool.first_used_at = spool.first_used_at or at
     spool.last_used_at = at
-    if spool.current_weight_g == 0 and spool.status == Spool.Status.ACTIVE:
-        spool.status = Spool.Status.EMPTY
-    elif spool.current_weight_g > 0 and spool.status == Spool.Status.EMPTY:
-        spool.status = Spool.Status.ACTIVE
+    spool.status = spool_status_after(spool, spool.current_weight_g)
     spool.save(update_fields=["current_weight_g", "reported_unposted_g", "first_used_at", "last_used_at", "status"])
     spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk])
     return spool, applied
