@@ -306,6 +306,15 @@ class SpoolListApi(SpoolmanApi):
         return self.sorted_page(queryset.alias(**_spool_aliases()), SPOOL_SORTS, spool_json)
 
 
+def _spools(request):
+    """The tenant's spools with material and location; archived ones only with
+    ``allow_archived`` (read as FastAPI reads a bool: true/1/yes/on)."""
+    spools = Spool.objects.for_tenant(request.tenant).select_related("item_type", "location")
+    if request.query_params.get("allow_archived", "false").lower() in ("true", "1", "yes", "on"):
+        return spools
+    return spools.exclude(status=Spool.Status.ARCHIVED)
+
+
 def _filtered_spools(request):
     """The tenant's spools through Spoolman's spool filters (``allow_archived``, ``filament.*``,
     ``location``, ``lot_nr``); a 422 answer for a malformed id list."""
@@ -315,9 +324,7 @@ def _filtered_spools(request):
         if value and not _is_id_list(value):
             return fastapi_error(["query", name], "String should match pattern '^-?\\d+(,-?\\d+)*$'",
                                  "string_pattern_mismatch", value)
-    queryset = Spool.objects.for_tenant(request.tenant).select_related("item_type", "location")
-    if params.get("allow_archived", "false").lower() not in ("true", "1", "yes", "on"):
-        queryset = queryset.exclude(status=Spool.Status.ARCHIVED)
+    queryset = _spools(request)
     return queryset.filter(
         text_filter("item_type__name", _param(params, "filament.name", "filament_name"))
         & id_filter("item_type_id", _param(params, "filament.id", "filament_id"))
@@ -421,13 +428,13 @@ class SpoolUseApi(SpoolmanApi):
 
 class SpoolMeasureApi(SpoolmanApi):
     def put(self, request, token, spool_id):
-        """The spool on the scale (gross g): a weigh-in adjustment of net = gross − tare."""
+        """The spool on the scale (gross g): a weigh-in adjustment (``spool_adjust``: net = gross − tare)."""
         spool = self.spool(spool_id)
         gross = self.body(MeasureBody)["weight"]
-        net = max(Decimal(0), gross - spool.tare_weight_g)
-        spool = inventory_services.spool_adjust(spool=spool, by=None, net_weight_g=net.quantize(Decimal("0.01")),
-                                                note=f"Weighed through {request.printer_token.workstation.name}: "
-                                                     f"{gross} g gross")
+        # Below the tare reads as empty, as Spoolman clamps it; the service subtracts the tare.
+        spool = inventory_services.spool_adjust(
+            spool=spool, by=None, gross_weight_g=max(gross, spool.tare_weight_g).quantize(Decimal("0.01")),
+            note=f"Weighed through {request.printer_token.workstation.name}: {gross} g gross")
         return self.spool_answer(spool)
 
 
@@ -454,7 +461,7 @@ class FilamentUpdateBody(FilamentBody):
     diameter = Number(required=False, min_value=0)
 
 
-def _material_fields(body: dict[str, Any], vendors: dict[str, selectors.Vendor], current: ItemType | None) -> dict:
+def _material_fields(body: dict[str, Any], tenant_id: int, current: ItemType | None) -> dict:
     """Spoolman filament fields as a material item type's: price is per spool there, per gram
     here; the colour gets its ``#``; the vendor is its name."""
     fields: dict[str, Any] = {}
@@ -467,10 +474,7 @@ def _material_fields(body: dict[str, Any], vendors: dict[str, selectors.Vendor],
     if "color_hex" in body:
         fields["color_hex"] = f"#{body['color_hex'].lstrip('#').upper()}" if body["color_hex"] else ""
     if body.get("vendor_id") is not None:
-        vendor = next((v for v in vendors.values() if v.id == body["vendor_id"]), None)
-        if vendor is None:
-            raise NotFoundError(f"No vendor with ID {body['vendor_id']} found.")
-        fields["manufacturer"] = vendor.name
+        fields["manufacturer"] = selectors.vendor_get(tenant_id=tenant_id, vendor_id=body["vendor_id"]).name
     weight = fields.get("net_weight_g") or (current.net_weight_g if current else None)
     if body.get("price") is not None and weight:
         fields["unit_cost"] = (body["price"] / weight).quantize(Decimal("0.0001"))
@@ -481,7 +485,7 @@ class FilamentListApi(SpoolmanApi):
     def post(self, request, token):
         """A new material item type (``inventory.services.item_type_create``); its SKU is the
         article number, or ``SPOOLMAN-<n>`` when none is given."""
-        fields = _material_fields(self.body(FilamentBody), self.vendors(), None)
+        fields = _material_fields(self.body(FilamentBody), request.tenant.pk, None)
         fields.setdefault("name", "Unnamed filament")
         fields.setdefault("sku", f"SPOOLMAN-{_materials(request.tenant).count() + 1}")
         material = inventory_services.item_type_create(tenant=request.tenant, kind=ItemType.Kind.MATERIAL, **fields)
@@ -509,7 +513,7 @@ class FilamentDetailApi(SpoolmanApi):
 
     def patch(self, request, token, filament_id):
         material = self.filament(filament_id)
-        fields = _material_fields(self.body(FilamentUpdateBody), self.vendors(), material)
+        fields = _material_fields(self.body(FilamentUpdateBody), request.tenant.pk, material)
         material = inventory_services.item_type_update(item_type=material, data=fields)
         return Response(filament_json(material, self.vendors()))
 
@@ -524,7 +528,7 @@ class FilamentDetailApi(SpoolmanApi):
 
 class VendorListApi(SpoolmanApi):
     def get(self, request, token):
-        vendors = sorted(self.vendors().values(), key=lambda vendor: vendor.id)
+        vendors = selectors.vendors_by_id(tenant_id=request.tenant.pk)
         name = request.query_params.get("name")
         if name is not None:
             terms = [term.strip('"').lower() for term in name.split(",")]
@@ -534,10 +538,7 @@ class VendorListApi(SpoolmanApi):
 
 class VendorDetailApi(SpoolmanApi):
     def get(self, request, token, vendor_id):
-        vendor = next((v for v in self.vendors().values() if v.id == vendor_id), None)
-        if vendor is None:
-            raise NotFoundError(f"No vendor with ID {vendor_id} found.")
-        return Response(vendor_json(vendor))
+        return Response(vendor_json(selectors.vendor_get(tenant_id=request.tenant.pk, vendor_id=vendor_id)))
 
 
 
@@ -586,14 +587,11 @@ class ExportApi(SpoolmanApi):
             return fastapi_error(["query", "fmt"], "Input should be 'csv' or 'json'", "enum", fmt)
         vendors = self.vendors()
         if what == "spools":
-            spools = Spool.objects.for_tenant(request.tenant).select_related("item_type", "location").order_by("id")
-            if request.query_params.get("allow_archived", "false").lower() not in ("true", "1", "yes", "on"):
-                spools = spools.exclude(status=Spool.Status.ARCHIVED)
-            rows = [spool_json(spool, vendors, nulls=True) for spool in spools]
+            rows = [spool_json(spool, vendors, nulls=True) for spool in _spools(request).order_by("id")]
         elif what == "filaments":
             rows = [filament_json(material, vendors, nulls=True) for material in _materials(request.tenant).order_by("id")]
         else:
-            rows = [vendor_json(vendor) for vendor in sorted(vendors.values(), key=lambda vendor: vendor.id)]
+            rows = [vendor_json(vendor) for vendor in selectors.vendors_by_id(tenant_id=request.tenant.pk)]
         if fmt == "json":
             return Response(rows)
         flat = [_flat(row) for row in rows]

@@ -14,6 +14,7 @@ from django.db.models import F, Min, OuterRef, Subquery, Sum
 from inventory.catalog import read_catalog
 from inventory.models import InventoryTransaction, ItemType, Spool, Workstation
 from printers.models import PrinterToken, UsageSession
+from prodtrack.exceptions import NotFoundError
 from runs.models import REFERENCE_RUN, ProductionRun
 
 VENDORS_CACHE_S = 60
@@ -31,11 +32,6 @@ def printer_token_resolve(*, token: str) -> PrinterToken | None:
     unknown or revoked one. One query."""
     return (PrinterToken.objects.select_related("tenant", "workstation__location")
             .filter(token_hash=token_hash(token), revoked_at__isnull=True).first())
-
-
-def printer_token_live(*, workstation: Workstation) -> PrinterToken | None:
-    """The workstation's live token, if any."""
-    return PrinterToken.objects.filter(workstation=workstation, revoked_at__isnull=True).first()
 
 
 def printer_run_for_spool(*, printer: Workstation, spool: Spool) -> ProductionRun | None:
@@ -77,6 +73,19 @@ def vendors(*, tenant_id: int) -> dict[str, Vendor]:
     """The tenant's manufacturers by name: one query, kept a minute in the cache (a new
     manufacturer shows as a vendor within a minute; ids do not change)."""
     return cache.get_or_set(f"printers:vendors:{tenant_id}", lambda: _vendors(tenant_id), VENDORS_CACHE_S)
+
+
+def vendor_get(*, tenant_id: int, vendor_id: int) -> Vendor:
+    """One vendor by its id, or NotFoundError (404, Spoolman's message)."""
+    found = next((vendor for vendor in vendors(tenant_id=tenant_id).values() if vendor.id == vendor_id), None)
+    if found is None:
+        raise NotFoundError(f"No vendor with ID {vendor_id} found.")
+    return found
+
+
+def vendors_by_id(*, tenant_id: int) -> list[Vendor]:
+    """The tenant's vendors in id order (Spoolman lists them so)."""
+    return sorted(vendors(tenant_id=tenant_id).values(), key=lambda vendor: vendor.id)
 
 
 def _vendors(tenant_id: int) -> dict[str, Vendor]:

@@ -132,9 +132,13 @@ def spool_use(*, printer_token: PrinterToken, spool: Spool, use_weight: Decimal 
     session.last_report_at = at
     session.save()
     if run is not None:
-        ProductionRunMaterial.objects.filter(run=run, spool=spool).update(
-            reported_g=F("reported_g") + applied, reported_by=printer.name)
+        _reported_add(ProductionRunMaterial.objects.filter(run=run, spool=spool), applied, printer)
     return spool
+
+
+def _reported_add(materials, grams: Decimal, printer: Workstation) -> None:
+    """Add a printer's reported grams to run materials (``reported_g``, named after the printer)."""
+    materials.update(reported_g=F("reported_g") + grams, reported_by=printer.name)
 
 
 @traced("usage_session.close")
@@ -260,8 +264,7 @@ def usage_session_attribute(*, session: UsageSession, run: ProductionRun, by: Us
     inventory_transaction_reverse(transaction_row=session.transaction, by=by,
                                   note=f"Given to {run.run_number}")
     _, applied = spool_use_report(spool=session.spool, grams=session.grams)
-    ProductionRunMaterial.objects.filter(pk=material.pk).update(reported_g=F("reported_g") + applied,
-                                                                reported_by=session.workstation.name)
+    _reported_add(ProductionRunMaterial.objects.filter(pk=material.pk), applied, session.workstation)
     session.run = run
     session.save(update_fields=["run"])
     return session

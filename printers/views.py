@@ -23,8 +23,7 @@ TEMPLATE = "printers/board.html"
 
 def _board(request: HttpRequest, **extra) -> HttpResponse:
     rows, unattributed = selectors.printer_board(tenant=request.tenant)
-    return render_page(request, TEMPLATE, {"rows": rows, "unattributed": unattributed,
-                                           "base_url": request.build_absolute_uri("/spoolman/"), **extra})
+    return render_page(request, TEMPLATE, {"rows": rows, "unattributed": unattributed, **extra})
 
 
 @role_required(Role.VIEWER)

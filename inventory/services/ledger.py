@@ -4,7 +4,8 @@ Every change of stock goes through ``inventory_transactions_post``, which append
 rows, moves the ``StockBalance`` of each (item type, location) pair and the weight of each
 spool in the same transaction. So at every commit:
 
-* ``Spool.current_weight_g`` == the sum of that spool's ledger rows (its receipt included);
+* ``Spool.current_weight_g`` == the sum of that spool's ledger rows (its receipt included) less
+  ``reported_unposted_g``, the grams printers reported that no row holds yet (``spool_use_report``);
 * ``StockBalance.quantity`` == the sum of the ledger rows of its (item type, location).
 """
 from __future__ import annotations
