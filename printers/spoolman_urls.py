@@ -24,7 +24,7 @@ urlpatterns = [
     path("external/filament", apis.ExternalFilamentApi.as_view()),
     path("external/filament/search", apis.ExternalFilamentSearchApi.as_view()),
     path("external/material", apis.ExternalMaterialApi.as_view()),
-    path("export/<str:what>", apis.ExportApi.as_view()),
+    re_path(r"^export/(?P<what>spools|filaments|vendors)$", apis.ExportApi.as_view()),
     path("search", apis.SearchApi.as_view()),
     path("setting/", apis.SettingListApi.as_view()),
     path("setting/<str:key>", apis.SettingDetailApi.as_view()),

@@ -404,6 +404,7 @@ def test_export_as_json_and_csv(client, printer_base, farm):
     assert as_csv["Content-Type"].startswith("text/csv") and len(lines) == 2
     assert "filament.name" in header.split(",") and "remaining_weight" in header.split(",")
     assert client.get(f"{printer_base}/api/v1/export/spools", {"fmt": "xml"}).status_code == 422
+    assert client.get(f"{printer_base}/api/v1/export/colours", {"fmt": "json"}).json() == {"detail": "Not Found"}
 
 
 def test_search_finds_spools_filaments_and_vendors(client, printer_base, farm, tenant, admin_user):
