@@ -323,12 +323,13 @@ class JobReadiness:
     missing: tuple[MissingInput, ...] = ()
 
 
-def job_input_needs(job: JobQueueEntry, inputs: Iterable[RecipeInput]) -> dict[int, Decimal]:
-    """What a job's runs take of each non-filament input (item type id → quantity), by the
-    generation formula (``plans.generation.input_needed``), so a plan's child jobs exactly cover
-    their parents."""
-    return {line.item_type_id: Decimal(input_needed(job.runs, line.quantity, job.material_efficiency))
+def part_needs(inputs: Iterable[RecipeInput], *, runs: int, material_efficiency: Decimal) -> dict[int, Decimal]:
+    """What ``runs`` runs of a recipe take of each of its non-filament ``inputs`` (item type id →
+    quantity), by the generation formula (``plans.generation.input_needed``), so a plan's child
+    jobs exactly cover their parents — and a job's run uses what its child jobs made."""
+    return {line.item_type_id: Decimal(input_needed(runs, line.quantity, material_efficiency))
             for line in inputs if line.item_type.kind != ItemType.Kind.MATERIAL}
+
 
 
 def job_readiness(*, jobs: Sequence[JobQueueEntry]) -> dict[int, JobReadiness]:
@@ -342,7 +343,8 @@ def job_readiness(*, jobs: Sequence[JobQueueEntry]) -> dict[int, JobReadiness]:
     inputs: dict[int, list[RecipeInput]] = {}
     for line in RecipeInput.objects.filter(recipe_id__in={job.recipe_id for job in planned}).select_related("item_type"):
         inputs.setdefault(line.recipe_id, []).append(line)
-    needs = {job.pk: job_input_needs(job, inputs.get(job.recipe_id, [])) for job in planned}
+    needs = {job.pk: part_needs(inputs.get(job.recipe_id, []), runs=job.runs,
+                                material_efficiency=job.material_efficiency) for job in planned}
     where = {job.pk: job.location_id or (job.workstation.location_id if job.workstation else None) for job in planned}
     pairs = {(item_id, where[job_id]) for job_id, need in needs.items() for item_id in need if where[job_id]}
     condition = Q()

@@ -30,9 +30,8 @@ from sequences import get_last_value
 
 from inventory.models import InventoryTransaction, ItemType, Spool
 from inventory.selectors import stock_on_hand
-from plans.generation import input_needed
 from plans.models import JobQueueEntry, Recipe, RecipeInput
-from plans.selectors import recipes_for_products
+from plans.selectors import part_needs, recipes_for_products
 from prodtrack import charts
 from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.filters import apply_filters
@@ -400,9 +399,9 @@ def _run_recipes(run: ProductionRun, product_ids: set[int]) -> dict[int, tuple[R
 def run_parts_expected(*, run: ProductionRun, items: Sequence[ProductionRunItem], planned: bool = False) -> RunParts:
     """What ``items`` of ``run`` take of each non-filament input: for each product, plates =
     ⌈pieces attempted (successful + failed; with ``planned``, the planned pieces) ÷ its recipe's
-    output per plate⌉, and per input ``plans.generation.input_needed(plates, quantity, material
-    efficiency)`` — the job's efficiency for a run started from a job, so a plan's child jobs
-    exactly cover it (DESIGN §4, §5). Unit costs are the items' current ones. 2–4 queries."""
+    output per plate⌉, and per input ``plans.selectors.part_needs`` for those plates — with the
+    job's material efficiency for a run started from a job, so a plan's child jobs exactly cover
+    it (DESIGN §4, §5). Unit costs are the items' current ones. 2–4 queries."""
     pieces: dict[int, int] = {}
     names: dict[int, str] = {}
     for item in items:
@@ -419,12 +418,12 @@ def run_parts_expected(*, run: ProductionRun, items: Sequence[ProductionRunItem]
         if recipe is None or inputs:
             unrecorded.append(names[product_id])
         plates = -(-count // recipe.output_quantity) if recipe is not None else 0
-        for line in inputs:
-            if line.item_type.kind == ItemType.Kind.MATERIAL:
-                continue
-            part = parts.setdefault(line.item_type_id, ProductionRunPart(
-                run=run, item_type=line.item_type, estimated_quantity=ZERO, unit_cost=line.item_type.unit_cost))
-            part.estimated_quantity += Decimal(input_needed(plates, line.quantity, efficiency))
+        items_by_id = {line.item_type_id: line.item_type for line in inputs}
+        for item_id, needed in part_needs(inputs, runs=plates, material_efficiency=efficiency).items():
+            part = parts.setdefault(item_id, ProductionRunPart(
+                run=run, item_type=items_by_id[item_id], estimated_quantity=ZERO,
+                unit_cost=items_by_id[item_id].unit_cost))
+            part.estimated_quantity += needed
             part.quantity = part.estimated_quantity
     return RunParts(parts=list(parts.values()), unrecorded=unrecorded)
 
