@@ -5,7 +5,7 @@ the admin can neither add, change nor delete them, and spool weights are not edi
 """
 from django.contrib import admin
 
-from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
+from inventory.models import InventoryTransaction, ItemType, Location, Manufacturer, Spool, StockBalance, Workstation
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,6 +27,17 @@ class ItemTypeAdmin(admin.ModelAdmin):
     list_filter = ["tenant", "kind", "material", "is_active"]
     search_fields = ["name", "sku", "manufacturer", "color_name", "catalog_id"]
     readonly_fields = ["catalog_id", "created_at"]
+    list_select_related = ["tenant"]
+
+
+@admin.register(Manufacturer)
+class ManufacturerAdmin(admin.ModelAdmin):
+    """The name is read-only here: a rename goes through ``manufacturer_update`` (its materials follow)."""
+
+    list_display = ["name", "external_id", "empty_spool_weight_g", "tenant"]
+    list_filter = ["tenant"]
+    search_fields = ["name", "external_id"]
+    readonly_fields = ["name", "created_at"]
     list_select_related = ["tenant"]
 
 

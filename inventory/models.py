@@ -53,6 +53,7 @@ class ItemType(TenantOwned):
     spool_weight_g = models.DecimalField(**GRAMS, null=True, blank=True, help_text="Empty spool (tare).")
     catalog_id = models.CharField(max_length=200, blank=True,
                                   help_text="Stable id of the filament catalog entry it was imported from.")
+    extra = models.JSONField(default=dict, blank=True, help_text="Extra fields: key → JSON text.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +65,27 @@ class ItemType(TenantOwned):
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="itemtype_unit_cost_non_negative"),
         ]
         indexes = [models.Index(fields=["tenant", "kind", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Manufacturer(TenantOwned):
+    """A filament maker (Spoolman's vendor). A material names its maker in ``ItemType.manufacturer``
+    (the catalog's text, shown on every page); ``inventory.services`` keep one row here per name in
+    use, and a rename or delete here changes the materials' text in the same transaction."""
+
+    name = models.CharField(max_length=100)
+    comment = models.TextField(blank=True)
+    empty_spool_weight_g = models.DecimalField(**GRAMS, null=True, blank=True, validators=NON_NEGATIVE,
+                                               help_text="Weight of one of its empty spools.")
+    external_id = models.CharField(max_length=256, blank=True, help_text="Its id in the filament catalog.")
+    extra = models.JSONField(default=dict, blank=True, help_text="Extra fields: key → JSON text.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="manufacturer_unique_tenant_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -130,6 +152,8 @@ class Spool(TenantOwned):
     cost = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE,
                                help_text="Price paid for the spool.")
     lot_number = models.CharField(max_length=80, blank=True)
+    comment = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True, help_text="Extra fields: key → JSON text.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     received_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from inventory.filters import (
@@ -15,7 +17,15 @@ from inventory.filters import (
     StockBalanceFilter,
     WorkstationFilter,
 )
-from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
+from inventory.models import (
+    InventoryTransaction,
+    ItemType,
+    Location,
+    Manufacturer,
+    Spool,
+    StockBalance,
+    Workstation,
+)
 from prodtrack import charts
 from prodtrack.filters import apply_filters, words_filter
 from prodtrack.models import Tenant
@@ -49,6 +59,34 @@ def material_search(*, tenant: Tenant, query: str, limit: int = 12) -> list[Item
     qs = ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL, is_active=True)
     return list(words_filter(qs, ["name", "manufacturer", "material", "color_name", "sku"], query)
                 .order_by("manufacturer", "name")[:limit])
+
+
+MANUFACTURERS_CACHE_S = 60
+
+
+def _manufacturers_key(tenant_id: int) -> str:
+    return f"inventory:manufacturers:{tenant_id}"
+
+
+def manufacturers_by_name(*, tenant_id: int) -> dict[str, Manufacturer]:
+    """The tenant's manufacturers by name: one query, then kept in this process's cache until a
+    manufacturer service changes them here (``manufacturers_forget``) or for a minute (a change
+    made by another process shows within a minute)."""
+    return cache.get_or_set(_manufacturers_key(tenant_id),
+                            lambda: {m.name: m for m in Manufacturer.objects.filter(tenant_id=tenant_id)},
+                            MANUFACTURERS_CACHE_S)
+
+
+def manufacturers_forget(*, tenant_id: int) -> None:
+    """Drop the cached manufacturers of a tenant now (this transaction reads its own change) and
+    again once it commits (a request that cached the old rows meanwhile)."""
+    cache.delete(_manufacturers_key(tenant_id))
+    transaction.on_commit(lambda: cache.delete(_manufacturers_key(tenant_id)))
+
+
+def manufacturer_get(*, tenant_id: int, pk: int) -> Manufacturer | None:
+    """One manufacturer of the tenant by id, or None."""
+    return Manufacturer.objects.filter(tenant_id=tenant_id, pk=pk).first()
 
 
 def location_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Location]:

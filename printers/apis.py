@@ -26,10 +26,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory import services as inventory_services
-from inventory.models import ItemType, Location, Spool
+from inventory.models import ItemType, Location, Manufacturer, Spool
 from printers import selectors, services
 from printers.spoolman import (
     SortError,
+    extra_merged,
     filament_json,
     id_filter,
     order_by,
@@ -144,7 +145,7 @@ class SpoolmanApi(APIView):
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    def vendors(self) -> dict[str, selectors.Vendor]:
+    def vendors(self) -> dict[str, Manufacturer]:
         return selectors.vendors(tenant_id=self.request.tenant.pk)
 
     def spool(self, spool_id: int) -> Spool:
@@ -526,20 +527,69 @@ class FilamentDetailApi(SpoolmanApi):
         return Response({"message": "Success!"})
 
 
+class VendorBody(Body):
+    """Spoolman's VendorParameters."""
+
+    name = serializers.CharField(max_length=64)
+    comment = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=1024)
+    empty_spool_weight = Number(required=False, allow_null=True, min_value=0)
+    external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=256)
+    extra = serializers.DictField(child=serializers.CharField(allow_null=True, allow_blank=True), required=False,
+                                  allow_null=True)
+
+
+class VendorUpdateBody(VendorBody):
+    name = serializers.CharField(required=False, allow_null=True, max_length=64)
+
+
+VENDOR_SORTS = {"id": "id", "registered": "created_at", "name": "name", "empty_spool_weight": "empty_spool_weight_g",
+                "external_id": "external_id"}
+
+
+def _manufacturer_fields(body: dict[str, Any], current: dict[str, str]) -> dict[str, Any]:
+    """Spoolman vendor fields as a manufacturer's (null text → blank)."""
+    fields: dict[str, Any] = {}
+    for key, field in (("name", "name"), ("comment", "comment"), ("external_id", "external_id")):
+        if key in body and (body[key] is not None or key != "name"):
+            fields[field] = body[key] or ""
+    if "empty_spool_weight" in body:
+        fields["empty_spool_weight_g"] = body["empty_spool_weight"]
+    if body.get("extra") is not None:
+        fields["extra"] = extra_merged(current, body["extra"])
+    return fields
+
+
 class VendorListApi(SpoolmanApi):
     def get(self, request, token):
-        vendors = selectors.vendors_by_id(tenant_id=request.tenant.pk)
-        name = request.query_params.get("name")
-        if name is not None:
-            terms = [term.strip('"').lower() for term in name.split(",")]
-            vendors = [v for v in vendors if any(term in v.name.lower() for term in terms)]
-        return self.listed([vendor_json(vendor) for vendor in vendors], len(vendors))
+        params = request.query_params
+        queryset = Manufacturer.objects.filter(tenant=request.tenant).filter(
+            text_filter("name", params.get("name")) & text_filter("external_id", params.get("external_id")))
+        return self.sorted_page(queryset, VENDOR_SORTS, lambda vendor, vendors: vendor_json(vendor))
+
+    def post(self, request, token):
+        """A new manufacturer; a name the tenant already has is Spoolman's 400."""
+        fields = _manufacturer_fields(self.body(VendorBody), {})
+        vendor = inventory_services.manufacturer_create(tenant_id=request.tenant.pk, **fields)
+        return Response(vendor_json(vendor))
 
 
 class VendorDetailApi(SpoolmanApi):
-    def get(self, request, token, vendor_id):
-        return Response(vendor_json(selectors.vendor_get(tenant_id=request.tenant.pk, vendor_id=vendor_id)))
+    def vendor(self, vendor_id: int) -> Manufacturer:
+        return selectors.vendor_get(tenant_id=self.request.tenant.pk, vendor_id=vendor_id)
 
+    def get(self, request, token, vendor_id):
+        return Response(vendor_json(self.vendor(vendor_id)))
+
+    def patch(self, request, token, vendor_id):
+        """Change a manufacturer; a new name is its materials' manufacturer from now on."""
+        vendor = self.vendor(vendor_id)
+        fields = _manufacturer_fields(self.body(VendorUpdateBody), vendor.extra)
+        return Response(vendor_json(inventory_services.manufacturer_update(manufacturer=vendor, data=fields)))
+
+    def delete(self, request, token, vendor_id):
+        """Delete a manufacturer; its materials stay, with no manufacturer."""
+        inventory_services.manufacturer_delete(manufacturer=self.vendor(vendor_id))
+        return Response({"message": "Success!"})
 
 
 # --- the filament catalog ("external" database), export, search, locations --------------------------
@@ -591,7 +641,8 @@ class ExportApi(SpoolmanApi):
         elif what == "filaments":
             rows = [filament_json(material, vendors, nulls=True) for material in _materials(request.tenant).order_by("id")]
         else:
-            rows = [vendor_json(vendor) for vendor in selectors.vendors_by_id(tenant_id=request.tenant.pk)]
+            rows = [vendor_json(vendor, nulls=True)
+                    for vendor in Manufacturer.objects.filter(tenant=request.tenant).order_by("id")]
         if fmt == "json":
             return Response(rows)
         flat = [_flat(row) for row in rows]

@@ -4,20 +4,18 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import F, Min, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 
 from inventory.catalog import read_catalog
-from inventory.models import InventoryTransaction, ItemType, Spool, Workstation
+from inventory.models import InventoryTransaction, ItemType, Manufacturer, Spool, Workstation
+from inventory.selectors import manufacturer_get, manufacturers_by_name
 from printers.models import PrinterToken, UsageSession
 from prodtrack.exceptions import NotFoundError
 from runs.models import REFERENCE_RUN, ProductionRun
 
-VENDORS_CACHE_S = 60
 DEFAULT_DENSITY_G_CM3 = Decimal("1.24")
 DEFAULT_DIAMETER_MM = Decimal("1.75")
 
@@ -58,41 +56,18 @@ def material_diameter(material: ItemType) -> Decimal:
     return material.diameter_mm or DEFAULT_DIAMETER_MM
 
 
-@dataclass(frozen=True)
-class Vendor:
-    """A manufacturer as Spoolman's vendor: prodtrack keeps manufacturers as a material's text, so
-    a vendor's id is the id of the tenant's first material (by id) naming it — stable while that
-    material exists — and ``registered`` that material's creation."""
-
-    id: int
-    name: str
-    registered: datetime
+def vendors(*, tenant_id: int) -> dict[str, Manufacturer]:
+    """The tenant's manufacturers (Spoolman's vendors) by name, from the cache
+    (``inventory.selectors.manufacturers_by_name``)."""
+    return manufacturers_by_name(tenant_id=tenant_id)
 
 
-def vendors(*, tenant_id: int) -> dict[str, Vendor]:
-    """The tenant's manufacturers by name: one query, kept a minute in the cache (a new
-    manufacturer shows as a vendor within a minute; ids do not change)."""
-    return cache.get_or_set(f"printers:vendors:{tenant_id}", lambda: _vendors(tenant_id), VENDORS_CACHE_S)
-
-
-def vendor_get(*, tenant_id: int, vendor_id: int) -> Vendor:
+def vendor_get(*, tenant_id: int, vendor_id: int) -> Manufacturer:
     """One vendor by its id, or NotFoundError (404, Spoolman's message)."""
-    found = next((vendor for vendor in vendors(tenant_id=tenant_id).values() if vendor.id == vendor_id), None)
+    found = manufacturer_get(tenant_id=tenant_id, pk=vendor_id)
     if found is None:
         raise NotFoundError(f"No vendor with ID {vendor_id} found.")
     return found
-
-
-def vendors_by_id(*, tenant_id: int) -> list[Vendor]:
-    """The tenant's vendors in id order (Spoolman lists them so)."""
-    return sorted(vendors(tenant_id=tenant_id).values(), key=lambda vendor: vendor.id)
-
-
-def _vendors(tenant_id: int) -> dict[str, Vendor]:
-    firsts = (ItemType.objects.filter(tenant_id=tenant_id, kind=ItemType.Kind.MATERIAL).exclude(manufacturer="")
-              .values("manufacturer").annotate(first=Min("id")).values_list("first", flat=True))
-    rows = ItemType.objects.filter(pk__in=firsts).values_list("pk", "manufacturer", "created_at")
-    return {name: Vendor(id=pk, name=name, registered=created) for pk, name, created in rows}
 
 
 @dataclass

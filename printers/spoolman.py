@@ -17,8 +17,8 @@ from typing import Any
 
 from django.db.models import Q
 
-from inventory.models import ItemType, Spool
-from printers.selectors import Vendor, material_density, material_diameter
+from inventory.models import ItemType, Manufacturer, Spool
+from printers.selectors import material_density, material_diameter
 
 
 def spoolman_time(value: datetime | None) -> str | None:
@@ -42,13 +42,32 @@ def length_mm(grams: Decimal, material: ItemType) -> float:
     return float(grams) / float(material_density(material)) * 1000 / area_mm2
 
 
-def vendor_json(vendor: Vendor) -> dict[str, Any]:
-    """A manufacturer as a Spoolman vendor (prodtrack keeps no comment, empty spool weight or
-    external id for one, so those keys are absent)."""
-    return {"id": vendor.id, "registered": spoolman_time(vendor.registered), "name": vendor.name, "extra": {}}
+def vendor_json(vendor: Manufacturer, *, nulls: bool = False) -> dict[str, Any]:
+    """A manufacturer as a Spoolman vendor; ``nulls`` keeps null fields (exports, events)."""
+    return (dict if nulls else _without_nulls)({
+        "id": vendor.pk,
+        "registered": spoolman_time(vendor.created_at),
+        "name": vendor.name,
+        "comment": vendor.comment or None,
+        "empty_spool_weight": _number(vendor.empty_spool_weight_g),
+        "external_id": vendor.external_id or None,
+        "extra": vendor.extra,
+    })
 
 
-def filament_json(material: ItemType, vendors: dict[str, Vendor], *, nulls: bool = False) -> dict[str, Any]:
+def extra_merged(current: dict[str, str], changes: dict[str, str | None] | None) -> dict[str, str]:
+    """Spoolman's ``extra`` patch: each key given replaces its value, a null value removes it, keys
+    not given keep theirs."""
+    merged = dict(current)
+    for key, value in (changes or {}).items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def filament_json(material: ItemType, vendors: dict[str, Manufacturer], *, nulls: bool = False) -> dict[str, Any]:
     """A material item type as a Spoolman filament (``vendors``: ``printers.selectors.vendors``);
     ``nulls`` keeps null fields (websocket events)."""
     vendor = vendors.get(material.manufacturer)
@@ -56,7 +75,7 @@ def filament_json(material: ItemType, vendors: dict[str, Vendor], *, nulls: bool
         "id": material.pk,
         "registered": spoolman_time(material.created_at),
         "name": material.name,
-        "vendor": vendor_json(vendor) if vendor else None,
+        "vendor": vendor_json(vendor, nulls=nulls) if vendor else None,
         "material": material.material or None,
         "price": _number(material.unit_cost * material.net_weight_g) if material.net_weight_g else None,
         "density": float(material_density(material)),
@@ -75,7 +94,7 @@ def filament_json(material: ItemType, vendors: dict[str, Vendor], *, nulls: bool
     })
 
 
-def spool_json(spool: Spool, vendors: dict[str, Vendor], *, nulls: bool = False) -> dict[str, Any]:
+def spool_json(spool: Spool, vendors: dict[str, Manufacturer], *, nulls: bool = False) -> dict[str, Any]:
     """A spool as Spoolman answers it (``select_related("item_type", "location")``); ``nulls``
     keeps null fields (websocket events)."""
     material = spool.item_type

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.assembly", "tests.fixtures.demo", "tests.fixtures.farm"]
+pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.assembly", "tests.fixtures.demo", "tests.fixtures.farm",
+                  "tests.fixtures.printers"]
 
 
 def pytest_configure(config):

@@ -66,6 +66,7 @@ class WorkstationFactory(factory.django.DjangoModelFactory):
 class MaterialFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ItemType
+        skip_postgeneration_save = True
 
     tenant = factory.SubFactory(TenantFactory)
     name = factory.Sequence(lambda n: f"Prusament PLA Colour {n}")
@@ -81,6 +82,12 @@ class MaterialFactory(factory.django.DjangoModelFactory):
     diameter_mm = Decimal("1.75")
     net_weight_g = Decimal("1000")
     spool_weight_g = Decimal("201")
+
+    @factory.post_generation
+    def manufacturer_row(obj, create, extracted, **kwargs):
+        """As the item type services do: its manufacturer exists as a row (Spoolman's vendor)."""
+        if create:
+            inventory_services.manufacturers_ensure(tenant_id=obj.tenant_id, names=[obj.manufacturer])
 
 
 class ProductFactory(factory.django.DjangoModelFactory):

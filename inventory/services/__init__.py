@@ -1,6 +1,6 @@
 """Inventory writes, one module per concern: ``ledger`` (the append-only ledger and stock balances:
 every change of stock goes through ``inventory_transactions_post``), ``item_types`` (and the
-filament catalog import), ``places`` (locations, workstations), ``spools`` and ``stock`` (transfers and shipments). This package
+filament catalog import), ``manufacturers``, ``places`` (locations, workstations), ``spools`` and ``stock`` (transfers and shipments). This package
 exposes them as one API."""
 from inventory.services.item_types import (
     CatalogImportResult,
@@ -16,6 +16,12 @@ from inventory.services.ledger import (
     inventory_transactions_post,
     inventory_transactions_reverse_reference,
     stock_adjust,
+)
+from inventory.services.manufacturers import (
+    manufacturer_create,
+    manufacturer_delete,
+    manufacturer_update,
+    manufacturers_ensure,
 )
 from inventory.services.places import (
     location_create,
@@ -36,6 +42,10 @@ from inventory.services.spools import (
 from inventory.services.stock import REFERENCE_SHIPMENT, REFERENCE_TRANSFER, StockLine, stock_ship, stock_transfer
 
 __all__ = [
+    "manufacturer_create",
+    "manufacturer_delete",
+    "manufacturer_update",
+    "manufacturers_ensure",
     "REFERENCE_SHIPMENT",
     "REFERENCE_TRANSFER",
     "StockLine",

@@ -12,6 +12,7 @@ from django.db import transaction
 from inventory.catalog import ITEM_TYPE_FIELDS, CatalogEntry, check_unique
 from inventory.models import InventoryTransaction, ItemType
 from inventory.services.ledger import ZERO
+from inventory.services.manufacturers import manufacturers_ensure
 from prodtrack.exceptions import ValidationError
 from prodtrack.models import Tenant
 from prodtrack.services import model_delete, model_save_validated, model_update
@@ -39,7 +40,9 @@ def item_type_create(*, tenant: Tenant, name: str, sku: str, kind: str, unit: st
     unit = unit or (ItemType.Unit.GRAMS if kind == ItemType.Kind.MATERIAL else ItemType.Unit.PIECES)
     item_type = ItemType(tenant=tenant, name=name, sku=sku, kind=kind, unit=unit, **fields)
     _item_type_check(item_type)
-    return model_save_validated(item_type, unique_fields=ITEM_TYPE_UNIQUE)
+    item_type = model_save_validated(item_type, unique_fields=ITEM_TYPE_UNIQUE)
+    manufacturers_ensure(tenant_id=tenant.pk, names=[item_type.manufacturer])
+    return item_type
 
 
 @traced("item_type.update")
@@ -53,7 +56,9 @@ def item_type_update(*, item_type: ItemType, data: dict[str, Any]) -> ItemType:
     if data.get("kind", item_type.kind) != item_type.kind and (
             InventoryTransaction.objects.filter(item_type=item_type).exists()):
         raise ValidationError.for_field("kind", "cannot change once the item has ledger rows.")
-    return model_update(item_type, data=data, unique_fields=ITEM_TYPE_UNIQUE, check=_item_type_check)
+    item_type = model_update(item_type, data=data, unique_fields=ITEM_TYPE_UNIQUE, check=_item_type_check)
+    manufacturers_ensure(tenant_id=item_type.tenant_id, names=[item_type.manufacturer])
+    return item_type
 @traced("item_type.delete")
 @transaction.atomic
 def item_type_delete(*, item_type: ItemType) -> None:
@@ -97,7 +102,8 @@ def item_type_catalog_import(*, tenant: Tenant, entries: Iterable[CatalogEntry],
     rewritten when they differ — ``unit_cost``, ``sku``, ``is_active`` and ``kind`` are theirs
     to keep. Idempotent: a second run with the same entries writes nothing.
 
-    Queries do not grow per entry: one to load the tenant's item types, then one insert per
+    Queries do not grow per entry: one to load the tenant's item types, one to add missing
+    manufacturers, then one insert per
     batch of ``CATALOG_IMPORT_BATCH_SIZE`` and one update per batch of entries that changed the
     same fields (SQLite may split batches further to respect its parameter limit). ``progress(n)`` is called as ``n``
     entries are done (for a progress bar). Raises CatalogError (400) for repeated catalog ids,
@@ -107,6 +113,7 @@ def item_type_catalog_import(*, tenant: Tenant, entries: Iterable[CatalogEntry],
     entries = list(entries)
     check_unique(entries)
     to_create, to_update = _catalog_changes(tenant, entries)
+    manufacturers_ensure(tenant_id=tenant.pk, names={entry.manufacturer for entry in entries})
     updated = sum(len(items) for items in to_update.values())
     unchanged = len(entries) - len(to_create) - updated
     if progress and unchanged:

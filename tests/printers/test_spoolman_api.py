@@ -17,16 +17,9 @@ from prodtrack.celery import app
 from runs import services as run_services
 from tests.factories import MaterialFactory, receive_spool
 from tests.support.pages import page_html
-from tests.support.spoolman import openapi_check
+from tests.support.spoolman import call, openapi_check
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def printer_base(farm, admin_user) -> str:
-    """The base URL a Moonraker of ``farm.printer`` is configured with."""
-    _, token = services.printer_token_create(workstation=farm.printer, by=admin_user)
-    return f"/spoolman/{token}"
 
 
 @pytest.fixture
@@ -36,18 +29,11 @@ def client() -> APIClient:
 
 
 def get(client, base: str, path: str, template: str | None = None, status: int = 200, **params):
-    response = client.get(f"{base}/api/v1{path}", params)
-    assert response.status_code == status, response.content
-    if template:
-        openapi_check("get", template, status, response.json())
-    return response
+    return call(client, "get", base, path, template, status, **params)
 
 
 def put(client, base: str, path: str, body: dict, template: str, status: int = 200):
-    response = client.put(f"{base}/api/v1{path}", body, format="json")
-    assert response.status_code == status, response.content
-    openapi_check("put", template, status, response.json())
-    return response.json()
+    return call(client, "put", base, path, template, status, body).json()
 
 
 # --- what Moonraker does ----------------------------------------------------------------------------

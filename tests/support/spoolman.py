@@ -1,6 +1,6 @@
 """Spoolman's OpenAPI document as a test oracle: ``openapi_check`` validates an answer of
 prodtrack's Spoolman-compatible API against the response schema the document gives for that
-path, method and status."""
+path, method and status; ``call`` makes a call and checks its status and answer."""
 from __future__ import annotations
 
 import json
@@ -31,3 +31,19 @@ def openapi_check(method: str, path: str, status: int, body: Any) -> None:
     responses = _document()["paths"][path][method.lower()]["responses"]
     schema = responses[str(status)]["content"]["application/json"]["schema"]
     Draft202012Validator({**schema, "components": components()}).validate(body)
+
+
+def call(client, method: str, base: str, path: str, template: str | None = None, status: int = 200,
+         body: Any = None, **params: Any):
+    """``method base/api/v1path`` (JSON ``body``, query ``params``) with an APIClient; asserts the
+    status and, given the path ``template``, that the answer fits the document. Returns the
+    response."""
+    url = f"{base}/api/v1{path}"
+    if method == "get":
+        response = client.get(url, params)
+    else:
+        response = getattr(client, method)(url, body, format="json")
+    assert response.status_code == status, response.content
+    if template:
+        openapi_check(method, template, status, response.json())
+    return response
