@@ -10,7 +10,7 @@ It creates its own PostgreSQL database (``--database-url``, default
 ``postgres://postgres@127.0.0.1:5432/prodtrack_bench_spoolman``), runs ``migrate``, makes one tenant
 with a printer, its token and 50 spools of 10 materials (through the services), then starts ONE
 server process — ``gunicorn prodtrack.wsgi`` with one worker and ``--threads`` threads (default 8),
-DEBUG off — and drives it with ``wrk -t2 -c16 -d<seconds>s --latency`` (Spoolman's figures were
+DEBUG off, spool events to channels-redis as in production (``--redis-url``) — and drives it with ``wrk -t2 -c16 -d<seconds>s --latency`` (Spoolman's figures were
 taken with the same wrk options against uvicorn, one process, SQLite, 50 spools):
 
 1. ``GET …/api/v1/spool?limit=20``   (Spoolman 0.26.1: 65 req/s)
@@ -79,7 +79,9 @@ def server(args, database_url: str, health_url: str) -> subprocess.Popen:
     """One gunicorn process (a worker with ``--threads`` threads), up once ``health_url`` answers."""
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50,
            "STATIC_MANIFEST": "false",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "DATABASE_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "DATABASE_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING",
+           # As in production: every spool event goes to channels-redis (the feeds of other processes).
+           "CHANNEL_LAYER_REDIS_URL": args.redis_url}
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "prodtrack.wsgi", "--workers", "1", "--threads", str(args.threads),
          "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"], cwd=ROOT, env=env)
@@ -146,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_SPOOLMAN_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per call (default 10)")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads in the one process (default 8)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14",
+                        help="channels-redis for the spool events (default redis://127.0.0.1:6379/14)")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)

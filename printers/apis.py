@@ -151,11 +151,7 @@ class SpoolmanApi(APIView):
     def spool(self, spool_id: int) -> Spool:
         """The tenant's spool in use (an archived one is gone, as a deleted Spoolman spool): 404
         ``No spool with ID … found.`` otherwise."""
-        spool = (Spool.objects.for_tenant(self.request.tenant).exclude(status=Spool.Status.ARCHIVED)
-                 .select_related("item_type", "location").filter(pk=spool_id).first())
-        if spool is None:
-            raise NotFoundError(f"No spool with ID {spool_id} found.")
-        return spool
+        return selectors.spoolman_spool_get(tenant_id=self.request.tenant.pk, spool_id=spool_id)
 
     def spool_answer(self, spool: Spool) -> Response:
         """The spool as the service left it (with its material and location). Its feed event went
@@ -420,9 +416,8 @@ class SpoolDetailApi(SpoolmanApi):
 
 class SpoolUseApi(SpoolmanApi):
     def put(self, request, token, spool_id):
-        spool = self.spool(spool_id)
         body = self.body(UseBody)
-        spool = services.spool_use(printer_token=request.printer_token, spool=spool,
+        spool = services.spool_use(printer_token=request.printer_token, spool_id=spool_id,
                                    use_weight=body.get("use_weight"), use_length=body.get("use_length"))
         return self.spool_answer(spool)
 

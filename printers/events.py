@@ -4,18 +4,21 @@ the object's feed. Upstream Spoolman writes nulls in event payloads (unlike its 
 
 Spool changes arrive as ``inventory.signals.spools_changed``, often several per transaction (a
 receipt then a weigh-in; a run's completion moving 20 spools). They gather per thread and go out
-once, after the commit: one read of the changed spools, one hop to the channel layer."""
+once, after the commit: one read of the changed spools (none when each came with its row as last
+written, as a printer's ``use`` does), one hop to the channel layer."""
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from inventory.models import Spool
@@ -23,6 +26,7 @@ from printers.selectors import vendors
 from printers.spoolman import spool_json
 
 _pending = threading.local()
+logger = logging.getLogger(__name__)
 
 
 def feed_groups(tenant_id: int, resource: str | None = None, object_id: Any = None) -> list[str]:
@@ -35,15 +39,23 @@ def feed_groups(tenant_id: int, resource: str | None = None, object_id: Any = No
     return groups
 
 
-def spools_changed_receiver(*, tenant_id: int, spool_ids: list[int], kind: str, **_: object) -> None:
+def spools_changed_receiver(*, tenant_id: int, spool_ids: list[int], kind: str, spools: list[Spool] | None = None,
+                            **_: object) -> None:
     """``inventory.signals.spools_changed``: note the spools (``added`` wins over a later
-    ``updated`` of the same spool) and flush them after the commit. A rolled-back change leaves
-    its note to the thread's next flush, which sends the spool as it then is (or nothing, for a
-    spool that no longer exists)."""
+    ``updated`` of the same spool), with their rows when given (a later change without its row
+    drops the earlier row), and flush them after the commit. A rolled-back change leaves its note
+    to the thread's next flush, which sends the spool as it then is (or nothing, for a spool that
+    no longer exists)."""
     pending: dict[tuple[int, int], str] = _pending.__dict__.setdefault("spools", {})
+    rows: dict[int, Spool] = _pending.__dict__.setdefault("rows", {})
+    given = {spool.pk: spool for spool in spools or ()}
     for spool_id in spool_ids:
         key = (tenant_id, spool_id)
         pending[key] = "added" if "added" in (kind, pending.get(key)) else kind
+        if spool_id in given:
+            rows[spool_id] = given[spool_id]
+        else:
+            rows.pop(spool_id, None)
     transaction.on_commit(_flush)
 
 
@@ -51,9 +63,13 @@ def _flush() -> None:
     """One Spoolman event per noted spool, from whatever door changed it (the API, a page, a run):
     an archived spool goes out as ``deleted`` (the API no longer knows it) with its last state."""
     pending: dict[tuple[int, int], str] = _pending.__dict__.pop("spools", {})
+    rows: dict[int, Spool] = _pending.__dict__.pop("rows", {})
     if not pending:
         return
-    spools = Spool.objects.filter(pk__in=[spool_id for _, spool_id in pending]).select_related("item_type", "location")
+    spools = [row for row in rows.values() if (row.tenant_id, row.pk) in pending]
+    unread = [spool_id for _, spool_id in pending if spool_id not in rows]
+    if unread:
+        spools += Spool.objects.filter(pk__in=unread).select_related("item_type", "location")
     messages = []
     for spool in spools:
         kind = "deleted" if spool.status == Spool.Status.ARCHIVED else pending[(spool.tenant_id, spool.pk)]
@@ -62,12 +78,23 @@ def _flush() -> None:
                            "date": datetime.now(UTC).replace(tzinfo=None).isoformat() + "Z", "payload": payload})
         messages += [(group, text) for group in feed_groups(spool.tenant_id, "spool", spool.pk)]
 
-    async def send_all() -> None:
-        layer = get_channel_layer()
-        for group, text in messages:
-            await layer.group_send(group, {"type": "spoolman.event", "text": text})
+    _send(messages)
 
-    _run(send_all)
+
+def _send(messages: list[tuple[str, str]]) -> None:
+    """Hand ``(group, text)`` messages to the channel layer. The in-memory layer (the demo) lives in
+    the ASGI server's event loop, so they go there, waited for; any other layer (channels-redis)
+    gets them from this process's sender loop, in order, without holding up the request."""
+    if isinstance(get_channel_layer(), InMemoryChannelLayer):
+        _run(lambda: _group_send_all(messages))
+    else:
+        _sender.send(messages)
+
+
+async def _group_send_all(messages: list[tuple[str, str]]) -> None:
+    layer = get_channel_layer()
+    for group, text in messages:
+        await layer.group_send(group, {"type": "spoolman.event", "text": text})
 
 
 def _run(coroutine_function: Callable[[], Coroutine]) -> None:
@@ -82,3 +109,43 @@ def _run(coroutine_function: Callable[[], Coroutine]) -> None:
     worker = threading.Thread(target=async_to_sync(coroutine_function))
     worker.start()
     worker.join()
+
+
+class _Sender:
+    """One event loop per process, in a daemon thread, sending feed messages in the order they were
+    handed over: the Redis layer's connections stay open across requests, and no request waits for
+    Redis. A failed send is logged and the next one goes on. Started on first use (after a fork,
+    anew in the child)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+
+    def send(self, messages: list[tuple[str, str]]) -> None:
+        loop, queue = self._started()
+        loop.call_soon_threadsafe(queue.put_nowait, messages)
+
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._loop = os.getpid(), asyncio.new_event_loop()
+                self._queue = asyncio.Queue()
+                threading.Thread(target=self._loop.run_forever, name="spoolman-feed-sender", daemon=True).start()
+                asyncio.run_coroutine_threadsafe(self._drain(self._queue), self._loop)
+            return self._loop, self._queue
+
+    @staticmethod
+    async def _drain(queue: asyncio.Queue) -> None:
+        while True:
+            messages = await queue.get()
+            try:
+                await _group_send_all(messages)
+            except Exception:   # the feed must not die with one failed send
+                logger.exception("Spoolman feed: sending %d messages failed", len(messages))
+            finally:
+                queue.task_done()
+
+
+_sender = _Sender()

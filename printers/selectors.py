@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 
 from inventory.catalog import read_catalog
@@ -25,18 +27,62 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+TOKEN_CACHE_S = 10
+"""How long a process may keep a resolved token: a token revoked in another server process stops
+working there within this many seconds (at once in the process that revoked it)."""
+
+
+def _token_key(token_hash_hex: str) -> str:
+    return f"printers:token:{token_hash_hex}"
+
+
 def printer_token_resolve(*, token: str) -> PrinterToken | None:
-    """The live token whose secret is ``token``, with its tenant and workstation; None for an
-    unknown or revoked one. One query."""
-    return (PrinterToken.objects.select_related("tenant", "workstation__location")
-            .filter(token_hash=token_hash(token), revoked_at__isnull=True).first())
+    """The live token whose secret is ``token``, with its tenant and workstation (and its location);
+    None for an unknown or revoked one. One query, then kept ``TOKEN_CACHE_S`` in the cache (a
+    printer calls every few seconds); ``printer_token_forget`` drops it."""
+    key = _token_key(token_hash(token))
+    found = cache.get(key)
+    if found is None:
+        found = (PrinterToken.objects.select_related("tenant", "workstation__location")
+                 .filter(token_hash=token_hash(token), revoked_at__isnull=True).order_by().first())
+        if found is not None:
+            cache.set(key, found, TOKEN_CACHE_S)
+    return found
 
 
-def printer_run_for_spool(*, printer: Workstation, spool: Spool) -> ProductionRun | None:
-    """The printer's newest in-progress run that prints with ``spool`` (None when there is none)."""
-    return (ProductionRun.objects.for_tenant(printer.tenant_id)
-            .filter(workstation=printer, status=ProductionRun.Status.IN_PROGRESS, materials__spool=spool)
-            .order_by("-started_at", "-id").first())
+def printer_token_forget(*, token_hashes: list[str]) -> None:
+    """Drop resolved tokens from the cache now and once the transaction commits (revoked ones)."""
+    keys = [_token_key(value) for value in token_hashes]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _spoolman_spools(tenant_id: int):
+    """The tenant's spools the API knows (not archived), with material and location, unordered."""
+    return (Spool.objects.filter(tenant_id=tenant_id).exclude(status=Spool.Status.ARCHIVED)
+            .select_related("item_type", "location").order_by())
+
+
+def spoolman_spool_get(*, tenant_id: int, spool_id: int) -> Spool:
+    """The tenant's spool in use, with material and location (an archived one is gone, as a
+    deleted Spoolman spool): NotFoundError (404) ``No spool with ID … found.`` otherwise."""
+    found = _spoolman_spools(tenant_id).filter(pk=spool_id)[:1]
+    if not found:
+        raise NotFoundError(f"No spool with ID {spool_id} found.")
+    return found[0]
+
+
+def spoolman_spool_lock(*, tenant_id: int, spool_id: int, printer_id: int) -> Spool:
+    """``spoolman_spool_get`` locked (``FOR UPDATE`` of the spool row only), in the same query
+    ``printer_run_id``: the printer's newest in-progress run printing with it, or None."""
+    runs = (ProductionRun.objects.filter(workstation_id=printer_id, status=ProductionRun.Status.IN_PROGRESS,
+                                         materials__spool_id=OuterRef("pk"))
+            .order_by("-started_at", "-id").values("pk")[:1])
+    found = (_spoolman_spools(tenant_id).select_for_update(of=("self",)).filter(pk=spool_id)
+             .annotate(printer_run_id=Subquery(runs))[:1])
+    if not found:
+        raise NotFoundError(f"No spool with ID {spool_id} found.")
+    return found[0]
 
 
 def run_posted_spool_usage(*, run_id: int, spool: Spool) -> bool:

@@ -27,8 +27,9 @@ from printers.models import PrinterToken, UsageSession
 from printers.selectors import (
     material_density,
     material_diameter,
-    printer_run_for_spool,
+    printer_token_forget,
     run_posted_spool_usage,
+    spoolman_spool_lock,
     token_hash,
 )
 from prodtrack.exceptions import ValidationError
@@ -50,8 +51,9 @@ def printer_token_create(*, workstation: Workstation, by: User | None) -> tuple[
     if workstation.kind != Workstation.Kind.PRINTER:
         raise ValidationError.for_field("workstation", f"{workstation.name} is not a printer.")
     now = timezone.now()
-    PrinterToken.objects.select_for_update().filter(workstation=workstation, revoked_at__isnull=True).update(
-        revoked_at=now)
+    live = PrinterToken.objects.select_for_update().filter(workstation=workstation, revoked_at__isnull=True)
+    printer_token_forget(token_hashes=list(live.values_list("token_hash", flat=True)))
+    live.update(revoked_at=now)
     token = secrets.token_urlsafe(32)
     row = PrinterToken.objects.create(tenant_id=workstation.tenant_id, workstation=workstation,
                                       token_hash=token_hash(token), prefix=token[:6], created_by=by, created_at=now)
@@ -68,15 +70,21 @@ def printer_token_revoke(*, printer_token: PrinterToken) -> PrinterToken:
         raise PrinterTokenStateError(f"Token {row.prefix}… is already revoked.", token_id=row.pk)
     row.revoked_at = timezone.now()
     row.save(update_fields=["revoked_at"])
+    printer_token_forget(token_hashes=[row.token_hash])
     return row
 
 
+_seen_written: dict[int, datetime] = {}   # token id → the last last_seen_at this process wrote
+
+
 def printer_token_seen(*, printer_token: PrinterToken, at: datetime | None = None) -> None:
-    """Note that the printer called (at most one write a minute per token)."""
+    """Note that the printer called: at most one write a minute per token and process (the token
+    may come from the cache, with the last_seen_at it had then)."""
     at = at or timezone.now()
-    if printer_token.last_seen_at is None or at - printer_token.last_seen_at >= LAST_SEEN_EVERY:
+    seen = max(filter(None, (printer_token.last_seen_at, _seen_written.get(printer_token.pk))), default=None)
+    if seen is None or at - seen >= LAST_SEEN_EVERY:
         PrinterToken.objects.filter(pk=printer_token.pk).update(last_seen_at=at)
-        printer_token.last_seen_at = at
+        printer_token.last_seen_at = _seen_written[printer_token.pk] = at
 
 
 # --- usage sessions -------------------------------------------------------------------------------
@@ -95,44 +103,46 @@ def grams_from_length(length_mm: Decimal, *, density_g_cm3: Decimal, diameter_mm
 
 @traced("spool.use")
 @transaction.atomic
-def spool_use(*, printer_token: PrinterToken, spool: Spool, use_weight: Decimal | None = None,
+def spool_use(*, printer_token: PrinterToken, spool_id: int, use_weight: Decimal | None = None,
               use_length: Decimal | None = None, at: datetime | None = None) -> Spool:
-    """A printer reports filament used from ``spool`` (Spoolman's ``PUT /spool/{id}/use``): exactly
-    one of ``use_weight`` (g) or ``use_length`` (mm, converted with the material's density and
-    diameter); negative gives grams back. The spool moves at once (never below 0 g nor above its
-    initial weight, ``inventory.services.spool_use_report``) and the grams fold into the printer's
-    open usage session for the spool and its in-progress run on the spool (if any), whose material
-    adds them to ``reported_g`` — what completing the run takes as the actual and settles. A
-    session the printer had open on another spool, or for another run, is closed first.
+    """A printer reports filament used from its tenant's spool ``spool_id`` (Spoolman's ``PUT
+    /spool/{id}/use``): exactly one of ``use_weight`` (g) or ``use_length`` (mm, converted with the
+    material's density and diameter); negative gives grams back. The spool moves at once (never
+    below 0 g nor above its initial weight, ``inventory.services.spool_use_report``) and the grams
+    fold into the printer's open usage session for the spool and its in-progress run on the spool
+    (if any), whose material adds them to ``reported_g`` — what completing the run takes as the
+    actual and settles. A session the printer had open on another spool, or for another run, is
+    closed first. Returns the spool (with material and location) as it now is.
 
-    Raises ValidationError (400, Spoolman's messages) for both or neither amount, SpoolStateError
-    (409) for an archived spool.
+    Moonraker calls this every few seconds per printer, so the usual report is four statements in
+    one transaction: lock the spool (finding the printer's run in the same query), move it, add to
+    the open session, and (with a run) to the run's material.
+
+    Raises ValidationError (400, Spoolman's messages) for both or neither amount, NotFoundError
+    (404, ``No spool with ID … found.``) for a spool the tenant does not have in use.
     """
     if use_weight is not None and use_length is not None:
         raise ValidationError("Only specify either use_weight or use_length.")
     if use_weight is None and use_length is None:
         raise ValidationError("Either use_weight or use_length must be specified.")
     at = at or timezone.now()
+    printer = printer_token.workstation
+    spool = spoolman_spool_lock(tenant_id=printer_token.tenant_id, spool_id=spool_id, printer_id=printer.pk)
     material = spool.item_type
     grams = use_weight if use_weight is not None else grams_from_length(
         use_length, density_g_cm3=material_density(material), diameter_mm=material_diameter(material))
-    spool, applied = spool_use_report(spool=spool, grams=grams, at=at)
-    printer = printer_token.workstation
-    run = printer_run_for_spool(printer=printer, spool=spool)
-    session = None
-    for open_session in UsageSession.objects.select_for_update().filter(workstation=printer, closed_at__isnull=True):
-        if open_session.spool_id == spool.pk and open_session.run_id == (run.pk if run else None):
-            session = open_session
-        else:
+    spool, applied = spool_use_report(spool=spool, grams=grams, at=at, locked=True)
+    run_id = spool.printer_run_id
+    added = UsageSession.objects.filter(workstation=printer, spool=spool, run_id=run_id, closed_at__isnull=True).update(
+        grams=F("grams") + applied, reports=F("reports") + 1, last_report_at=at)
+    if not added:   # the first report on this spool (or for this run): close what was open, open one
+        for open_session in UsageSession.objects.select_for_update().filter(workstation=printer,
+                                                                           closed_at__isnull=True):
             usage_session_close(session=open_session, at=at)       # another spool, or the run changed
-    session = session or UsageSession(tenant_id=printer.tenant_id, workstation=printer, spool=spool, run=run,
-                                      opened_at=at)
-    session.grams += applied
-    session.reports += 1
-    session.last_report_at = at
-    session.save()
-    if run is not None:
-        _reported_add(ProductionRunMaterial.objects.filter(run=run, spool=spool), applied, printer)
+        UsageSession.objects.create(tenant_id=printer.tenant_id, workstation=printer, spool=spool, run_id=run_id,
+                                    opened_at=at, grams=applied, reports=1, last_report_at=at)
+    if run_id is not None:
+        _reported_add(ProductionRunMaterial.objects.filter(run_id=run_id, spool=spool), applied, printer)
     return spool
 
 

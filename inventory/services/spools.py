@@ -146,17 +146,22 @@ def spool_update(*, spool: Spool, data: dict[str, Any]) -> Spool:
 
 
 @traced("spool.use_report")
-@transaction.atomic
-def spool_use_report(*, spool: Spool, grams: Decimal, at: datetime | None = None) -> tuple[Spool, Decimal]:
+@transaction.atomic(savepoint=False)   # no savepoint of its own: any error undoes the caller's transaction
+def spool_use_report(*, spool: Spool, grams: Decimal, at: datetime | None = None,
+                     locked: bool = False) -> tuple[Spool, Decimal]:
     """A machine reports ``grams`` used from ``spool`` (negative: given back). The spool moves at
     once; the ledger row comes when the report's usage session is posted (``spool_usage_settle``),
     so ``reported_unposted_g`` holds the grams in between. Returns the locked, updated spool and
     the grams applied: never more than the spool holds, and a give-back never takes it above its
     initial weight (what Spoolman's ``use`` does, clamped at both ends). Stamps first/last used.
 
+    ``locked``: the caller read ``spool`` with ``select_for_update`` in this transaction, so it is
+    used as it is (otherwise it is read again, locked, with its material and location).
+
     Raises SpoolStateError (409) for an archived spool.
     """
-    spool = Spool.objects.select_for_update().select_related("item_type", "location").get(pk=spool.pk)
+    if not locked:
+        spool = Spool.objects.select_for_update().select_related("item_type", "location").get(pk=spool.pk)
     if spool.status == Spool.Status.ARCHIVED:
         raise SpoolStateError(f"Spool #{spool.pk} is archived.", spool_id=spool.pk)
     at = at or timezone.now()
@@ -168,7 +173,7 @@ def spool_use_report(*, spool: Spool, grams: Decimal, at: datetime | None = None
     spool.last_used_at = at
     spool.status = spool_status_after(spool, spool.current_weight_g)
     spool.save(update_fields=["current_weight_g", "reported_unposted_g", "first_used_at", "last_used_at", "status"])
-    spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk])
+    spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk], spools=[spool])
     return spool, applied
 
 

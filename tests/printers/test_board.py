@@ -52,8 +52,8 @@ def test_operators_cannot_make_addresses(operator_client, farm):
 def test_the_board_shows_the_spool_the_run_and_usage_no_run_took(viewer_client, farm, admin_user, make_run):
     token_row, _ = services.printer_token_create(workstation=farm.printer, by=admin_user)
     run = make_run(quantity=4)
-    services.spool_use(printer_token=token_row, spool=farm.pla_spool, use_weight=12)
-    services.spool_use(printer_token=token_row, spool=farm.petg_spool, use_weight=3)
+    services.spool_use(printer_token=token_row, spool_id=farm.pla_spool.pk, use_weight=12)
+    services.spool_use(printer_token=token_row, spool_id=farm.petg_spool.pk, use_weight=3)
 
     html = page_html(viewer_client.get("/printers/"))
 
@@ -69,13 +69,13 @@ def test_the_board_shows_the_spool_the_run_and_usage_no_run_took(viewer_client, 
 
 def test_the_board_costs_the_same_queries_for_one_and_five_printers(viewer_client, tenant, farm, admin_user):
     token_row, _ = services.printer_token_create(workstation=farm.printer, by=admin_user)
-    services.spool_use(printer_token=token_row, spool=farm.pla_spool, use_weight=1)
+    services.spool_use(printer_token=token_row, spool_id=farm.pla_spool.pk, use_weight=1)
     with CaptureQueriesContext(connection) as one:
         assert viewer_client.get("/printers/").status_code == 200
     for n in range(4):
         printer = WorkstationFactory(tenant=tenant, name=f"MK4 #{n + 2}", location=farm.room)
         token_row, _ = services.printer_token_create(workstation=printer, by=admin_user)
-        services.spool_use(printer_token=token_row, spool=farm.pla_spool, use_weight=1)
+        services.spool_use(printer_token=token_row, spool_id=farm.pla_spool.pk, use_weight=1)
     with CaptureQueriesContext(connection) as five:
         response = viewer_client.get("/printers/")
     assert len(selectors.printer_board(tenant=tenant)[0]) == 5
@@ -85,7 +85,7 @@ def test_the_board_costs_the_same_queries_for_one_and_five_printers(viewer_clien
 
 def test_usage_no_run_took_can_be_given_to_a_run_started_since(operator_client, farm, admin_user, tenant):
     token_row, _ = services.printer_token_create(workstation=farm.printer, by=admin_user)
-    services.spool_use(printer_token=token_row, spool=farm.pla_spool, use_weight=30)
+    services.spool_use(printer_token=token_row, spool_id=farm.pla_spool.pk, use_weight=30)
     session = UsageSession.objects.get()
     services.usage_session_close(session=session)
     run = run_services.production_run_create(
@@ -106,7 +106,7 @@ def test_usage_no_run_took_can_be_given_to_a_run_started_since(operator_client, 
 
 def test_usage_goes_only_to_a_run_in_progress_on_its_spool(farm, admin_user, tenant, make_run):
     token_row, _ = services.printer_token_create(workstation=farm.printer, by=admin_user)
-    services.spool_use(printer_token=token_row, spool=farm.pla_spool, use_weight=5)
+    services.spool_use(printer_token=token_row, spool_id=farm.pla_spool.pk, use_weight=5)
     session = services.usage_session_close(session=UsageSession.objects.get())
     other_spool_run = run_services.production_run_create(
         tenant=tenant, by=admin_user, workstation=farm.printer,

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from inventory import services as inventory_services
 from printers import selectors, services
 from prodtrack.asgi import application
+from tests.support.celery_worker import REDIS_URL
 from tests.support.spoolman import components
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,3 +102,28 @@ def test_a_spool_archived_in_prodtrack_is_deleted_on_the_feed(token, farm, admin
 
     assert (event["type"], event["resource"], event["payload"]["id"]) == ("deleted", "spool", farm.petg_spool.pk)
     event_check(event)
+
+
+def test_with_the_redis_layer_events_reach_the_feed_from_the_sender_loop(token, farm, settings, worker_id):
+    """Production: several server processes share channels-redis; a report's event goes out from the
+    process's sender loop, after the request, and reaches a feed served elsewhere."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
+        "hosts": [REDIS_URL], "prefix": f"test-feeds-{worker_id}"}}}
+    client = APIClient()
+    base = f"/spoolman/{token}/api/v1"
+
+    async def moonraker() -> list[dict]:
+        feed = WebsocketCommunicator(application, f"{base[1:]}/spool/{farm.pla_spool.pk}")
+        assert (await feed.connect())[0]
+        for length in (500.0, 1000.0):
+            response = await sync_to_async(client.put)(f"{base}/spool/{farm.pla_spool.pk}/use",
+                                                       {"use_length": length}, format="json")
+            assert response.status_code == 200
+        events = [json.loads(await feed.receive_from(timeout=5)) for _ in range(2)]
+        await feed.disconnect()
+        return events
+
+    first, second = run_async(moonraker)
+
+    assert [first["payload"]["remaining_weight"], second["payload"]["remaining_weight"]] == [998.51, 995.53]
+    event_check(first)

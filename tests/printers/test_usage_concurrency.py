@@ -70,7 +70,7 @@ class InterleavingsKeepTheBooks(TestCase):
             try:
                 if kind in ("use_weight", "use_length"):
                     amount = Decimal(args[1])
-                    services.spool_use(printer_token=tokens[args[0]], spool=spool, **{kind: amount})
+                    services.spool_use(printer_token=tokens[args[0]], spool_id=spool.pk, **{kind: amount})
                 elif kind == "close":
                     sessions = list(UsageSession.objects.filter(tenant=tenant).order_by("pk"))
                     if sessions:
