@@ -516,7 +516,8 @@ class SpoolDetailApi(SpoolmanApi):
 
     def patch(self, request, token, spool_id):
         """Change what prodtrack keeps of a spool: remaining or used weight (a weigh-in), price,
-        lot number, archived. Other fields are refused with 400 naming them."""
+        lot number, comment, extra (merged per key), location (a move), archived. Other fields are
+        refused with 400 naming them (``services.spool_patch``)."""
         spool = self.spool(spool_id)
         body = self.body(SpoolUpdateBody)
         if body.get("filament_id") not in (None, spool.item_type_id):
