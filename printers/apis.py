@@ -29,7 +29,12 @@ from inventory import services as inventory_services
 from inventory.models import ItemType, Location, Manufacturer, Spool
 from printers import selectors, services
 from printers.spoolman import (
+    ENTITY_TYPES,
+    EXTRA_FIELD_KEY,
+    EXTRA_FIELD_TYPES,
+    SETTINGS,
     SortError,
+    extra_field_json,
     extra_merged,
     filament_json,
     id_filter,
@@ -72,6 +77,23 @@ class Number(serializers.FloatField):
         return Decimal(repr(round(super().to_internal_value(data), 6)))
 
 
+class JsonText(serializers.CharField):
+    """An ``extra`` value: JSON text as a JSON string (a number or boolean is 422, as pydantic's
+    ``str``), null to clear the field."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, allow_blank=True, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Input should be a valid string")
+        return data
+
+
+def _extra_field() -> serializers.DictField:
+    return serializers.DictField(child=JsonText(), required=False, allow_null=True)
+
+
 class UseBody(Body):
     use_length = Number(required=False, allow_null=True)
     use_weight = Number(required=False, allow_null=True)
@@ -94,7 +116,7 @@ class SpoolBody(Body):
     lot_nr = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
     comment = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=1024)
     archived = serializers.BooleanField(required=False)
-    extra = serializers.DictField(child=serializers.CharField(allow_null=True), required=False)
+    extra = _extra_field()
 
     def validate(self, data):
         if data.get("remaining_weight") is not None and data.get("used_weight") is not None:
@@ -243,43 +265,133 @@ class LocationApi(DistinctApi):
 
 # --- settings and extra fields ------------------------------------------------------------------------
 
-SETTING_DEFAULTS: dict[str, tuple[str, Any]] = {
-    # Spoolman's registered settings: key → (type, default value). ``currency`` is the tenant's.
-    "currency": ("string", "EUR"), "round_prices": ("boolean", False), "print_presets": ("array", []),
-    "extra_fields_vendor": ("array", []), "extra_fields_filament": ("array", []), "extra_fields_spool": ("array", []),
-    "base_url": ("string", ""), "locations": ("array", []), "locations_spoolorders": ("object", {}),
-}
-ENTITY_TYPES = ("vendor", "filament", "spool")
-
-
-def _setting(tenant, key: str) -> dict[str, Any]:
-    """``{"value": <JSON text>, "is_set", "type"}``; only ``currency`` is set (the tenant's)."""
-    kind, default = SETTING_DEFAULTS[key]
+def _setting(tenant, key: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """``{"value": <JSON text>, "is_set", "type"}``: what the tenant set (``stored``:
+    ``selectors.spoolman_settings``), else Spoolman's default. ``currency`` is the tenant's own
+    and so always set."""
+    kind, default = SETTINGS[key]
     if key == "currency":
         return {"value": json.dumps(tenant.currency), "is_set": True, "type": kind}
+    if key in stored:
+        return {"value": json.dumps(stored[key]), "is_set": True, "type": kind}
     return {"value": json.dumps(default), "is_set": False, "type": kind}
 
 
 class SettingListApi(SpoolmanApi):
     def get(self, request, token):
-        return Response({key: _setting(request.tenant, key) for key in SETTING_DEFAULTS})
+        stored = selectors.spoolman_settings(tenant_id=request.tenant.pk)
+        return Response({key: _setting(request.tenant, key, stored) for key in SETTINGS})
 
 
 class SettingDetailApi(SpoolmanApi):
+    parser_classes: list = []          # the body is read raw: a JSON string holding JSON text
+
     def get(self, request, token, key):
-        if key not in SETTING_DEFAULTS:
+        if key not in SETTINGS:
             raise NotFoundError(f"Setting {key} does not exist.")
-        return Response(_setting(request.tenant, key))
+        return Response(_setting(request.tenant, key, selectors.spoolman_settings(tenant_id=request.tenant.pk)))
+
+    def post(self, request, token, key):
+        """Set a setting: the body is a JSON string whose text is the new value as JSON
+        (``"\"USD\""``); ``""``/``"null"`` (or no body, or ``null``) resets it to the default.
+        A body not declared JSON is Spoolman's 415, one that is not a JSON string FastAPI's 422."""
+        if key not in SETTINGS:
+            raise NotFoundError(f"Setting {key} does not exist.")
+        media_type = request.content_type.split(";")[0].strip().lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            return Response({"message": f"Unsupported content type {media_type!r}. The body of this endpoint must "
+                                        f"be sent as application/json."}, status=415)
+        raw = request.body.decode("utf-8", "replace").strip()
+        try:
+            text = json.loads(raw) if raw else None
+        except ValueError:
+            return fastapi_error(["body", 0], "JSON decode error", "json_invalid", {})
+        if text is not None and not isinstance(text, str):
+            return fastapi_error(["body"], "Input should be a valid string", "string_type", text)
+        services.spoolman_setting_set(tenant=request.tenant, key=key, text=text)
+        request.tenant.refresh_from_db(fields=["currency"])
+        return Response(_setting(request.tenant, key, selectors.spoolman_settings(tenant_id=request.tenant.pk)))
 
 
-class FieldListApi(SpoolmanApi):
-    """Extra fields: prodtrack defines none, so each entity type has an empty list."""
+class FieldBody(Body):
+    """Spoolman's ExtraFieldParameters."""
 
-    def get(self, request, token, entity_type):
+    name = serializers.CharField(min_length=1, max_length=128, trim_whitespace=False)
+    order = serializers.IntegerField(required=False, default=0)
+    unit = serializers.CharField(required=False, allow_null=True, default=None, min_length=1, max_length=16,
+                                 trim_whitespace=False)
+    field_type = serializers.ChoiceField(choices=EXTRA_FIELD_TYPES)
+    default_value = serializers.CharField(required=False, allow_null=True, default=None, allow_blank=True,
+                                          trim_whitespace=False)
+    choices = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+                                    required=False, allow_null=True, default=None, min_length=1)
+    multi_choice = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class FieldApi(SpoolmanApi):
+    """``/field/{entity_type}…``: the path is checked as FastAPI checks it (422)."""
+
+    def path_error(self, entity_type: str, key: str | None = None) -> Response | None:
         if entity_type not in ENTITY_TYPES:
             return fastapi_error(["path", "entity_type"], "Input should be 'vendor', 'filament' or 'spool'", "enum",
                                  entity_type)
-        return Response([])
+        if key is not None and len(key) > 64:
+            return fastapi_error(["path", "key"], "String should have at most 64 characters", "string_too_long", key)
+        if key is not None and not EXTRA_FIELD_KEY.match(key):
+            return fastapi_error(["path", "key"], "String should match pattern '^[a-z0-9_]+$'",
+                                 "string_pattern_mismatch", key)
+        return None
+
+    def fields(self, entity_type: str, fields: list[dict[str, Any]] | None = None) -> Response:
+        if fields is None:
+            fields = selectors.extra_fields(tenant_id=self.request.tenant.pk, entity_type=entity_type)
+        return Response([extra_field_json(field) for field in fields])
+
+
+class FieldListApi(FieldApi):
+    def get(self, request, token, entity_type):
+        """The entity type's extra fields, in the order they were defined (last changed last)."""
+        return self.path_error(entity_type) or self.fields(entity_type)
+
+
+class FieldDetailApi(FieldApi):
+    def post(self, request, token, entity_type, key):
+        """Add or change an extra field (Spoolman's rules, 400 with its message); answers the
+        entity type's fields."""
+        error = self.path_error(entity_type, key)
+        if error:
+            return error
+        fields = services.extra_field_set(tenant=request.tenant, entity_type=entity_type, key=key,
+                                          field=dict(self.body(FieldBody)))
+        return self.fields(entity_type, fields)
+
+    def delete(self, request, token, entity_type, key):
+        """Remove an extra field and every value of it; answers the fields left."""
+        error = self.path_error(entity_type, key)
+        if error:
+            return error
+        return self.fields(entity_type, services.extra_field_delete(tenant=request.tenant, entity_type=entity_type,
+                                                                    key=key))
+
+
+class FieldValuesApi(FieldApi):
+    def get(self, request, token, entity_type, key):
+        """The distinct values the tenant's spools, filaments or vendors hold for the field."""
+        error = self.path_error(entity_type, key)
+        if error:
+            return error
+        if not any(field["key"] == key for field in selectors.extra_fields(tenant_id=request.tenant.pk,
+                                                                             entity_type=entity_type)):
+            raise NotFoundError(f"Extra field with key {key} does not exist for entity type {entity_type}")
+        return Response(selectors.extra_field_values(tenant_id=request.tenant.pk, entity_type=entity_type, key=key))
+
+
+class BackupApi(SpoolmanApi):
+    def post(self, request, token):
+        """Spoolman backs up only its own SQLite file; on any other database its ``/backup``
+        answers this 500. prodtrack's data is in PostgreSQL, backed up by its database operator,
+        and a printer's token must never reach a copy of every tenant's data: so the same 500."""
+        return Response({"message": "Backup failed. See server logs for more information."}, status=500)
 
 
 # --- spools -----------------------------------------------------------------------------------------
@@ -400,7 +512,8 @@ class SpoolDetailApi(SpoolmanApi):
 
     def patch(self, request, token, spool_id):
         """Change what prodtrack keeps of a spool: remaining or used weight (a weigh-in), price,
-        lot number, archived. Other fields are refused with 400 naming them."""
+        lot number, comment, extra (merged per key), location (a move), archived. Other fields are
+        refused with 400 naming them (``services.spool_patch``)."""
         spool = self.spool(spool_id)
         body = self.body(SpoolUpdateBody)
         if body.get("filament_id") not in (None, spool.item_type_id):
@@ -450,6 +563,7 @@ class FilamentBody(Body):
     article_number = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
     color_hex = serializers.RegexField(r"^#?([0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$", required=False, allow_null=True)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=256)
+    extra = _extra_field()
 
 
 class FilamentUpdateBody(FilamentBody):
@@ -459,7 +573,8 @@ class FilamentUpdateBody(FilamentBody):
 
 def _material_fields(body: dict[str, Any], tenant_id: int, current: ItemType | None) -> dict:
     """Spoolman filament fields as a material item type's: price is per spool there, per gram
-    here; the colour gets its ``#``; the vendor is its name."""
+    here; the colour gets its ``#``; the vendor is its name; ``extra`` is checked against the
+    filament extra fields and merged per key into ``current``'s."""
     fields: dict[str, Any] = {}
     simple = {"name": "name", "material": "material", "density": "density_g_cm3", "diameter": "diameter_mm",
               "weight": "net_weight_g", "spool_weight": "spool_weight_g", "article_number": "sku",
@@ -471,6 +586,9 @@ def _material_fields(body: dict[str, Any], tenant_id: int, current: ItemType | N
         fields["color_hex"] = f"#{body['color_hex'].lstrip('#').upper()}" if body["color_hex"] else ""
     if body.get("vendor_id") is not None:
         fields["manufacturer"] = selectors.vendor_get(tenant_id=tenant_id, vendor_id=body["vendor_id"]).name
+    if body.get("extra"):
+        services.extra_values_validate(tenant_id=tenant_id, entity_type="filament", values=body["extra"])
+        fields["extra"] = extra_merged(current.extra if current else {}, body["extra"])
     weight = fields.get("net_weight_g") or (current.net_weight_g if current else None)
     if body.get("price") is not None and weight:
         fields["unit_cost"] = (body["price"] / weight).quantize(Decimal("0.0001"))
@@ -529,8 +647,7 @@ class VendorBody(Body):
     comment = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=1024)
     empty_spool_weight = Number(required=False, allow_null=True, min_value=0)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=256)
-    extra = serializers.DictField(child=serializers.CharField(allow_null=True, allow_blank=True), required=False,
-                                  allow_null=True)
+    extra = _extra_field()
 
 
 class VendorUpdateBody(VendorBody):
@@ -541,15 +658,17 @@ VENDOR_SORTS = {"id": "id", "registered": "created_at", "name": "name", "empty_s
                 "external_id": "external_id"}
 
 
-def _manufacturer_fields(body: dict[str, Any], current: dict[str, str]) -> dict[str, Any]:
-    """Spoolman vendor fields as a manufacturer's (null text → blank)."""
+def _manufacturer_fields(body: dict[str, Any], current: dict[str, str], tenant_id: int) -> dict[str, Any]:
+    """Spoolman vendor fields as a manufacturer's (null text → blank); ``extra`` is checked against
+    the vendor extra fields and merged per key into ``current``."""
     fields: dict[str, Any] = {}
     for key, field in (("name", "name"), ("comment", "comment"), ("external_id", "external_id")):
         if key in body and (body[key] is not None or key != "name"):
             fields[field] = body[key] or ""
     if "empty_spool_weight" in body:
         fields["empty_spool_weight_g"] = body["empty_spool_weight"]
-    if body.get("extra") is not None:
+    if body.get("extra"):
+        services.extra_values_validate(tenant_id=tenant_id, entity_type="vendor", values=body["extra"])
         fields["extra"] = extra_merged(current, body["extra"])
     return fields
 
@@ -563,7 +682,7 @@ class VendorListApi(SpoolmanApi):
 
     def post(self, request, token):
         """A new manufacturer; a name the tenant already has is Spoolman's 400."""
-        fields = _manufacturer_fields(self.body(VendorBody), {})
+        fields = _manufacturer_fields(self.body(VendorBody), {}, request.tenant.pk)
         vendor = inventory_services.manufacturer_create(tenant_id=request.tenant.pk, **fields)
         return Response(vendor_json(vendor))
 
@@ -578,7 +697,7 @@ class VendorDetailApi(SpoolmanApi):
     def patch(self, request, token, vendor_id):
         """Change a manufacturer; a new name is its materials' manufacturer from now on."""
         vendor = self.vendor(vendor_id)
-        fields = _manufacturer_fields(self.body(VendorUpdateBody), vendor.extra)
+        fields = _manufacturer_fields(self.body(VendorUpdateBody), vendor.extra, request.tenant.pk)
         return Response(vendor_json(inventory_services.manufacturer_update(manufacturer=vendor, data=fields)))
 
     def delete(self, request, token, vendor_id):
@@ -698,6 +817,24 @@ class LocationRenameApi(SpoolmanApi):
 
 class RenameBody(Body):
     name = serializers.CharField(max_length=64)
+
+
+class RenameValueBody(Body):
+    """Spoolman's RenameFieldValueParameters."""
+
+    value = serializers.CharField(min_length=1, trim_whitespace=False)
+    new_value = serializers.CharField(min_length=1, trim_whitespace=False)
+
+
+class SpoolFieldRenameApi(SpoolmanApi):
+    def patch(self, request, token, field):
+        """Replace one value of a spool field (``location`` or ``extra.<key>``) on every spool
+        holding it, archived ones included (``services.spool_field_value_rename``); answers
+        ``{"spools_updated": n}``."""
+        body = self.body(RenameValueBody)
+        updated = services.spool_field_value_rename(tenant=request.tenant, field=field, value=body["value"],
+                                                    new_value=body["new_value"])
+        return Response({"spools_updated": updated})
 
 
 class UnknownApi(SpoolmanApi):

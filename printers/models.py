@@ -66,3 +66,21 @@ class UsageSession(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.grams} g of spool {self.spool_id} on {self.workstation_id}"
+
+
+class SpoolmanSetting(TenantOwned):
+    """A Spoolman setting the tenant has set (``POST /setting/{key}``); a key with no row has
+    Spoolman's default. ``value`` is the setting's JSON value (the API answers it as JSON text).
+    The extra-field definitions live here too (``extra_fields_spool`` …), as Spoolman keeps them;
+    ``currency`` is never stored here: it is the tenant's own ``Tenant.currency``."""
+
+    key = models.CharField(max_length=64)
+    value = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="spoolmansetting_unique_tenant_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.tenant_id})"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from django.db.models import F, OuterRef, Subquery, Sum
 from inventory.catalog import read_catalog
 from inventory.models import InventoryTransaction, ItemType, Manufacturer, Spool, Workstation
 from inventory.selectors import manufacturer_get, manufacturers_by_name
-from printers.models import PrinterToken, UsageSession
+from printers.models import PrinterToken, SpoolmanSetting, UsageSession
 from prodtrack.exceptions import NotFoundError
 from runs.models import REFERENCE_RUN, ProductionRun
 
@@ -179,3 +180,38 @@ def external_filaments() -> tuple[dict[str, Any], ...]:
 
 def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+# --- Spoolman settings and extra fields -------------------------------------------------------------
+
+EXTRA_MODELS = {"spool": Spool, "filament": ItemType, "vendor": Manufacturer}
+
+
+def spoolman_settings(*, tenant_id: int) -> dict[str, Any]:
+    """The Spoolman settings the tenant has set: key → value (one query)."""
+    return dict(SpoolmanSetting.objects.filter(tenant_id=tenant_id).values_list("key", "value"))
+
+
+def extra_fields(*, tenant_id: int, entity_type: str) -> list[dict[str, Any]]:
+    """The extra fields defined for ``entity_type`` (vendor, filament, spool), in their order of
+    definition, as Spoolman stores them in its ``extra_fields_<entity type>`` setting."""
+    row = SpoolmanSetting.objects.filter(tenant_id=tenant_id, key=f"extra_fields_{entity_type}").first()
+    return list(row.value) if row is not None and isinstance(row.value, list) else []
+
+
+def extra_field_values(*, tenant_id: int, entity_type: str, key: str) -> list[str]:
+    """The distinct values the tenant's ``entity_type`` rows (archived spools, any material
+    included) hold for extra field ``key``, sorted: a JSON string as its text (``Shelf A``, as
+    ``/location`` lists locations), any other JSON value as its JSON text (``42``, ``["a", "b"]``)."""
+    queryset = EXTRA_MODELS[entity_type].objects.filter(tenant_id=tenant_id, extra__has_key=key)
+    if entity_type == "filament":
+        queryset = queryset.filter(kind=ItemType.Kind.MATERIAL)
+    values = set()
+    for extra in queryset.values_list("extra", flat=True):
+        text = extra[key]
+        try:
+            decoded = json.loads(text)
+        except (TypeError, ValueError):
+            decoded = None
+        values.add(decoded if isinstance(decoded, str) else str(text))
+    return sorted(values)

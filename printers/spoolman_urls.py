@@ -9,6 +9,7 @@ urlpatterns = [
     path("health", apis.HealthApi.as_view()),
     path("spool", apis.SpoolListApi.as_view()),
     path("spool/group", apis.SpoolGroupApi.as_view()),
+    path("spool/field/<str:field>", apis.SpoolFieldRenameApi.as_view()),
     path("spool/<int:spool_id>", apis.SpoolDetailApi.as_view()),
     path("spool/<int:spool_id>/use", apis.SpoolUseApi.as_view()),
     path("spool/<int:spool_id>/measure", apis.SpoolMeasureApi.as_view()),
@@ -29,5 +30,8 @@ urlpatterns = [
     path("setting/", apis.SettingListApi.as_view()),
     path("setting/<str:key>", apis.SettingDetailApi.as_view()),
     path("field/<str:entity_type>", apis.FieldListApi.as_view()),
+    path("field/<str:entity_type>/<str:key>", apis.FieldDetailApi.as_view()),
+    path("field/<str:entity_type>/<str:key>/values", apis.FieldValuesApi.as_view()),
+    path("backup", apis.BackupApi.as_view()),
     re_path(r"^(?P<rest>.*)$", apis.UnknownApi.as_view()),
 ]

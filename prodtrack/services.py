@@ -98,6 +98,32 @@ def tenant_create(*, name: str, short_code: str, slug: str | None = None, time_z
     return model_save_validated(tenant, unique_fields=["short_code", "slug"])
 
 
+# ISO 4217 currency codes in use (funds and metals left out).
+ISO_4217 = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF
+CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD
+HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL
+LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR
+PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND
+TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+""".split())
+
+
+@traced("tenant.currency_set")
+@transaction.atomic
+def tenant_currency_set(*, tenant: Tenant, currency: str) -> Tenant:
+    """Set what the tenant counts money in: an ISO 4217 code (``usd`` is read as ``USD``).
+
+    Raises ValidationError (400) for a code that is not ISO 4217; nothing is written then.
+    """
+    code = currency.strip().upper()
+    if code not in ISO_4217:
+        raise ValidationError(f"{currency!r} is not an ISO 4217 currency code (such as EUR or USD).",
+                              fields={"currency": ["is not an ISO 4217 currency code."]})
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    return model_update(tenant, data={"currency": code})
+
+
 @traced("membership.set")
 @transaction.atomic
 def membership_set(*, tenant: Tenant, user: User, role: str) -> Membership:

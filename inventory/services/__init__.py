@@ -2,6 +2,7 @@
 every change of stock goes through ``inventory_transactions_post``), ``item_types`` (and the
 filament catalog import), ``manufacturers``, ``places`` (locations, workstations), ``spools`` and ``stock`` (transfers and shipments). This package
 exposes them as one API."""
+from inventory.services.extras import extra_key_clear, spool_extra_value_rename
 from inventory.services.item_types import (
     CatalogImportResult,
     item_type_catalog_import,
@@ -34,6 +35,7 @@ from inventory.services.spools import (
     spool_adjust,
     spool_archive,
     spool_mark_empty,
+    spool_move,
     spool_receive,
     spool_update,
     spool_usage_settle,
@@ -69,7 +71,10 @@ __all__ = [
     "spool_adjust",
     "spool_archive",
     "spool_mark_empty",
+    "spool_move",
     "spool_receive",
+    "extra_key_clear",
+    "spool_extra_value_rename",
     "spool_update",
     "stock_adjust",
     "workstation_create",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from inventory.errors import SpoolStateError
@@ -45,8 +46,10 @@ def _positive(field: str, value: Decimal, *, allow_zero: bool = False) -> None:
 def spool_receive(*, tenant: Tenant, by: User, item_type: ItemType, location: Location,
                   initial_weight_g: Decimal | None = None, tare_weight_g: Decimal | None = None,
                   cost: Decimal | None = None, lot_number: str = "", note: str = "",
-                  received_at: datetime | None = None) -> Spool:
+                  received_at: datetime | None = None, comment: str = "",
+                  extra: dict[str, str] | None = None) -> Spool:
     """Receive a spool: create it and its ``receipt`` ledger row of +initial net grams.
+    ``comment`` and ``extra`` (extra-field key → JSON text) are descriptive only.
 
     Defaults come from the material: ``initial_weight_g`` ← net weight of a full spool,
     ``tare_weight_g`` ← empty-spool weight, ``cost`` ← unit cost × initial weight.
@@ -71,7 +74,7 @@ def spool_receive(*, tenant: Tenant, by: User, item_type: ItemType, location: Lo
     spool = Spool.objects.create(
         tenant=tenant, item_type=item_type, location=location, initial_weight_g=initial_weight_g,
         current_weight_g=ZERO, tare_weight_g=tare_weight_g, cost=cost, lot_number=lot_number,
-        received_at=at, created_by=by)
+        comment=comment, extra=extra or {}, received_at=at, created_by=by)
     inventory_transactions_post(tenant=tenant, by=by, at=at, entries=[
         _spool_entry(spool, initial_weight_g, InventoryTransaction.Type.RECEIPT, note)])
     spool.current_weight_g = initial_weight_g
@@ -135,12 +138,51 @@ def spool_archive(*, spool: Spool, by: User) -> Spool:
 @traced("spool.update")
 @transaction.atomic
 def spool_update(*, spool: Spool, data: dict[str, Any]) -> Spool:
-    """Edit a spool's descriptive fields (lot number, cost). Weights change only via the ledger."""
-    allowed = {"lot_number", "cost"}
+    """Edit a spool's descriptive fields (lot number, cost, comment, extra fields: key → JSON
+    text). Weights change only via the ledger, the location only by ``spool_move``."""
+    allowed = {"lot_number", "cost", "comment", "extra"}
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError.for_field(sorted(unknown)[0], "cannot be edited; weights change through the ledger.")
     spool = model_update(Spool.objects.select_for_update().get(pk=spool.pk), data=data)
+    spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk])
+    return spool
+
+
+@traced("spool.move")
+@transaction.atomic
+def spool_move(*, spool: Spool, location: Location, by: User | None, note: str = "") -> Spool:
+    """Move a spool to ``location``: its grams on the books at the old location (the sum of its
+    ledger rows there: its weight plus what printers reported and no row holds yet) go with it as
+    a ``transfer`` pair (out at the old location, in at the new), so both locations' stock
+    balances stay the ledger sums; the spool's weight does not change. Nothing is posted for a
+    spool with no grams there. Moving to where it is changes nothing.
+
+    Raises ValidationError (400) for another tenant's location, SpoolStateError (409) for an
+    archived spool that still holds grams (the ledger takes no rows for it), StockShortError
+    (409) when the old location's balance is short (books out of order).
+    """
+    spool = Spool.objects.select_for_update().select_related("item_type", "location").get(pk=spool.pk)
+    if location.tenant_id != spool.tenant_id:
+        raise ValidationError.for_field("location", "not found.")
+    if location.pk == spool.location_id:
+        return spool
+    origin = spool.location
+    grams = (InventoryTransaction.objects.filter(spool=spool, location=origin)
+             .aggregate(total=Sum("quantity"))["total"] or ZERO)
+    if grams and spool.status == Spool.Status.ARCHIVED:
+        raise SpoolStateError(
+            f"Spool #{spool.pk} is archived and still holds {grams.normalize():f} g at {origin.name}: an archived "
+            f"spool's stock cannot move. Weigh it out or unarchive it in prodtrack first.", spool_id=spool.pk)
+    if grams:
+        note = note or f"Moved {origin.name} → {location.name}"
+        inventory_transactions_post(tenant=spool.tenant, by=by, entries=[
+            LedgerEntry(item_type=spool.item_type, location=place, spool=spool, quantity=quantity,
+                        transaction_type=InventoryTransaction.Type.TRANSFER, reference_type=REFERENCE_SPOOL,
+                        reference_id=str(spool.pk), reference_label=_spool_label(spool), note=note)
+            for place, quantity in ((origin, -grams), (location, grams))])
+    Spool.objects.filter(pk=spool.pk).update(location=location)
+    spool.refresh_from_db()
     spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk])
     return spool
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from inventory import selectors, services
-from inventory.errors import StockShortError
+from inventory.errors import SpoolStateError, StockShortError
 from inventory.models import InventoryTransaction
 from inventory.services import StockLine
 from prodtrack.exceptions import ValidationError
@@ -139,3 +139,30 @@ def test_transfers_racing_for_the_last_pieces_never_take_more_than_there_is(tena
     assert sorted(type(result).__name__ for result in results) == ["StockShortError", "list"]
     assert (on_hand(tenant, drawer, room), on_hand(tenant, drawer, shop)) == (Decimal("1"), Decimal("2"))
     assert selectors.stock_drift(tenant=tenant) == []
+
+
+# --- a spool moving between locations -------------------------------------------------------------
+
+def test_a_spool_moves_with_its_grams_and_both_locations_stay_the_ledger_sums(farm, tenant, admin_user):
+    shelf = LocationFactory(tenant=tenant, name="Shelf A")
+    services.spool_adjust(spool=farm.pla_spool, by=admin_user, net_weight_g=Decimal("640"))
+
+    moved = services.spool_move(spool=farm.pla_spool, location=shelf, by=admin_user)
+
+    assert (moved.location, moved.current_weight_g) == (shelf, Decimal("640.00"))
+    out, in_ = InventoryTransaction.objects.filter(spool=farm.pla_spool, transaction_type="transfer").order_by("pk")
+    assert (out.location, out.quantity, in_.location, in_.quantity) == (farm.room, -640, shelf, 640)
+    assert (on_hand(tenant, farm.pla, farm.room), on_hand(tenant, farm.pla, shelf)) == (0, 640)
+    assert selectors.spool_drift(tenant=tenant) == []
+
+
+def test_an_archived_spool_moves_only_when_it_holds_nothing(farm, tenant, admin_user):
+    shelf = LocationFactory(tenant=tenant, name="Shelf A")
+    services.spool_archive(spool=farm.pla_spool, by=admin_user)
+    with pytest.raises(SpoolStateError, match="archived and still holds 1000 g at Print room"):
+        services.spool_move(spool=farm.pla_spool, location=shelf, by=admin_user)
+
+    services.spool_mark_empty(spool=farm.petg_spool, by=admin_user)
+    services.spool_archive(spool=farm.petg_spool, by=admin_user)
+    assert services.spool_move(spool=farm.petg_spool, location=shelf, by=admin_user).location == shelf
+    assert not InventoryTransaction.objects.filter(transaction_type="transfer").exists()

@@ -21,6 +21,8 @@ def client() -> APIClient:
 
 
 def test_a_vendor_is_created_listed_renamed_and_deleted_and_materials_follow(client, printer_base, farm, tenant):
+    call(client, "post", printer_base, "/field/vendor/website", "/field/{entity_type}/{key}",
+         body={"name": "Website", "field_type": "text"})
     created = call(client, "post", printer_base, "/vendor", "/vendor", body={
         "name": "Polymaker", "comment": "Ships fast", "empty_spool_weight": 140, "external_id": "polymaker",
         "extra": {"website": '"https://polymaker.com"'}}).json()
