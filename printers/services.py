@@ -251,11 +251,14 @@ def _lock_unattributed(session: UsageSession) -> UsageSession:
     session away at once, the second waits for the first and is refused. Raises
     UsageSessionStateError (409) otherwise."""
     session = UsageSession.objects.select_for_update(of=("self",)).select_related(
-        "spool__item_type", "workstation", "run").get(pk=session.pk)
+        "spool__item_type", "workstation").get(pk=session.pk)
     if session.run_id is not None:
+        # Read the run on its own: a row joined to the lock's statement comes from before the wait
+        # (PostgreSQL re-checks only the locked row), so the winner's new run would read as None.
+        run_number = ProductionRun.objects.values_list("run_number", flat=True).get(pk=session.run_id)
         raise UsageSessionStateError(
             f"These {session.grams:.1f} g reported by {session.workstation.name} already count for "
-            f"{session.run.run_number}.", session_id=session.pk, run_id=session.run_id)
+            f"{run_number}.", session_id=session.pk, run_id=session.run_id)
     if session.closed_at is None or session.transaction_id is None:
         raise UsageSessionStateError(
             f"{session.workstation.name} is still reporting on spool #{session.spool_id}; its usage can be "
