@@ -120,5 +120,5 @@ def usage_session_record_run(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, done)
         return redirect("runs:run-detail", run.pk)
-    response = render(request, f"{RECORD_TEMPLATE}#recorded", {"session": session, "run": run, "done": done})
+    response = render(request, f"{RECORD_TEMPLATE}#recorded", {"session": session, "run": run})
     return trigger_client_event(response, USAGE_RECORDED)

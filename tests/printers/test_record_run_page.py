@@ -90,7 +90,7 @@ def test_recording_writes_the_completed_run_and_refreshes_the_board(operator_cli
     run = ProductionRun.objects.get()
     html = page_html(response)
     assert response.status_code == 200 and "usage-recorded" in json.loads(response.headers["HX-Trigger"])
-    assert f'href="/runs/{run.pk}/"' in html and f"recorded as {run.run_number}" in html
+    assert f'href="/runs/{run.pk}/"' in html and f"recorded as <span class=\"text-nowrap\">{run.run_number}</span>" in html
     assert run.status == ProductionRun.Status.COMPLETED and run.actual_weight_g == 30
     session.refresh_from_db()
     assert session.run == run
