@@ -28,8 +28,12 @@ class PrintedLineForm(PageForm):
     waste_reason = forms.CharField(required=False, max_length=300, label="Why pieces failed",
                                    widget=forms.TextInput(attrs={"placeholder": "e.g. warped corner, spaghetti"}))
 
-    def __init__(self, data: Any = None, *, index: int, products: Any) -> None:
-        super().__init__(data, prefix=f"line-{index}", initial={"successful": 1, "failed": 0})
+    def __init__(self, data: Any = None, *, index: int, products: Any, typed: dict[str, Any] | None = None) -> None:
+        prefix = f"line-{index}"
+        initial = {"successful": 1, "failed": 0}
+        initial |= {name.removeprefix(f"{prefix}-"): value for name, value in (typed or {}).items()
+                    if name.startswith(f"{prefix}-")}
+        super().__init__(data, prefix=prefix, initial=initial)
         self.index = index
         self.fields["product"].queryset = products
         self.fields["product"].required = index == 0
@@ -69,16 +73,16 @@ class RecordRunForm(PageForm):
     notes = forms.CharField(required=False, max_length=2000, label="Notes", widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, data: Any = None, *, tenant: Tenant, session: UsageSession, add_line: bool = False) -> None:
-        super().__init__(data, initial={"lines": 1, "started_at": session.opened_at,
-                                        "completed_at": session.last_report_at})
-        count = self._line_count(data) + (1 if add_line else 0)
-        count = max(1, min(count, MAX_LINES))
-        if data is not None and add_line:
-            data = data.copy()
-            data["lines"] = str(count)
-            self.data = data
+        count = max(1, min(self._line_count(data) + (1 if add_line else 0), MAX_LINES))
+        initial = {"lines": count, "started_at": session.opened_at, "completed_at": session.last_report_at}
+        typed = {}
+        if add_line:                     # one more line, the input kept as it was typed and not judged yet
+            typed = data.dict()
+            initial |= {name: value for name, value in typed.items() if name in self.base_fields and name != "lines"}
+            data = None
+        super().__init__(data, initial=initial)
         products = plan_selectors.plan_product_choices(tenant=tenant)
-        self.line_forms = [PrintedLineForm(data, index=index, products=products) for index in range(count)]
+        self.line_forms = [PrintedLineForm(data, index=index, products=products, typed=typed) for index in range(count)]
 
     @staticmethod
     def _line_count(data: Any) -> int:

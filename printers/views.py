@@ -116,9 +116,9 @@ def usage_session_record_run(request: HttpRequest, pk: int) -> HttpResponse:
     if run is None:
         return render_page(request, RECORD_TEMPLATE, {"form": form, "session": session}, partial="dialog",
                            status=status)
-    done = (f"{session.grams:.1f} g reported by {session.workstation.name} recorded as {run.run_number}.")
     if not request.htmx:
-        messages.success(request, done)
+        messages.success(request, f"{session.grams:.1f} g reported by {session.workstation.name} recorded as "
+                                  f"{run.run_number}.")
         return redirect("runs:run-detail", run.pk)
     response = render(request, f"{RECORD_TEMPLATE}#recorded", {"session": session, "run": run})
     return trigger_client_event(response, USAGE_RECORDED)

@@ -142,8 +142,17 @@ def test_add_a_product_shows_another_line_and_saves_nothing(operator_client, ses
 
     html = page_html(response)
     assert response.status_code == 200 and 'name="line-1-product"' in html and 'name="lines" value="2"' in html
-    assert f'<option value="{farm.stand.pk}" selected>' in html
+    assert f'<option value="{farm.stand.pk}" selected>' in html and 'name="line-0-successful" value="4"' in html
     assert not ProductionRun.objects.exists()
+
+
+def test_add_a_product_before_choosing_one_judges_nothing_yet(operator_client, session, farm):
+    response = operator_client.post(f"/printers/usage/{session.pk}/record/", _post(
+        farm, add_line="1", **{"line-0-product": "", "notes": "SD card"}), headers=HTMX)
+
+    html = page_html(response)
+    assert response.status_code == 200 and 'name="line-1-product"' in html and "SD card</textarea>" in html
+    assert "invalid-feedback" not in html and "Choose what was printed." not in html
 
 
 def test_two_products_make_two_run_items(operator_client, session, farm, tenant):
