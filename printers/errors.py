@@ -8,3 +8,9 @@ class PrinterTokenStateError(ConflictError):
     """409: the token is already revoked."""
 
     code = "printer_token_state"
+
+
+class UsageSessionStateError(ConflictError):
+    """409: the usage session is still open, or another request gave it to a run first."""
+
+    code = "usage_session_state"

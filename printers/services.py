@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,7 +29,7 @@ from inventory.services import (
     spool_usage_settle,
     spool_use_report,
 )
-from printers.errors import PrinterTokenStateError
+from printers.errors import PrinterTokenStateError, UsageSessionStateError
 from printers.models import PrinterToken, SpoolmanSetting, UsageSession
 from printers.selectors import (
     extra_fields,
@@ -52,6 +54,7 @@ from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.services import tenant_currency_set
 from prodtrack.telemetry import traced
+from runs import services as run_services
 from runs.models import ProductionRun, ProductionRunMaterial
 
 LAST_SEEN_EVERY = timedelta(minutes=1)
@@ -293,6 +296,38 @@ def _weight_and_state(spool: Spool, *, remaining_weight_g: Decimal | None, used_
     return spool
 
 
+def _lock_unattributed(session: UsageSession) -> UsageSession:
+    """Re-read ``session`` under its row lock (with spool and printer) and check, under the lock,
+    that it is usage no run took: closed, posted, with no run. So of two requests giving the same
+    session away at once, the second waits for the first and is refused. Raises
+    UsageSessionStateError (409) otherwise."""
+    session = UsageSession.objects.select_for_update(of=("self",)).select_related(
+        "spool__item_type", "workstation").get(pk=session.pk)
+    if session.run_id is not None:
+        # Read the run on its own: a row joined to the lock's statement comes from before the wait
+        # (PostgreSQL re-checks only the locked row), so the winner's new run would read as None.
+        run_number = ProductionRun.objects.values_list("run_number", flat=True).get(pk=session.run_id)
+        raise UsageSessionStateError(
+            f"These {session.grams:.1f} g reported by {session.workstation.name} already count for "
+            f"{run_number}.", session_id=session.pk, run_id=session.run_id)
+    if session.closed_at is None or session.transaction_id is None:
+        raise UsageSessionStateError(
+            f"{session.workstation.name} is still reporting on spool #{session.spool_id}; its usage can be "
+            f"given to a run once it is posted.", session_id=session.pk)
+    return session
+
+
+def _session_to_material(session: UsageSession, material: ProductionRunMaterial, *, by: User, note: str) -> None:
+    """Move a posted session's grams onto a run material: its ledger row is reversed, and the grams
+    leave the spool again as the material's reported grams (``reported_g``, named after the printer),
+    which the run's completion posts as its own usage, once. The spool's weight ends where it was and
+    its last use stays the printer's last report (the grams are not used again now)."""
+    inventory_transaction_reverse(transaction_row=session.transaction, by=by, note=note)
+    last_used = Spool.objects.values_list("last_used_at", flat=True).get(pk=session.spool_id)   # locked above
+    _, applied = spool_use_report(spool=session.spool, grams=session.grams, at=last_used or session.last_report_at)
+    _reported_add(ProductionRunMaterial.objects.filter(pk=material.pk), applied, session.workstation)
+
+
 @traced("usage_session.attribute")
 @transaction.atomic
 def usage_session_attribute(*, session: UsageSession, run: ProductionRun, by: User) -> UsageSession:
@@ -300,22 +335,18 @@ def usage_session_attribute(*, session: UsageSession, run: ProductionRun, by: Us
     prodtrack): the session's ledger row is reversed and its grams are taken off the spool again as
     the run material's reported grams, so completing the run posts them once, as its own usage.
 
-    Raises ValidationError (400) unless the session is posted with no run and ``run`` is a run of
-    the same tenant, in progress, printing with the session's spool; AlreadyReversedError (409)
-    when its row was reversed meanwhile.
+    Raises UsageSessionStateError (409) unless the session is posted with no run (another request
+    gave it away first, or it is still open); ValidationError (400) unless ``run`` is a run of the
+    same tenant, in progress, printing with the session's spool; AlreadyReversedError (409) when
+    its row was reversed meanwhile.
     """
-    session = UsageSession.objects.select_for_update().select_related("spool", "workstation").get(pk=session.pk)
-    if session.run_id is not None or session.transaction_id is None:
-        raise ValidationError.for_field("session", "only usage no run took can be given to a run.")
+    session = _lock_unattributed(session)
     material = (ProductionRunMaterial.objects.filter(run=run, spool=session.spool).select_related("run").first()
                 if run.tenant_id == session.tenant_id else None)
     if material is None or material.run.status != ProductionRun.Status.IN_PROGRESS or material.run.deleted_at:
         raise ValidationError.for_field(
             "run", f"choose a run in progress that prints with spool #{session.spool_id}.")
-    inventory_transaction_reverse(transaction_row=session.transaction, by=by,
-                                  note=f"Given to {run.run_number}")
-    _, applied = spool_use_report(spool=session.spool, grams=session.grams)
-    _reported_add(ProductionRunMaterial.objects.filter(pk=material.pk), applied, session.workstation)
+    _session_to_material(session, material, by=by, note=f"Given to {run.run_number}")
     session.run = run
     session.save(update_fields=["run"])
     return session
@@ -477,3 +508,85 @@ def _location_value_rename(tenant: Tenant, value: str, new_value: str) -> int:
         except SpoolStateError as error:
             raise ValidationError(f"{error.message} Nothing was moved.", spool_id=spool.pk) from None
     return len(spools)
+
+
+# --- usage no run took, recorded as a run ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class PrintedItem:
+    """What a printer printed, told afterwards: ``successful`` good pieces and ``failed`` bad ones
+    of ``product`` (``waste_reason`` says why, when any failed)."""
+
+    product: ItemType
+    successful: int
+    failed: int = 0
+    waste_reason: str = ""
+
+
+@traced("usage_session.record_run")
+@transaction.atomic
+def usage_session_record_run(*, session: UsageSession, by: User, items: Sequence[PrintedItem],
+                             started_at: datetime | None = None, completed_at: datetime | None = None,
+                             notes: str = "") -> ProductionRun:
+    """Record usage no run took as the run it was: a completed production run on the session's
+    printer, printing ``items``, from ``started_at`` to ``completed_at`` (default: the session's
+    first and last report), whose filament is exactly the session's grams from its spool.
+
+    The run is made by the runs services (``production_run_create``, then
+    ``production_run_complete``); between the two the session's grams move onto the run's material
+    as its printer's reported grams (its ledger row reversed, as ``usage_session_attribute`` does),
+    so the completion posts them once, as the run's usage, and the spool's weight does not move.
+    The session then points at the run.
+
+    Raises UsageSessionStateError (409) unless the session is posted with no run (another request
+    gave it away first, or it is still open); ValidationError (400) naming the field: ``items``
+    (none, or ``items[i].product`` of another tenant or not a product, ``items[i].successful`` with
+    no piece at all, a negative count, ``items[i].waste_reason`` blank with failed pieces),
+    ``completed_at`` before ``started_at`` or in the future, ``spool`` archived since, ``grams``
+    when the session holds none; StockShortError (409) when the recipes' parts are not at the
+    printer's location; AlreadyReversedError (409) when the session's row was reversed meanwhile.
+    Nothing is written when anything is refused.
+    """
+    session = _lock_unattributed(session)
+    started_at = started_at or session.opened_at
+    completed_at = completed_at or session.last_report_at
+    _check_record(session, items, started_at=started_at, completed_at=completed_at)
+    printer = session.workstation
+    run = run_services.production_run_create(
+        tenant=session.tenant, by=by, workstation=printer, started_at=started_at,
+        items=[run_services.ItemSpec(product=item.product, quantity=item.successful + item.failed) for item in items],
+        materials=[run_services.MaterialSpec(spool=session.spool)],
+        notes="\n".join(filter(None, [f"Recorded from what {printer.name} reported "
+                                      f"({session.grams:.1f} g of spool #{session.spool_id}).", notes])))
+    material = run.materials.get()
+    _session_to_material(session, material, by=by, note=f"Recorded as {run.run_number}")
+    run_items = list(run.items.order_by("pk"))
+    run = run_services.production_run_complete(
+        run=run, by=by, completed_at=completed_at,
+        items=[run_services.ItemOutcome(item_id=run_item.pk, successful_quantity=item.successful,
+                                        failed_quantity=item.failed, waste_reason=item.waste_reason.strip())
+               for run_item, item in zip(run_items, items, strict=True)])
+    session.run = run
+    session.save(update_fields=["run"])
+    return run
+
+
+def _check_record(session: UsageSession, items: Sequence[PrintedItem], *, started_at: datetime,
+                  completed_at: datetime) -> None:
+    """The rules of recording a session as a run that the runs services do not check themselves."""
+    if session.grams <= 0:
+        raise ValidationError.for_field("grams", "the printer reported no filament used to record.")
+    if session.spool.status == Spool.Status.ARCHIVED:
+        raise ValidationError.for_field("spool", f"spool #{session.spool_id} is archived: restore it first.")
+    if not items:
+        raise ValidationError.for_field("items", "add at least one product.")
+    for index, item in enumerate(items):
+        if item.successful < 0 or item.failed < 0:
+            field = "successful" if item.successful < 0 else "failed"
+            raise ValidationError.for_field(f"items[{index}].{field}", "must be 0 or more.")
+        if item.successful + item.failed < 1:
+            raise ValidationError.for_field(f"items[{index}].successful", "record at least one piece, good or failed.")
+    if completed_at < started_at:
+        raise ValidationError.for_field("completed_at", "is before the start.")
+    if completed_at > timezone.now():
+        raise ValidationError.for_field("completed_at", "is in the future.")

@@ -1,5 +1,5 @@
-"""Reports racing on one spool (PostgreSQL, real threads with their own connections), and the
-books after any interleaving of reports, session closes, weigh-ins and idle posting (hypothesis):
+"""Reports racing on one spool and two managers giving the same usage away (PostgreSQL, real
+threads with their own connections), and the books after any interleaving of reports, session closes, weigh-ins and idle posting (hypothesis):
 spool weight = ledger sum − open sessions."""
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ from inventory import services as inventory_services
 from inventory.models import InventoryTransaction, Spool
 from inventory.selectors import spool_drift
 from printers import services
+from printers.errors import UsageSessionStateError
 from printers.models import UsageSession
 from prodtrack.exceptions import ApplicationError
+from runs import services as run_services
+from runs.models import ProductionRun
 from tests.factories import LocationFactory, MaterialFactory, MembershipFactory, TenantFactory, WorkstationFactory
 from tests.factories import receive_spool as receive
 from tests.support.threads import run_concurrently
@@ -90,3 +93,37 @@ class InterleavingsKeepTheBooks(TestCase):
         assert spool.reported_unposted_g == open_grams
         assert spool.current_weight_g >= 0
         assert spool_drift(tenant=tenant) == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rival", ["record", "attribute"])
+def test_two_managers_giving_the_same_usage_away_at_once_one_wins(farm, admin_user, rival):
+    # given: 30 g no run took, and (for "attribute") a run in progress on its spool to give them to
+    token_row, _ = services.printer_token_create(workstation=farm.printer, by=admin_user)
+    services.spool_use(printer_token=token_row, spool_id=farm.pla_spool.pk, use_weight=Decimal("30"))
+    session = services.usage_session_close(session=UsageSession.objects.get())
+    started = run_services.production_run_create(
+        tenant=farm.printer.tenant, by=admin_user, workstation=farm.printer,
+        items=[run_services.ItemSpec(product=farm.stand, quantity=4)],
+        materials=[run_services.MaterialSpec(spool=farm.pla_spool)]) if rival == "attribute" else None
+
+    def give(index: int):                                   # when: both at once
+        if index == 0 or rival == "record":
+            return services.usage_session_record_run(
+                session=session, by=admin_user, items=[services.PrintedItem(product=farm.stand, successful=4)])
+        return services.usage_session_attribute(session=session, run=started, by=admin_user)
+
+    outcomes = run_concurrently(give, 2)
+
+    # then: one wins, the other is told the grams count elsewhere now; the books hold
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], UsageSessionStateError), outcomes
+    assert "already count for" in refused[0].message
+    session.refresh_from_db()
+    assert session.run is not None
+    assert InventoryTransaction.objects.filter(reverses=session.transaction).count() == 1
+    assert ProductionRun.objects.filter(status=ProductionRun.Status.COMPLETED).count() == (
+        1 if session.run.status == ProductionRun.Status.COMPLETED else 0)
+    spool = Spool.objects.get(pk=farm.pla_spool.pk)
+    assert spool.current_weight_g == 970
+    assert spool_drift(tenant=farm.printer.tenant) == []
