@@ -9,10 +9,11 @@ Run from the project root (needs ``wrk``: ``apt-get install wrk``)::
 It creates its own PostgreSQL database (``--database-url``, default
 ``postgres://postgres@127.0.0.1:5432/prodtrack_bench_spoolman``), runs ``migrate``, makes one tenant
 with a printer, its token and 50 spools of 10 materials (through the services), then starts ONE
-server process — ``gunicorn prodtrack.wsgi`` with one worker and ``--threads`` threads (default 8),
+server process — ``gunicorn prodtrack.wsgi`` with one worker and ``--threads`` threads (default 4: of 2, 4, 8 and 16 the best here),
 DEBUG off, spool events to channels-redis as in production (``--redis-url``) — and drives it with ``wrk -t2 -c16 -d<seconds>s --latency`` (Spoolman's figures were
 taken with the same wrk options against uvicorn, one process, SQLite, 50 spools):
 
+0. ``GET …/api/v1/health`` — the floor: this process, its middleware and the token, no query
 1. ``GET …/api/v1/spool?limit=20``   (Spoolman 0.26.1: 65 req/s)
 2. ``GET …/api/v1/spool/{id}``        (234 req/s)
 3. ``PUT …/api/v1/spool/{id}/use`` ``{"use_length": 10}``, Moonraker's call (139 req/s, p99 1.6 s)
@@ -95,9 +96,9 @@ def server(args, database_url: str, health_url: str) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def wrk(args, url: str, script: str | None = None) -> dict:
+def wrk(args, url: str, script: str | None = None, seconds: int | None = None) -> dict:
     """``wrk -t2 -c16 --latency``: requests/s, p50 and p99 in ms, and non-2xx answers."""
-    command = ["wrk", "-t2", "-c16", f"-d{args.seconds}s", "--latency", url]
+    command = ["wrk", "-t2", "-c16", f"-d{seconds or args.seconds}s", "--latency", url]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         if script:
             lua.write(script)
@@ -126,7 +127,10 @@ def run(args) -> dict:
     process = server(args, args.database_url, f"{base}/health")
     try:
         log(args, f"one gunicorn process, {args.threads} threads; wrk -t2 -c16 -d{args.seconds}s")
+        wrk(args, f"{base}/spool/{spool_id}", seconds=2)                 # warm-up, not counted
         result = {"loadavg_before": loadavg(), "calls": {
+            # The floor: the same process and middleware, the token, no query (machine speed varies).
+            "health": wrk(args, f"{base}/health"),
             "list_20": wrk(args, f"{base}/spool?limit=20"),
             "one": wrk(args, f"{base}/spool/{spool_id}"),
             "use": wrk(args, f"{base}/spool/{spool_id}/use", USE_LUA),
@@ -147,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_SPOOLMAN_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per call (default 10)")
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads in the one process (default 8)")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads in the one process (default 4)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14",
                         help="channels-redis for the spool events (default redis://127.0.0.1:6379/14)")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
@@ -161,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{'call':10} {'req/s':>8} {'Spoolman':>9} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for name, figures in result["calls"].items():
-        print(f"{name:10} {figures['req_s']:8.1f} {SPOOLMAN[name]:9d} {figures['req_s'] / SPOOLMAN[name]:5.1f}× "
+        theirs, ratio = (f"{SPOOLMAN[name]:9d}", f"{figures['req_s'] / SPOOLMAN[name]:5.1f}×") if name in SPOOLMAN else (
+            f"{'-':>9}", f"{'':6}")
+        print(f"{name:10} {figures['req_s']:8.1f} {theirs} {ratio} "
               f"{figures['p50_ms']:8.1f} {figures['p99_ms']:8.1f} {figures['non_2xx']:8d}")
     print(f"load average before {result['loadavg_before']}, after {result['loadavg_after']}; "
           f"spool drift after the run: {result['drift'] or 'none'}")

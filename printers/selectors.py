@@ -4,18 +4,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 
 from inventory.catalog import read_catalog
-from inventory.models import InventoryTransaction, ItemType, Manufacturer, Spool, Workstation
+from inventory.models import InventoryTransaction, ItemType, Location, Manufacturer, Spool, Workstation
 from inventory.selectors import manufacturer_get, manufacturers_by_name
 from printers.models import PrinterToken, SpoolmanSetting, UsageSession
+from prodtrack.db import columns, model_from_row
 from prodtrack.exceptions import NotFoundError
 from runs.models import REFERENCE_RUN, ProductionRun
 
@@ -64,13 +66,58 @@ def _spoolman_spools(tenant_id: int):
             .select_related("item_type", "location").order_by())
 
 
+def spool_with_material_sql(source: str = "inventory_spool") -> str:
+    """``SELECT`` of spools (from ``source``: the table, or a CTE returning its columns) with their
+    material and location, as the ORM's ``select_related`` joins them; ``spool_from_row`` reads a
+    row back."""
+    return (f"SELECT {columns(Spool, 's')}, {columns(ItemType, 'it')}, {columns(Location, 'loc')} "
+            f"FROM {source} s JOIN inventory_itemtype it ON it.id = s.item_type_id "
+            f"JOIN inventory_location loc ON loc.id = s.location_id")
+
+
+def spool_from_row(row: Sequence) -> Spool:
+    """A spool with its material and location from a ``spool_with_material_sql`` row."""
+    widths = [len(model._meta.concrete_fields) for model in (Spool, ItemType)]
+    spool = model_from_row(Spool, row[:widths[0]], connection)
+    spool.item_type = model_from_row(ItemType, row[widths[0]:sum(widths)], connection)
+    spool.location = model_from_row(Location, row[sum(widths):], connection)
+    return spool
+
+
 def spoolman_spool_get(*, tenant_id: int, spool_id: int) -> Spool:
     """The tenant's spool in use, with material and location (an archived one is gone, as a
-    deleted Spoolman spool): NotFoundError (404) ``No spool with ID … found.`` otherwise."""
-    found = _spoolman_spools(tenant_id).filter(pk=spool_id)[:1]
-    if not found:
+    deleted Spoolman spool): NotFoundError (404) ``No spool with ID … found.`` otherwise.
+
+    Moonraker reads its spool on every connect and OctoPrint per tool, so this is one
+    hand-written query (``spool_with_material_sql``, the ORM's own join): building it through
+    the ORM took a third of the request."""
+    with connection.cursor() as cursor:
+        cursor.execute(spool_with_material_sql() + " WHERE s.id = %s AND s.tenant_id = %s AND s.status <> %s",
+                       [spool_id, tenant_id, Spool.Status.ARCHIVED])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFoundError(f"No spool with ID {spool_id} found.")
-    return found[0]
+    return spool_from_row(row)
+
+
+GEOMETRY_CACHE_S = 60
+
+
+def spoolman_spool_geometry(*, tenant_id: int, spool_id: int) -> tuple[Decimal, Decimal]:
+    """(density g/cm³, diameter mm) of the material of the tenant's spool in use (defaults as
+    ``material_density``/``material_diameter``), to turn a reported length into grams. A spool's
+    material never changes, so this is kept a minute in the cache (an edit of the material's
+    density shows in reports within a minute). NotFoundError (404) as ``spoolman_spool_get``."""
+    key = f"printers:geometry:{tenant_id}:{spool_id}"
+    found = cache.get(key)
+    if found is None:
+        rows = (Spool.objects.filter(tenant_id=tenant_id, pk=spool_id).exclude(status=Spool.Status.ARCHIVED)
+                .values_list("item_type__density_g_cm3", "item_type__diameter_mm")[:1])
+        if not rows:
+            raise NotFoundError(f"No spool with ID {spool_id} found.")
+        found = (rows[0][0] or DEFAULT_DENSITY_G_CM3, rows[0][1] or DEFAULT_DIAMETER_MM)
+        cache.set(key, found, GEOMETRY_CACHE_S)
+    return found
 
 
 def spoolman_spool_lock(*, tenant_id: int, spool_id: int, printer_id: int) -> Spool:

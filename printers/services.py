@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -29,14 +29,16 @@ from inventory.services import (
     spool_usage_settle,
     spool_use_report,
 )
+from inventory.signals import spools_changed_send
 from printers.errors import PrinterTokenStateError, UsageSessionStateError
 from printers.models import PrinterToken, SpoolmanSetting, UsageSession
 from printers.selectors import (
     extra_fields,
-    material_density,
-    material_diameter,
     printer_token_forget,
     run_posted_spool_usage,
+    spool_from_row,
+    spool_with_material_sql,
+    spoolman_spool_geometry,
     spoolman_spool_lock,
     token_hash,
 )
@@ -50,6 +52,7 @@ from printers.spoolman import (
     extra_values_check,
     setting_value_check,
 )
+from prodtrack.db import columns
 from prodtrack.exceptions import NotFoundError, ValidationError
 from prodtrack.models import Tenant, User
 from prodtrack.services import tenant_currency_set
@@ -122,7 +125,6 @@ def grams_from_length(length_mm: Decimal, *, density_g_cm3: Decimal, diameter_mm
 
 
 @traced("spool.use")
-@transaction.atomic
 def spool_use(*, printer_token: PrinterToken, spool_id: int, use_weight: Decimal | None = None,
               use_length: Decimal | None = None, at: datetime | None = None) -> Spool:
     """A printer reports filament used from its tenant's spool ``spool_id`` (Spoolman's ``PUT
@@ -134,9 +136,10 @@ def spool_use(*, printer_token: PrinterToken, spool_id: int, use_weight: Decimal
     actual and settles. A session the printer had open on another spool, or for another run, is
     closed first. Returns the spool (with material and location) as it now is.
 
-    Moonraker calls this every few seconds per printer, so the usual report is four statements in
-    one transaction: lock the spool (finding the printer's run in the same query), move it, add to
-    the open session, and (with a run) to the run's material.
+    Moonraker reports every few seconds per printer, and all but the first report of a session
+    fold into it: on PostgreSQL that is one statement (``_report_fold``), so the spool's row lock
+    lasts one statement, not a transaction of four round trips. The first report of a session
+    (and every report on another database) takes ``_report_open``'s transaction.
 
     Raises ValidationError (400, Spoolman's messages) for both or neither amount, NotFoundError
     (404, ``No spool with ID … found.``) for a spool the tenant does not have in use.
@@ -146,11 +149,83 @@ def spool_use(*, printer_token: PrinterToken, spool_id: int, use_weight: Decimal
     if use_weight is None and use_length is None:
         raise ValidationError("Either use_weight or use_length must be specified.")
     at = at or timezone.now()
+    if use_weight is not None:
+        grams = use_weight
+    else:
+        density, diameter = spoolman_spool_geometry(tenant_id=printer_token.tenant_id, spool_id=spool_id)
+        grams = grams_from_length(use_length, density_g_cm3=density, diameter_mm=diameter)
+    spool = _report_fold(printer_token, spool_id, grams, at) if connection.vendor == "postgresql" else None
+    if spool is None:
+        return _report_open(printer_token, spool_id, grams, at)
+    spools_changed_send(tenant_id=spool.tenant_id, spool_ids=[spool.pk], spools=[spool])
+    return spool
+
+
+# A report folded into the printer's open session for (spool, run), in one statement. The spool is
+# locked first (as ``_report_open`` locks it), then its open session; nothing changes when either
+# is missing (archived or unknown spool, first report of a session, run changed): the caller then
+# takes ``_report_open``. The grams applied and the spool's status follow
+# ``inventory.services.spool_use_report`` and ``spool_status_after`` (tests hold the two paths to
+# the same books: tests/printers/test_usage_concurrency.py).
+REPORT_FOLD_SQL = """
+WITH run AS (
+    SELECT (SELECT r.id FROM runs_productionrun r JOIN runs_productionrunmaterial rm ON rm.run_id = r.id
+            WHERE r.workstation_id = %(printer)s AND r.status = 'in_progress' AND rm.spool_id = %(spool)s
+            ORDER BY r.started_at DESC, r.id DESC LIMIT 1) AS id
+), old AS (
+    SELECT s.id, s.status,
+           CASE WHEN %(grams)s >= 0 THEN LEAST(%(grams)s, s.current_weight_g)
+                ELSE GREATEST(%(grams)s, s.current_weight_g - s.initial_weight_g) END AS applied
+    FROM inventory_spool s
+    WHERE s.id = %(spool)s AND s.tenant_id = %(tenant)s AND s.status <> 'archived'
+    FOR UPDATE OF s
+), session AS (
+    SELECT u.id FROM printers_usagesession u, old, run
+    WHERE u.workstation_id = %(printer)s AND u.spool_id = old.id AND u.closed_at IS NULL
+      AND u.run_id IS NOT DISTINCT FROM run.id
+    FOR UPDATE OF u
+), moved AS (
+    UPDATE inventory_spool s
+    SET current_weight_g = s.current_weight_g - old.applied,
+        reported_unposted_g = s.reported_unposted_g + old.applied,
+        first_used_at = COALESCE(s.first_used_at, %(at)s), last_used_at = %(at)s,
+        status = CASE WHEN old.status = 'active' AND s.current_weight_g - old.applied = 0 THEN 'empty'
+                      WHEN old.status = 'empty' AND s.current_weight_g - old.applied > 0 THEN 'active'
+                      ELSE old.status END
+    FROM old, session WHERE s.id = old.id
+    RETURNING {spool_columns}
+), folded AS (
+    UPDATE printers_usagesession u
+    SET grams = u.grams + old.applied, reports = u.reports + 1, last_report_at = %(at)s
+    FROM session, old, moved WHERE u.id = session.id
+), reported AS (
+    UPDATE runs_productionrunmaterial rm
+    SET reported_g = rm.reported_g + old.applied, reported_by = %(printer_name)s
+    FROM run, old, moved WHERE rm.run_id = run.id AND rm.spool_id = %(spool)s
+)
+{spool_with_material}
+""".format(spool_columns=columns(Spool, "s"),
+           spool_with_material=spool_with_material_sql("moved"))
+
+
+def _report_fold(printer_token: PrinterToken, spool_id: int, grams: Decimal, at: datetime) -> Spool | None:
+    """Fold a report into the open session (``REPORT_FOLD_SQL``): the spool as it now is, with its
+    material and location; None when it could not."""
+    printer = printer_token.workstation
+    with connection.cursor() as cursor:
+        cursor.execute(REPORT_FOLD_SQL, {"printer": printer.pk, "printer_name": printer.name, "spool": spool_id,
+                                         "tenant": printer_token.tenant_id, "grams": grams, "at": at})
+        row = cursor.fetchone()
+    return None if row is None else spool_from_row(row)
+
+
+@transaction.atomic
+def _report_open(printer_token: PrinterToken, spool_id: int, grams: Decimal, at: datetime) -> Spool:
+    """``spool_use`` in one transaction of the ORM: lock the spool (finding the printer's run in the
+    same query), move it, add to the open session or close what was open and open one, and (with a
+    run) add to the run's material."""
     printer = printer_token.workstation
     spool = spoolman_spool_lock(tenant_id=printer_token.tenant_id, spool_id=spool_id, printer_id=printer.pk)
-    material = spool.item_type
-    grams = use_weight if use_weight is not None else grams_from_length(
-        use_length, density_g_cm3=material_density(material), diameter_mm=material_diameter(material))
     spool, applied = spool_use_report(spool=spool, grams=grams, at=at, locked=True)
     run_id = spool.printer_run_id
     added = UsageSession.objects.filter(workstation=printer, spool=spool, run_id=run_id, closed_at__isnull=True).update(

@@ -8,12 +8,18 @@ materials and items) that expression building was about a third of the request (
 statement is the same one-round-trip write, built as plain SQL with every value passed as a
 parameter and cast to its column's type; on backends other than PostgreSQL it is Django's
 ``bulk_update`` itself.
+
+``columns`` and ``model_from_row`` read model instances back from a hand-written statement (the
+printers' one-statement usage report returns its spool with material and location).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from django.db import connections, models, router
+
+M = TypeVar("M", bound=models.Model)
 
 
 def rows_update(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
@@ -41,3 +47,18 @@ def rows_update(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """``alias.col1, alias.col2, …``: every concrete column of ``model`` in field order, for a
+    hand-written SELECT whose rows ``model_from_row`` reads back."""
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def model_from_row(model: type[M], values: Sequence, connection) -> M:
+    """An instance of ``model`` from its ``columns(model, …)`` values, each through its field's
+    ``from_db_value`` as the ORM would (JSON text → dict …)."""
+    fields = model._meta.concrete_fields
+    converted = [field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+                 for field, value in zip(fields, values, strict=True)]
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)

@@ -442,3 +442,23 @@ def test_spools_group_by_filament_and_location_with_their_totals(client, printer
     assert by_location == [{"group_by": "location", "key": "Print room", "spool_count": 3, "in_use_count": 1,
                             "total_remaining_weight": 2400.0, "last_used": pla["last_used"]}]
     assert client.get(f"{printer_base}/api/v1/spool/group", {"group_by": "colour"}).status_code == 422
+
+
+def test_a_report_into_an_open_session_is_one_statement(
+        client, printer_base, farm, make_run, django_assert_num_queries):
+    run = make_run(quantity=4)
+    url = f"{printer_base}/api/v1/spool/{farm.pla_spool.pk}/use"
+    client.put(url, {"use_length": 1000}, format="json")          # 2.98 g; opens the session (a transaction)
+
+    with django_assert_num_queries(1):       # the fold, answering the spool as it now is
+        answer = client.put(url, {"use_weight": 3}, format="json").json()
+    with django_assert_num_queries(1):       # the material's density and diameter are in the cache
+        by_length = client.put(url, {"use_length": 1000}, format="json").json()
+
+    assert answer["remaining_weight"] == 994.02 and answer["filament"]["name"] == "Galaxy Black PLA"
+    assert by_length["remaining_weight"] == 991.04 and by_length["location"] == "Print room"
+    openapi_check("put", "/spool/{spool_id}/use", 200, by_length)
+    session = UsageSession.objects.get()
+    assert (session.grams, session.reports, session.run_id) == (Decimal("8.96"), 3, run.pk)
+    assert run.materials.get(spool=farm.pla_spool).reported_g == Decimal("8.96")
+    assert spool_drift(tenant=farm.printer.tenant) == []
