@@ -1,114 +1,39 @@
-"""Printers writes: printer tokens, and the usage machines report, folded into usage sessions (DESIGN §7)."""
+"""What printers report, folded into usage sessions (DESIGN §7): ``use``, closing sessions, and
+usage no run took given to a run or recorded as one."""
 from __future__ import annotations
 
 import math
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inventory.errors import SpoolStateError
-from inventory.models import ItemType, Location, Spool, Workstation
+from inventory.models import ItemType, Spool, Workstation
 from inventory.services import (
-    extra_key_clear,
     inventory_transaction_reverse,
-    location_create,
-    location_update,
-    spool_adjust,
-    spool_archive,
-    spool_extra_value_rename,
-    spool_move,
-    spool_receive,
-    spool_update,
     spool_usage_settle,
     spool_use_report,
 )
 from inventory.signals import spools_changed_send
-from printers.errors import PrinterTokenStateError, UsageSessionStateError
-from printers.models import PrinterToken, SpoolmanSetting, UsageSession
+from printers.errors import UsageSessionStateError
+from printers.models import PrinterToken, UsageSession
 from printers.selectors import (
-    extra_fields,
-    printer_token_forget,
     run_posted_spool_usage,
     spool_from_row,
     spool_with_material_sql,
     spoolman_spool_geometry,
     spoolman_spool_lock,
-    token_hash,
-)
-from printers.spoolman import (
-    MAX_EXTRA_FIELDS,
-    SETTINGS,
-    SpoolmanRuleError,
-    extra_field_change_check,
-    extra_field_check,
-    extra_merged,
-    extra_values_check,
-    setting_value_check,
 )
 from prodtrack.db import columns
-from prodtrack.exceptions import NotFoundError, ValidationError
-from prodtrack.models import Tenant, User
-from prodtrack.services import tenant_currency_set
+from prodtrack.exceptions import ValidationError
+from prodtrack.models import User
 from prodtrack.telemetry import traced
 from runs import services as run_services
 from runs.models import ProductionRun, ProductionRunMaterial
-
-LAST_SEEN_EVERY = timedelta(minutes=1)
-
-
-@traced("printer_token.create")
-@transaction.atomic
-def printer_token_create(*, workstation: Workstation, by: User | None) -> tuple[PrinterToken, str]:
-    """A new token for ``workstation`` (a printer); its live token, if any, is revoked. Returns
-    the row and the token itself, which is never stored and cannot be shown again.
-
-    Raises ValidationError (400) for a workstation that is not a printer.
-    """
-    if workstation.kind != Workstation.Kind.PRINTER:
-        raise ValidationError.for_field("workstation", f"{workstation.name} is not a printer.")
-    now = timezone.now()
-    live = PrinterToken.objects.select_for_update().filter(workstation=workstation, revoked_at__isnull=True)
-    printer_token_forget(token_hashes=list(live.values_list("token_hash", flat=True)))
-    live.update(revoked_at=now)
-    token = secrets.token_urlsafe(32)
-    row = PrinterToken.objects.create(tenant_id=workstation.tenant_id, workstation=workstation,
-                                      token_hash=token_hash(token), prefix=token[:6], created_by=by, created_at=now)
-    return row, token
-
-
-@traced("printer_token.revoke")
-@transaction.atomic
-def printer_token_revoke(*, printer_token: PrinterToken) -> PrinterToken:
-    """Revoke a token: every path under its URL answers 404 from now on. Raises
-    PrinterTokenStateError (409) when it is revoked already."""
-    row = PrinterToken.objects.select_for_update().get(pk=printer_token.pk)
-    if row.revoked_at is not None:
-        raise PrinterTokenStateError(f"Token {row.prefix}… is already revoked.", token_id=row.pk)
-    row.revoked_at = timezone.now()
-    row.save(update_fields=["revoked_at"])
-    printer_token_forget(token_hashes=[row.token_hash])
-    return row
-
-
-_seen_written: dict[int, datetime] = {}   # token id → the last last_seen_at this process wrote
-
-
-def printer_token_seen(*, printer_token: PrinterToken, at: datetime | None = None) -> None:
-    """Note that the printer called: at most one write a minute per token and process (the token
-    may come from the cache, with the last_seen_at it had then)."""
-    at = at or timezone.now()
-    seen = max(filter(None, (printer_token.last_seen_at, _seen_written.get(printer_token.pk))), default=None)
-    if seen is None or at - seen >= LAST_SEEN_EVERY:
-        PrinterToken.objects.filter(pk=printer_token.pk).update(last_seen_at=at)
-        printer_token.last_seen_at = _seen_written[printer_token.pk] = at
-
 
 # --- usage sessions -------------------------------------------------------------------------------
 
@@ -278,99 +203,6 @@ def usage_sessions_close_idle(*, now: datetime | None = None) -> int:
     return closed
 
 
-# --- spools registered and changed through the Spoolman API --------------------------------------
-
-UNCHANGEABLE = {"initial_weight_g": "initial_weight", "first_used": "first_used", "last_used": "last_used"}
-
-
-def _location(printer_token: PrinterToken, name: str | None) -> Location:
-    """The tenant's location named ``name`` (created when it does not exist: Spoolman's locations
-    are free text), the printer's own when no name is given."""
-    if not name:
-        return printer_token.workstation.location
-    found = Location.objects.for_tenant(printer_token.tenant_id).filter(name=name).first()
-    return found or location_create(tenant=printer_token.tenant, name=name)
-
-
-def extra_values_validate(*, tenant_id: int, entity_type: str, values: dict[str, str | None] | None) -> None:
-    """The ``extra`` of a spool, filament or vendor written through the API against the entity
-    type's extra fields. Raises ValidationError (400, Spoolman's message: ``Unknown extra field
-    shelf.``, ``Invalid extra field for key shelf: Value is not a string.``)."""
-    try:
-        extra_values_check(extra_fields(tenant_id=tenant_id, entity_type=entity_type), values)
-    except SpoolmanRuleError as error:
-        raise ValidationError(str(error)) from None
-
-
-@traced("spool.register")
-@transaction.atomic
-def spool_register(*, printer_token: PrinterToken, material: ItemType, price: Decimal | None = None,
-                   initial_weight_g: Decimal | None = None, tare_weight_g: Decimal | None = None,
-                   remaining_weight_g: Decimal | None = None, used_weight_g: Decimal | None = None,
-                   location_name: str | None = None, lot_number: str | None = None, archived: bool = False,
-                   comment: str | None = None, extra: dict[str, str | None] | None = None,
-                   **ignored: Any) -> Spool:
-    """A spool registered through the Spoolman API (``POST /spool``): a receipt
-    (``inventory.services.spool_receive``: initial weight by default the material's full-spool
-    grams), then, when ``remaining_weight_g`` or ``used_weight_g`` is given, the weigh-in that
-    brings it there; archived at once when asked. ``comment`` and ``extra`` (checked against the
-    spool extra fields; null values are not stored) are kept; usage times are not (the ledger
-    stamps them). Raises ValidationError (400) as ``spool_receive`` or for an ``extra`` the extra
-    fields refuse (Spoolman's message)."""
-    extra_values_validate(tenant_id=printer_token.tenant_id, entity_type="spool", values=extra)
-    spool = spool_receive(tenant=printer_token.tenant, by=None, item_type=material,
-                          location=_location(printer_token, location_name), initial_weight_g=initial_weight_g,
-                          tare_weight_g=tare_weight_g, cost=price, lot_number=lot_number or "",
-                          comment=comment or "", extra=extra_merged({}, extra),
-                          note=f"Registered through {printer_token.workstation.name}")
-    return _weight_and_state(spool, remaining_weight_g=remaining_weight_g, used_weight_g=used_weight_g,
-                             archived=archived)
-
-
-@traced("spool.patch")
-@transaction.atomic
-def spool_patch(*, printer_token: PrinterToken, spool: Spool, **fields: Any) -> Spool:
-    """``PATCH /spool/{id}``: ``remaining_weight_g`` / ``used_weight_g`` are a weigh-in
-    (adjustment); ``price``, ``lot_number`` and ``comment`` are edits; ``extra`` is merged per key
-    (a null value clears one) after the spool extra fields accept it; a new ``location_name``
-    moves the spool there (``inventory.services.spool_move``: its grams go with it in the
-    ledger; a new name is a new location); ``archived`` archives. Raises ValidationError (400)
-    naming a field prodtrack does not change this way (initial weight, usage times, the tare
-    other than to what it is) or with Spoolman's message for a refused ``extra``."""
-    for name, label in UNCHANGEABLE.items():
-        if fields.get(name) not in (None, {}, ""):
-            raise ValidationError(f"{label} cannot be changed through this API; change the spool in prodtrack.")
-    if fields.get("tare_weight_g") not in (None, spool.tare_weight_g):
-        raise ValidationError("spool_weight cannot be changed through this API; change the spool in prodtrack.")
-    extra_values_validate(tenant_id=spool.tenant_id, entity_type="spool", values=fields.get("extra"))
-    spool = Spool.objects.select_for_update().select_related("location").get(pk=spool.pk)
-    edits: dict[str, Any] = {name: value for name, value in (
-        ("cost", fields.get("price")), ("lot_number", fields.get("lot_number"))) if value is not None}
-    if "comment" in fields:
-        edits["comment"] = fields["comment"] or ""
-    if fields.get("extra"):
-        edits["extra"] = extra_merged(spool.extra, fields["extra"])
-    if edits:
-        spool = spool_update(spool=spool, data=edits)
-    if fields.get("location_name") not in (None, "", spool.location.name):
-        spool = spool_move(spool=spool, location=_location(printer_token, fields["location_name"]), by=None,
-                           note=f"Moved through {printer_token.workstation.name}")
-    return _weight_and_state(spool, remaining_weight_g=fields.get("remaining_weight_g"),
-                             used_weight_g=fields.get("used_weight_g"), archived=fields.get("archived", False))
-
-
-def _weight_and_state(spool: Spool, *, remaining_weight_g: Decimal | None, used_weight_g: Decimal | None,
-                      archived: bool) -> Spool:
-    net = remaining_weight_g if remaining_weight_g is not None else (
-        max(spool.initial_weight_g - used_weight_g, Decimal(0)) if used_weight_g is not None else None)
-    if net is not None:
-        spool = spool_adjust(spool=spool, by=None, net_weight_g=net.quantize(Decimal("0.01")),
-                             note="Weight set through the Spoolman API")
-    if archived:
-        spool = spool_archive(spool=spool, by=None)
-    return spool
-
-
 def _lock_unattributed(session: UsageSession) -> UsageSession:
     """Re-read ``session`` under its row lock (with spool and printer) and check, under the lock,
     that it is usage no run took: closed, posted, with no run. So of two requests giving the same
@@ -425,164 +257,6 @@ def usage_session_attribute(*, session: UsageSession, run: ProductionRun, by: Us
     session.run = run
     session.save(update_fields=["run"])
     return session
-
-
-# --- Spoolman settings and extra fields ---------------------------------------------------------------
-
-def _setting_locked(tenant: Tenant, key: str) -> SpoolmanSetting | None:
-    """The tenant's row of setting ``key``, locked, or None when it has none."""
-    return SpoolmanSetting.objects.select_for_update().filter(tenant=tenant, key=key).first()
-
-
-def _setting_store(tenant: Tenant, key: str, value: Any) -> None:
-    SpoolmanSetting.objects.update_or_create(tenant=tenant, key=key, defaults={"value": value})
-
-
-@traced("spoolman_setting.set")
-@transaction.atomic
-def spoolman_setting_set(*, tenant: Tenant, key: str, text: str | None) -> None:
-    """``POST /setting/{key}``: set a Spoolman setting of the tenant to the JSON ``text``, or reset
-    it to Spoolman's default when ``text`` is empty, None or ``null`` (its row is deleted).
-    ``currency`` is the tenant's own currency (``prodtrack.services.tenant_currency_set``; a reset
-    sets Spoolman's default, EUR).
-
-    Raises NotFoundError (404, ``Setting … does not exist.``) for a key Spoolman does not have,
-    ValidationError (400, Spoolman's message) for text that is not JSON, not of the setting's
-    JSON type, or an ``extra_fields_*`` value that is not a valid list of extra fields, and for a
-    currency that is not ISO 4217. Nothing is written then.
-    """
-    if key not in SETTINGS:
-        raise NotFoundError(f"Setting {key} does not exist.")
-    if not text or text == "null":
-        if key == "currency":
-            tenant_currency_set(tenant=tenant, currency=SETTINGS["currency"][1])
-        else:
-            SpoolmanSetting.objects.filter(tenant=tenant, key=key).delete()
-        return
-    try:
-        value = setting_value_check(key, text)
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
-    if key == "currency":
-        tenant_currency_set(tenant=tenant, currency=value)
-    else:
-        _setting_locked(tenant, key)
-        _setting_store(tenant, key, value)
-
-
-def _entity_fields_locked(tenant: Tenant, entity_type: str) -> list[dict[str, Any]]:
-    """The entity type's extra fields, their setting row locked (concurrent definitions queue)."""
-    row = _setting_locked(tenant, f"extra_fields_{entity_type}")
-    return list(row.value) if row is not None and isinstance(row.value, list) else []
-
-
-@traced("extra_field.set")
-@transaction.atomic
-def extra_field_set(*, tenant: Tenant, entity_type: str, key: str, field: dict[str, Any]) -> list[dict[str, Any]]:
-    """``POST /field/{entity_type}/{key}``: add the extra field ``key`` or replace its definition
-    (``field``: name, order, unit, field_type, default_value, choices, multi_choice), as Spoolman
-    does: the field moves to the end of the list; returns the entity type's fields.
-
-    Raises ValidationError (400, Spoolman's message) when a choice field lacks choices or multi
-    choice, another field has them, the default value does not fit, an update changes the type or
-    multi choice or drops a choice, or the entity type has 128 fields already.
-    """
-    field = {**field, "key": key, "entity_type": entity_type}
-    fields = _entity_fields_locked(tenant, entity_type)
-    current = next((existing for existing in fields if existing["key"] == key), None)
-    try:
-        extra_field_check(field)
-        if current is not None:
-            extra_field_change_check(current, field)
-    except SpoolmanRuleError as error:
-        raise ValidationError(str(error)) from None
-    fields = [existing for existing in fields if existing["key"] != key]
-    if len(fields) >= MAX_EXTRA_FIELDS:
-        raise ValidationError(f"Cannot add another extra field for {entity_type}, the maximum is {MAX_EXTRA_FIELDS}.")
-    fields.append(field)
-    _setting_store(tenant, f"extra_fields_{entity_type}", fields)
-    return fields
-
-
-EXTRA_MODEL_NAMES = {"spool": "spool", "filament": "item_type", "vendor": "manufacturer"}
-
-
-@traced("extra_field.delete")
-@transaction.atomic
-def extra_field_delete(*, tenant: Tenant, entity_type: str, key: str) -> list[dict[str, Any]]:
-    """``DELETE /field/{entity_type}/{key}``: remove the extra field and the values every spool,
-    material or manufacturer of the tenant holds for it (``inventory.services.extra_key_clear``);
-    returns the fields left. Raises NotFoundError (404, Spoolman's message) for a key the entity
-    type does not have."""
-    fields = _entity_fields_locked(tenant, entity_type)
-    if not any(field["key"] == key for field in fields):
-        raise NotFoundError(f"Extra field with key {key} does not exist for entity type {entity_type}")
-    fields = [field for field in fields if field["key"] != key]
-    _setting_store(tenant, f"extra_fields_{entity_type}", fields)
-    extra_key_clear(tenant_id=tenant.pk, model_name=EXTRA_MODEL_NAMES[entity_type], key=key)
-    return fields
-
-
-# --- renaming a value of a spool field ------------------------------------------------------------
-
-EXTRA_PREFIX = "extra."
-LOCATION_MAX_LENGTH = 64
-RENAMEABLE_EXTRA_TYPES = ("text", "choice")
-
-
-@traced("spool_field_value.rename")
-@transaction.atomic
-def spool_field_value_rename(*, tenant: Tenant, field: str, value: str, new_value: str) -> int:
-    """``PATCH /spool/field/{field}``: every spool of the tenant (archived ones included) holding
-    ``value`` in ``field`` holds ``new_value`` from now on; returns how many held it.
-
-    ``location``: the location named ``value`` is renamed (as ``PATCH /location/{location}``: its
-    spools, printers and stock follow; the ledger does not move) — unless the tenant has a
-    location named ``new_value`` already: then the two merge, each spool moving there
-    (``inventory.services.spool_move``: its grams go with it as a ledger transfer; the old location
-    stays for whatever else is there). ``extra.<key>``: a text or single-choice spool extra field,
-    matched on its text (``inventory.services.spool_extra_value_rename``).
-
-    Raises ValidationError (400, Spoolman's words) for another field, an unknown extra field or
-    one of another type, a location name over 64 characters, and when a merge would move an
-    archived spool that still holds grams (the ledger takes no rows for it). Nothing is written
-    then.
-    """
-    if field == "location":
-        return _location_value_rename(tenant, value, new_value)
-    if field.startswith(EXTRA_PREFIX):
-        key = field.removeprefix(EXTRA_PREFIX)
-        definition = next((f for f in extra_fields(tenant_id=tenant.pk, entity_type="spool") if f["key"] == key), None)
-        if definition is None:
-            raise ValidationError(f"Unknown spool extra field '{key}'.")
-        if definition["field_type"] not in RENAMEABLE_EXTRA_TYPES or definition.get("multi_choice"):
-            raise ValidationError(f"Spool extra field '{key}' does not hold a single plain value. "
-                                  f"Only text and single-choice fields do.")
-        return spool_extra_value_rename(tenant_id=tenant.pk, key=key, value=value, new_value=new_value)
-    raise ValidationError(f"Cannot rename values of '{field}'. Only fields the spool itself owns can be renamed: "
-                          f"location, or '{EXTRA_PREFIX}<spool extra field key>'.")
-
-
-def _location_value_rename(tenant: Tenant, value: str, new_value: str) -> int:
-    if len(new_value) > LOCATION_MAX_LENGTH:
-        raise ValidationError(f"A location can be at most {LOCATION_MAX_LENGTH} characters.")
-    locations = Location.objects.for_tenant(tenant)
-    old = locations.select_for_update().filter(name=value).first()
-    if old is None:
-        return 0
-    spools = list(Spool.objects.for_tenant(tenant).filter(location=old).order_by("pk"))
-    if value == new_value:
-        return len(spools)
-    target = locations.filter(name=new_value).first()
-    if target is None:
-        location_update(location=old, data={"name": new_value})
-        return len(spools)
-    for spool in spools:
-        try:
-            spool_move(spool=spool, location=target, by=None, note=f"Location {value} merged into {new_value}")
-        except SpoolStateError as error:
-            raise ValidationError(f"{error.message} Nothing was moved.", spool_id=spool.pk) from None
-    return len(spools)
 
 
 # --- usage no run took, recorded as a run ---------------------------------------------------------
