@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Spool
@@ -239,9 +241,9 @@ class MaterialActualForm(PageForm):
     actual_weight_g = _grams_field("Actual weight")
     actual_purge_g = _grams_field("Purge")
 
-    def __init__(self, data: Any = None, *, material: ProductionRunMaterial) -> None:
+    def __init__(self, data: Any = None, *, material: ProductionRunMaterial, mode: str = ESTIMATE) -> None:
         self.material = material
-        super().__init__(data, prefix=f"material-{material.pk}", initial=self.initial_for(material))
+        super().__init__(data, prefix=f"material-{material.pk}", initial=self.initial_for(material, mode=mode))
         self.fields["mode"].widget.attrs["class"] = "btn-check mode-choice"
         self.fields["actual_purge_g"].widget.attrs["placeholder"] = str(material.estimated_purge_g)
         for name in ("weight_before_g", "weight_after_g", "actual_weight_g", "actual_purge_g"):
@@ -249,10 +251,14 @@ class MaterialActualForm(PageForm):
                                                    "aria-describedby": self.feedback_id})
 
     @classmethod
-    def initial_for(cls, material: ProductionRunMaterial) -> dict[str, Any]:
-        """The estimate; the grams the printer reported (no separate purge: they are the whole
-        extrusion); an actual recorded before the form (scale readings or grams) when there is one."""
-        initial = {"mode": cls.ESTIMATE, "actual_purge_g": material.estimated_purge_g}
+    def initial_for(cls, material: ProductionRunMaterial, *, mode: str = ESTIMATE) -> dict[str, Any]:
+        """``mode`` (the estimate, or blank grams for a failed print) with the spool's known gross
+        weight (filament left + empty spool, g) as the weight before; the grams the printer
+        reported (no separate purge: they are the whole extrusion); an actual recorded before the
+        form (scale readings or grams) when there is one."""
+        spool = material.spool
+        initial = {"mode": mode, "actual_purge_g": material.estimated_purge_g,
+                   "weight_before_g": spool.current_weight_g + spool.tare_weight_g}
         if material.actual_weight_g is None and material.reported_g:
             initial.update(mode=cls.GRAMS, actual_weight_g=material.reported_g, actual_purge_g=Decimal("0"))
         if material.actual_weight_g is not None:
@@ -349,11 +355,10 @@ class PartUseForm(PageForm):
         return PartUse(item_type=self.part.item_type, quantity=self.cleaned_data["quantity"])
 
 
-class RunCompleteForm(PageForm):
-    """The complete form of an in-progress run (``production_run_complete``): a
-    ``MaterialActualForm`` per material, an ``ItemOutcomeForm`` per item, a ``PartUseForm`` per
-    part the recipes take (``parts``, with ``on_hand`` at the run's location), the quality rating
-    (1–5 stars, optional) and notes.
+class RunActualsForm(PageForm):
+    """What an ending run really used: a ``MaterialActualForm`` per material (in ``mode`` unless
+    recorded or reported before) and a ``PartUseForm`` per part the recipes take (``parts``, with
+    ``on_hand`` at the run's location). The complete and fail forms add their own fields.
 
     ``is_valid`` checks every row; ``add_application_error`` puts a service error on the row its
     field path names (``materials[1].weight_after_g``, ``items[0].failed_quantity``) or, for a
@@ -361,25 +366,34 @@ class RunCompleteForm(PageForm):
     """
 
     ROW_PATH = re.compile(r"(?P<rows>materials|items|parts)\[(?P<index>\d+)\]\.(?P<field>\w+)")
+    material_mode = MaterialActualForm.ESTIMATE
 
-    quality_rating = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Quality", widget=forms.RadioSelect,
-        choices=[("", "Not rated"), *((n, f"{n} star{'s' if n > 1 else ''}") for n in range(1, 6))],
-        error_messages={"invalid_choice": "Choose from 1 to 5 stars."})
-    quality_notes = forms.CharField(required=False, max_length=2000, label="Quality notes",
-                                    widget=forms.Textarea(attrs={"rows": 2}))
-    completion_notes = forms.CharField(required=False, max_length=2000, label="Completion notes",
-                                       widget=forms.Textarea(attrs={"rows": 2}))
+    ended_field = ""
 
     def __init__(self, data: Any = None, *, materials: list[ProductionRunMaterial],
-                 items: list[ProductionRunItem], parts: Sequence[ProductionRunPart] = (),
-                 on_hand: dict[int, Decimal] | None = None) -> None:
-        super().__init__(data)
-        self.fields["quality_rating"].widget.attrs["class"] = "star-input"
-        self.material_forms = [MaterialActualForm(data, material=material) for material in materials]
+                 items: Sequence[ProductionRunItem] = (), parts: Sequence[ProductionRunPart] = (),
+                 on_hand: dict[int, Decimal] | None = None, started_at: datetime | None = None) -> None:
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        super().__init__(data, initial={self.ended_field: now} if self.ended_field else None)
+        if self.ended_field:
+            ended = self.fields[self.ended_field]
+            ended.widget.attrs.update({"class": "form-control", "max": f"{now:%Y-%m-%dT%H:%M}"})
+            if started_at is not None:
+                started = timezone.localtime(started_at)
+                ended.widget.attrs["min"] = f"{started:%Y-%m-%dT%H:%M}"
+                ended.help_text = f"Started {started:%Y-%m-%d %H:%M}; the print time is counted to this."
+        self.material_forms = [MaterialActualForm(data, material=material, mode=self.material_mode)
+                               for material in materials]
         self.item_forms = [ItemOutcomeForm(data, item=item) for item in items]
         self.part_forms = [PartUseForm(data, part=part, on_hand=None if on_hand is None else
                                        on_hand.get(part.item_type_id, Decimal(0))) for part in parts]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        ended = data.get(self.ended_field) if self.ended_field else None
+        if ended is not None and ended > timezone.now():
+            self.add_error(self.ended_field, "is in the future.")
+        return data
 
     def _row_forms(self) -> list[PageForm]:
         return [*self.material_forms, *self.item_forms, *self.part_forms]
@@ -433,3 +447,45 @@ class RunCompleteForm(PageForm):
         rows = {"materials": self.material_forms, "items": self.item_forms, "parts": self.part_forms}[match["rows"]]
         index = int(match["index"])
         return (rows[index], match["field"]) if index < len(rows) else (None, "")
+
+
+class RunCompleteForm(RunActualsForm):
+    """The complete form of an in-progress run (``production_run_complete``): the actuals
+    (``RunActualsForm``), an ``ItemOutcomeForm`` per item, when the print finished (prefilled now;
+blank: now),
+    the quality rating (1–5 stars, optional) and notes."""
+
+    completed_at = MinuteDateTimeField(label="Finished at", required=False,
+                                       error_messages={"invalid": "must be a date and time."})
+    quality_rating = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Quality", widget=forms.RadioSelect,
+        choices=[("", "Not rated"), *((n, f"{n} star{'s' if n > 1 else ''}") for n in range(1, 6))],
+        error_messages={"invalid_choice": "Choose from 1 to 5 stars."})
+    quality_notes = forms.CharField(required=False, max_length=2000, label="Quality notes",
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    completion_notes = forms.CharField(required=False, max_length=2000, label="Completion notes",
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+
+    ended_field = "completed_at"
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["quality_rating"].widget.attrs["class"] = "star-input"
+
+
+class RunFailActualsForm(RunActualsForm):
+    """Failing an in-progress run (``production_run_fail``): the filament and parts it really used
+    (grams typed, weighed or reported by the printer — none prefilled from the estimate; parts 0
+    unless typed), when it stopped (prefilled now; blank: now) and what went wrong."""
+
+    material_mode = MaterialActualForm.GRAMS
+    failed_at = MinuteDateTimeField(label="Stopped at", required=False,
+                                    error_messages={"invalid": "must be a date and time."})
+    notes = forms.CharField(required=False, max_length=2000, label="What went wrong?",
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    ended_field = "failed_at"
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["notes"].widget.attrs["class"] = "form-control"

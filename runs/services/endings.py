@@ -93,6 +93,18 @@ def _save_parts(parts: list[ProductionRunPart]) -> list[ProductionRunPart]:
     return ProductionRunPart.objects.bulk_create([part for part in parts if part.quantity or part.estimated_quantity])
 
 
+def _ended_at(run: ProductionRun, at: datetime | None, field: str) -> datetime:
+    """When an in-progress run ended: ``at`` (default now), not before its start. Raises
+    ValidationError (400) naming ``field``. (Times ahead of the clock are refused by the pages that
+    take them from a person; the demo and tests replay histories with them.)"""
+    if at is None:
+        return timezone.now()
+    if at < run.started_at:
+        started = timezone.localtime(run.started_at)
+        raise ValidationError.for_field(field, f"is before the run started ({started:%Y-%m-%d %H:%M}).")
+    return at
+
+
 def _check_rating(rating: int | None) -> None:
     if rating is not None and not 1 <= rating <= 5:
         raise ValidationError.for_field("quality_rating", "must be from 1 to 5.")
@@ -167,14 +179,18 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
     run's location) and one ``production`` row per item with successful output (at the run's
     location), deducting spools and stock under the ledger service's locks.
 
-    Raises RunStateError (409) unless in progress; ValidationError (400) for a material without
-    an actual weight, successful + failed > planned, a rating outside 1–5, output or parts with
+    ``completed_at``: when the print finished (default now; it dates the ledger rows and the
+    duration variance).
+
+    Raises RunStateError (409) unless in progress; ValidationError (400) for ``completed_at``
+    before the start, a material without an actual weight, successful + failed > planned, a rating outside 1–5, output or parts with
     no location, a bad ``parts`` line, or nothing used at all while the products' recipes take
     inputs; SpoolShortError (409, with the spool and the shortfall in grams) when a spool holds
     less than it gave; StockShortError (409, naming item, location, on hand and needed) when the
     run's location holds fewer parts. Nothing is written when anything is refused.
     """
     run = lock_run_in_progress(run, "complete")
+    at = _ended_at(run, completed_at, "completed_at")
     _check_rating(quality_rating)
     run_materials = _run_materials(run)
     run_items = list(run.items.select_related("product"))
@@ -186,7 +202,6 @@ def production_run_complete(*, run: ProductionRun, by: User, materials: Sequence
     run_parts, unrecorded = _parts_used(run, run_items, parts, prefill=True)
     usage = _usage_entries(run, run_materials) + _part_entries(run, run_parts)
     _check_something_used(usage, unrecorded)
-    at = completed_at or timezone.now()
     output = [LedgerEntry(item_type=item.product, location=run.location, quantity=Decimal(item.successful_quantity),
                           transaction_type=InventoryTransaction.Type.PRODUCTION, reference_type=REFERENCE_RUN,
                           reference_id=str(run.pk), reference_label=run.run_number)
@@ -212,13 +227,15 @@ def production_run_fail(*, run: ProductionRun, by: User, materials: Sequence[Mat
     ``in_progress → failed``: records the actual usage given in ``materials`` and ``parts`` (usage
     rows, spools and stock deducted — they really were used; parts not given: none used) and no
     output; items not mentioned count as all failed, and none may be successful. ``completed → failed``: keeps the usage and reverses only
-    the product output; every piece counts as failed. Raises RunStateError (409) otherwise,
-    ValidationError (400) / SpoolShortError (409) as for completion.
+    the product output; every piece counts as failed. ``failed_at``: when the print stopped
+    (default now; for an in-progress run not before its start). Raises
+    RunStateError (409) otherwise, ValidationError (400) / SpoolShortError (409) as for completion.
     """
     run = lock_run(run)
     run_items = list(run.items.select_related("product"))
     at = failed_at or timezone.now()
     if run.status == Status.IN_PROGRESS:
+        at = _ended_at(run, failed_at, "failed_at")
         run_materials = _run_materials(run)
         reported_defaults_apply(run_materials, materials)
         material_actuals_apply(run_materials, materials, require_all=False)

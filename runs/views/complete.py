@@ -34,7 +34,7 @@ def _refused(request: HttpRequest, run: ProductionRun, *, partial: bool = False)
                   status=409)
 
 
-def _messages(form: MaterialActualForm, errors: dict[str, list[str]]) -> list[str]:
+def field_messages(form: MaterialActualForm, errors: dict[str, list[str]]) -> list[str]:
     """``{"weight_after_g": ["is more than the weight before."]}`` → ``["Weight after is more than
     the weight before."]``; messages about no field as they are."""
     return [f"{form.fields[name].label} {message}" if name in form.fields else capfirst(message)
@@ -48,8 +48,8 @@ def _rows(form: RunCompleteForm, preview: CompletionPreview, *, live: bool) -> l
     for row_form, row in zip(form.material_forms, preview.materials, strict=True):
         waiting = not row_form.is_bound or (live and row_form.is_waiting())
         form_errors = {} if waiting else {name: list(texts) for name, texts in row_form.errors.items()}
-        errors = _messages(row_form, form_errors)
-        errors += [message for message in _messages(row_form, row.errors) if message not in errors]
+        errors = field_messages(row_form, form_errors)
+        errors += [message for message in field_messages(row_form, row.errors) if message not in errors]
         rows.append({"form": row_form, "preview": row, "errors": errors})
     return rows
 
@@ -68,8 +68,9 @@ def _completed(run: ProductionRun, preview: CompletionPreview) -> str:
 
 @role_required(Role.OPERATOR)
 def run_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Complete an in-progress run: per material the estimate, the spool weighed before and after,
-    or grams, and the purge; per item good and failed pieces (and why); per part the recipes take
+    """Complete an in-progress run: when it finished (default now; not before the start, not in
+    the future); per material the estimate, the spool weighed before and after (gross, the weight
+    before prefilled with the spool's known gross weight), or grams, and the purge; per item good and failed pieces (and why); per part the recipes take
     what was used (prefilled for every planned piece, with the stock at the run's location);
     quality and notes.
 
@@ -84,10 +85,11 @@ def run_complete(request: HttpRequest, pk: int) -> HttpResponse:
     parts = selectors.run_parts_expected(run=run, items=items, planned=True).parts
     on_hand = selectors.run_parts_on_hand(run=run, parts=parts) if run.location_id else None
     form = RunCompleteForm(request.POST if request.method == "POST" else None, materials=materials, items=items,
-                           parts=parts, on_hand=on_hand)
+                           parts=parts, on_hand=on_hand, started_at=run.started_at)
     completed, status = submit(request, form, lambda: services.production_run_complete(
         run=run, by=request.user, materials=form.material_actuals(), items=form.item_outcomes(),
-        parts=form.part_uses(), quality_rating=form.cleaned_data["quality_rating"], quality_notes=form.cleaned_data["quality_notes"],
+        parts=form.part_uses(), completed_at=form.cleaned_data["completed_at"],
+        quality_rating=form.cleaned_data["quality_rating"], quality_notes=form.cleaned_data["quality_notes"],
         completion_notes=form.cleaned_data["completion_notes"]))
     preview = selectors.production_run_complete_preview(materials=materials, actuals=form.preview_actuals())
     if completed is not None:

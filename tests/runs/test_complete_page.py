@@ -4,12 +4,14 @@ holds too little, runs no longer in progress, roles, tenants, a preview that wri
 query counts that do not grow with the number of materials."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from inventory.models import InventoryTransaction
 from runs import services
@@ -338,3 +340,57 @@ def test_the_query_counts_are_the_same_for_1_and_for_5_materials(operator_client
         assert response.status_code == (302 if method == "post" else 200), page_html(response)[:2000]
         counts.append(len(queries))
     assert counts == [expected, expected], [q["sql"][:120] for q in queries.captured_queries]
+
+
+# --- when the print finished; the scale reads gross ---------------------------------------------------
+
+def _local_minute(moment) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%dT%H:%M}"
+
+
+def test_the_finish_time_opens_at_now_and_a_past_one_sets_the_duration(operator_client, make_run):
+    started = (timezone.now() - timedelta(hours=9)).replace(second=0, microsecond=0)
+    run = make_run(quantity=8, started_at=started)                          # 2 plates × 2 h: 4 h estimated
+    html = page_html(operator_client.get(url(run)))
+    assert f'value="{_local_minute(timezone.now())}"' in html and "Finished at" in html
+    finished = started + timedelta(hours=5)                                 # four hours ago
+
+    response = operator_client.post(url(run), _form(run, completed_at=_local_minute(finished)))
+
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert _local_minute(run.completed_at) == _local_minute(finished)
+    assert run.completed_at == finished and run.actual_duration_s == 5 * 3600   # 5 h against 4 h: +25 %
+    detail = page_html(operator_client.get(f"/runs/{run.pk}/"))
+    assert "+25.0" in detail.split("<th scope=\"row\">Duration</th>")[1].split("</tr>")[0]
+
+
+@pytest.mark.parametrize(("finished", "message"), [
+    (timedelta(hours=-3), "is before the run started"),
+    (timedelta(hours=2), "is in the future."),
+])
+def test_a_finish_time_before_the_start_or_ahead_of_now_is_refused_beside_the_field(
+        operator_client, make_run, finished, message):
+    run = make_run(quantity=8, started_at=timezone.now() - timedelta(hours=1))
+
+    response = operator_client.post(url(run), _form(run, completed_at=_local_minute(timezone.now() + finished)))
+    html = page_html(response)
+
+    assert response.status_code == 400
+    error = html.split('id="id_completed_at_error"')[1].split("</div>")[0]
+    assert message in error
+    _nothing_written(run)
+
+
+def test_weighing_starts_from_the_spools_known_gross_weight(operator_client, farm, tenant, admin_user):
+    spool = receive_spool(tenant=tenant, by=admin_user, material=farm.pla, location=farm.room, grams="800",
+                          tare_weight_g=D("215"))
+    run = services.production_run_create(tenant=tenant, by=admin_user, workstation=farm.printer,
+                                         items=[ItemSpec(product=farm.stand, quantity=4)],
+                                         materials=[MaterialSpec(spool=spool)])
+    material = run.materials.get()
+
+    html = page_html(operator_client.get(url(run)))
+
+    assert f'name="material-{material.pk}-weight_before_g" value="1015.00"' in html    # 800 g + 215 g empty spool
+    assert "Gross before" in html and "Gross after" in html
