@@ -1,7 +1,7 @@
 """Production pages of the runs app (names in the ``runs`` namespace)."""
 from django.urls import path
 
-from runs.views import browse, complete, edit, wizard
+from runs.views import browse, complete, edit, fail, wizard
 
 app_name = "runs"
 
@@ -21,7 +21,7 @@ urlpatterns = [
     path("runs/<int:pk>/edit/materials/<int:material_pk>/", edit.run_material_update, name="run-material-update"),
     path("runs/<int:pk>/edit/materials/<int:material_pk>/remove/", edit.run_material_remove,
          name="run-material-remove"),
-    path("runs/<int:pk>/fail/", edit.run_fail, name="run-fail"),
+    path("runs/<int:pk>/fail/", fail.run_fail, name="run-fail"),
     path("runs/<int:pk>/cancel/", edit.run_cancel, name="run-cancel"),
     path("runs/<int:pk>/delete/", edit.run_delete, name="run-delete"),
     path("runs/<int:pk>/reprint/", edit.run_reprint, name="run-reprint"),

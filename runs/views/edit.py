@@ -1,5 +1,5 @@
 """Editing an in-progress production run (its fields, items and materials) and the actions that
-end or follow a run: fail, cancel (void), delete, reprint.
+end or follow a run: fail (a completed run), cancel (void), delete, reprint.
 
 The edit page works as plain POST + redirect; over HTMX an item or material change swaps only
 its section (the ``items`` / ``materials`` partials of ``runs/run_edit.html``). Only in-progress
@@ -200,21 +200,20 @@ def _pieces(count: int) -> str:
     return f"{count} piece{'' if count == 1 else 's'}"
 
 
-@require_POST
-@role_required(Role.OPERATOR)
-def run_fail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a run failed (``production_run_fail``) with optional notes. In progress: every piece
-    failed, actual weights recorded so far go to the ledger. Completed: usage kept, output reversed."""
+def run_fail_completed(request: HttpRequest, run: ProductionRun) -> HttpResponse:
+    """Mark a completed run failed (``production_run_fail``) with optional notes: its usage is
+    kept, its output reversed (the POST of ``runs.views.fail.run_fail`` for a completed run; an
+    in-progress run is failed on its own page, with what it used)."""
 
-    def done(run: ProductionRun, failed: ProductionRun) -> str:
-        if run.status == Status.COMPLETED:
-            good = sum(item.successful_quantity for item in run.items.all())
-            return (f"Run {run.run_number} marked failed: its {_pieces(good)} left stock again; "
-                    f"the filament it used stays used.")
-        return f"Run {run.run_number} marked failed."
+    def done(failed: ProductionRun) -> str:
+        good = sum(item.successful_quantity for item in run.items.all())
+        return (f"Run {run.run_number} marked failed: its {_pieces(good)} left stock again; "
+                f"the filament it used stays used.")
 
-    return _run_action(request, pk, lambda run, form: services.production_run_fail(
-        run=run, by=request.user, notes=form.cleaned_data["notes"]), done=done, form_class=RunFailForm)
+    form = RunFailForm(request.POST)
+    return button_action(request, lambda: services.production_run_fail(
+        run=run, by=request.user, notes=form.cleaned_data["notes"]), form=form, done=done,
+        back=next_url(request, _detail_url(run)))
 
 
 @require_POST
