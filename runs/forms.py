@@ -121,16 +121,20 @@ class ServicePathErrors:
         super().add_application_error(error)
 
 
+EDIT_FORM_ID = "run-edit"
+
+
 class RunRowForm(PageModelForm):
     """One row of an edit-page table (an item, a material), prefixed ``<row_prefix>-<pk>``. Its
-    inputs carry ``form="<prefix>"``: they sit in the row's cells, its <form> in the last one."""
+    inputs carry ``form="run-edit"``: they sit in the row's cells and are saved with the page's
+    one Save (``RunEditAllForm``)."""
 
     row_prefix = "row"
 
     def __init__(self, *args: Any, obj: Any, **kwargs: Any) -> None:
         super().__init__(*args, obj=obj, prefix=f"{self.row_prefix}-{obj.pk}", **kwargs)
         for field in self.fields.values():
-            field.widget.attrs["form"] = self.prefix
+            field.widget.attrs["form"] = EDIT_FORM_ID
 
 
 class ItemRowForm(RunRowForm):
@@ -154,6 +158,60 @@ class MaterialRowForm(RunRowForm):
     class Meta:
         model = ProductionRunMaterial
         fields = ["estimated_weight_g", "estimated_purge_g"]
+
+
+class RunEditAllForm(RunEditForm):
+    """The whole edit page's one Save (``production_run_edit``): the run's fields, an
+    ``ItemRowForm`` per item and a ``MaterialRowForm`` per material. A row none of whose inputs
+    were posted is left as it is; a service error about ``items[<pk>].<field>`` or
+    ``materials[<pk>].<field>`` lands beside that row's field."""
+
+    ROW_PATH = re.compile(r"(?P<rows>items|materials)\[(?P<pk>\d+)\]\.(?P<field>\w+)")
+
+    def __init__(self, data: Any = None, *, obj: ProductionRun, tenant: Tenant,
+                 items: Sequence[ProductionRunItem], materials: Sequence[ProductionRunMaterial]) -> None:
+        super().__init__(data, obj=obj, tenant=tenant)
+        self.item_forms = {item.pk: ItemRowForm(self._row_data(data, f"item-{item.pk}-"), obj=item) for item in items}
+        self.material_forms = {material.pk: MaterialRowForm(self._row_data(data, f"material-{material.pk}-"),
+                                                            obj=material) for material in materials}
+
+    @staticmethod
+    def _row_data(data: Any, prefix: str) -> Any:
+        return data if data is not None and any(key.startswith(prefix) for key in data) else None
+
+    def _rows(self) -> list[PageModelForm]:
+        return [row for row in (*self.item_forms.values(), *self.material_forms.values()) if row.is_bound]
+
+    def is_valid(self) -> bool:
+        return all([super().is_valid(), *(row.is_valid() for row in self._rows())])
+
+    def has_row_errors(self) -> bool:
+        return any(row.errors for row in self._rows())
+
+    def item_changes(self) -> dict[int, dict[str, Any]]:
+        return {pk: row.changed_values() for pk, row in self.item_forms.items() if row.is_bound}
+
+    def material_changes(self) -> dict[int, dict[str, Any]]:
+        return {pk: row.changed_values() for pk, row in self.material_forms.items() if row.is_bound}
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        if isinstance(error, ValidationError) and error.fields:
+            rest = {}
+            for path, messages in error.fields.items():
+                match = self.ROW_PATH.fullmatch(path)
+                rows = {"items": self.item_forms, "materials": self.material_forms}[match["rows"]] if match else {}
+                row = rows.get(int(match["pk"])) if match else None
+                if row is None:
+                    rest[path] = messages
+                    continue
+                for message in messages:
+                    row.add_error(match["field"] if match["field"] in row.fields else None, message)
+            if rest:
+                super().add_application_error(ValidationError(error.message, fields=rest))
+            else:
+                self.add_error(None, "Nothing was saved: fix the fields marked below.")
+            return
+        super().add_application_error(error)
 
 
 class ItemAddForm(ServicePathErrors, PageForm):

@@ -22,6 +22,7 @@ from runs.models import REFERENCE_RUN
 from runs.numbers import run_number_format, run_number_sequence
 from runs.services.editing import (
     production_run_create,
+    production_run_edit,
     production_run_item_add,
     production_run_item_remove,
     production_run_item_update,
@@ -49,6 +50,6 @@ __all__ = [
     "production_run_complete", "production_run_create", "production_run_delete", "production_run_fail",
     "production_run_item_add", "production_run_item_remove", "production_run_item_update",
     "production_run_material_add", "production_run_material_remove", "production_run_material_update",
-    "production_run_reprint", "production_run_update", "recipe_estimate", "run_number_format",
+    "production_run_reprint", "production_run_edit", "production_run_update", "recipe_estimate", "run_number_format",
     "run_number_sequence", "run_totals_refresh",
 ]

@@ -261,6 +261,78 @@ def production_run_material_remove(*, material: ProductionRunMaterial) -> None:
     run_totals_refresh(run)
 
 
+def _rescaled_grams(run: ProductionRun, items: list[ProductionRunItem], quantities: dict[int, int],
+                    materials: list[ProductionRunMaterial], kept: set[int]) -> dict[int, Decimal]:
+    """The new estimated grams of the materials whose estimate is still the recipes' figure for the
+    run's items as they were (not edited by hand) and not in ``kept`` (typed in this save), when
+    ``quantities`` (item pk → new quantity) change the pieces: material pk → recipes' grams for the
+    new quantities. Two queries when anything changes, none otherwise."""
+    if all(quantities.get(item.pk, item.quantity) == item.quantity for item in items):
+        return {}
+    before = recipe_estimate(tenant=run.tenant, items=[(item.product, item.quantity) for item in items])
+    after = recipe_estimate(tenant=run.tenant,
+                            items=[(item.product, quantities.get(item.pk, item.quantity)) for item in items])
+    per_material: dict[int, int] = {}
+    for material in materials:
+        per_material[material.spool.item_type_id] = per_material.get(material.spool.item_type_id, 0) + 1
+    rescaled = {}
+    for material in materials:
+        type_id = material.spool.item_type_id
+        if material.pk in kept or per_material[type_id] > 1 or type_id not in before.material_grams:
+            continue
+        if material.estimated_weight_g == before.material_grams[type_id]:
+            rescaled[material.pk] = after.material_grams.get(type_id, ZERO)
+    return rescaled
+
+
+@traced("production_run.edit")
+@transaction.atomic
+def production_run_edit(*, run: ProductionRun, data: dict[str, Any], items: dict[int, dict[str, Any]],
+                        materials: dict[int, dict[str, Any]]) -> ProductionRun:
+    """Save the whole edit page of an in-progress run at once: its own ``data`` (see
+    ``production_run_update``), each item's changes (item pk → quantity, bed position, estimated
+    cost) and each material's (material pk → estimated grams and purge, g), all or nothing.
+
+    A new quantity rescales, besides the item's cost, the estimated grams of every material whose
+    estimate is still the recipes' figure for the old quantities (one spool of its material; grams
+    typed in this save or edited by hand before are kept). Raises RunStateError (409) unless in
+    progress; ValidationError (400) naming ``items[<pk>].<field>`` / ``materials[<pk>].<field>``
+    for a quantity < 1 or negative cost or grams, and a pk not in the run; as
+    ``production_run_update`` for the run's fields.
+    """
+    run = lock_run_in_progress(run, "edit")
+    run_items = {item.pk: item for item in run.items.select_related("product")}
+    run_materials = {material.pk: material for material in run.materials.select_related("spool")}
+    for rows, known, name in ((items, run_items, "items"), (materials, run_materials, "materials")):
+        for pk in rows:
+            if pk not in known:
+                raise ValidationError.for_field(f"{name}[{pk}]", "is not in this run.")
+    quantities = {pk: changes["quantity"] for pk, changes in items.items() if "quantity" in changes}
+    typed = {pk for pk, changes in materials.items() if "estimated_weight_g" in changes}
+    rescaled = _rescaled_grams(run, list(run_items.values()), quantities, list(run_materials.values()), typed)
+    materials = dict(materials)
+    for pk, grams in rescaled.items():
+        materials[pk] = {"estimated_weight_g": grams, **materials.get(pk, {})}
+    if data:
+        production_run_update(run=run, data=data)
+    for pk, changes in items.items():
+        if changes:
+            _with_path(f"items[{pk}]", production_run_item_update, item=run_items[pk], data=changes)
+    for pk, changes in materials.items():
+        if changes:
+            _with_path(f"materials[{pk}]", production_run_material_update, material=run_materials[pk], data=changes)
+    return run_totals_refresh(run)
+
+
+def _with_path(path: str, service: Any, **kwargs: Any) -> Any:
+    """Call a row's service; its field errors come back named ``<path>.<field>``."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        raise ValidationError(error.message, fields={f"{path}.{name}": messages
+                                                     for name, messages in error.fields.items()}) from error
+
+
 @traced("production_run.reprint")
 @transaction.atomic
 def production_run_reprint(*, run: ProductionRun, by: User, started_at: datetime | None = None) -> ProductionRun:

@@ -25,7 +25,15 @@ from prodtrack.models import Role
 from prodtrack.pages import button_action, found, next_url, submit, wants_partial
 from prodtrack.tenancy import role_required
 from runs import selectors, services
-from runs.forms import ItemAddForm, ItemRowForm, MaterialAddForm, MaterialRowForm, RunEditForm, RunFailForm
+from runs.forms import (
+    ItemAddForm,
+    ItemRowForm,
+    MaterialAddForm,
+    MaterialRowForm,
+    RunEditAllForm,
+    RunEditForm,
+    RunFailForm,
+)
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 
 T = TypeVar("T")
@@ -106,14 +114,20 @@ def _change(request: HttpRequest, run: ProductionRun, form: PageForm, save: Call
 @role_required(Role.OPERATOR)
 @_editing
 def run_edit(request: HttpRequest, run: ProductionRun) -> HttpResponse:
-    """Edit an in-progress run: its fields (``production_run_update`` with the changed ones), and
-    on the same page its items and materials."""
-    form = RunEditForm(request.POST if request.method == "POST" else None, obj=run, tenant=request.tenant)
-    saved, status = submit(request, form, lambda: services.production_run_update(run=run, data=form.changed_values()))
+    """Edit an in-progress run with one Save: its fields, every item's quantity, bed position and
+    cost, and every material's estimated grams and purge together (``production_run_edit``: all
+    or nothing; a new quantity rescales the recipes' grams not edited by hand). Errors come back
+    beside their fields with everything typed kept. Adding and removing rows are their own buttons."""
+    form = RunEditAllForm(request.POST if request.method == "POST" else None, obj=run, tenant=request.tenant,
+                          items=list(run.items.all()), materials=list(run.materials.all()))
+    saved, status = submit(request, form, lambda: services.production_run_edit(
+        run=run, data=form.changed_values(), items=form.item_changes(), materials=form.material_changes()))
     if saved is not None:
         messages.success(request, f"Run {run.run_number} saved.")
         return redirect(_detail_url(run))
-    return _edit_page(request, run, bound={"run": form}, status=status)
+    bound = {"run": form, **{row.prefix: row for row in (*form.item_forms.values(), *form.material_forms.values())
+                             if row.is_bound}}
+    return _edit_page(request, run, bound=bound, status=status)
 
 
 # --- items and materials -----------------------------------------------------------------------

@@ -55,10 +55,11 @@ def test_the_edit_page_shows_the_run_its_items_and_materials(operator_client, ma
     assert response.status_code == 200
     assert f"Edit {run.run_number}" in html and 'id="run-fields"' in html
     assert 'value="4h"' in html                                   # 2 plates × 2 h, typed as people say it
-    assert f'name="item-{item.pk}-quantity" value="8"' in html and f'form="item-{item.pk}"' in html
-    assert html.count(f'id="item-{item.pk}"') == 1 and f'<form id="item-{item.pk}"' in html   # the row's inputs' form
+    assert f'name="item-{item.pk}-quantity" value="8"' in html and 'form="run-edit"' in html
+    assert '<form id="run-edit"' in html and html.count(">Save<") == 0          # one Save for the page, none per row
+    assert html.count('type="submit" form="run-edit"') == 1
     assert 'id="edit-materials"' in html and "Galaxy Black PLA" in html and "Jet Black PETG" in html
-    assert f'hx-post="/runs/{run.pk}/edit/items/{item.pk}/"' in html and 'hx-target="#items"' in html
+    assert f'hx-post="/runs/{run.pk}/edit/items/{item.pk}/remove/"' in html and 'hx-target="#items"' in html
     assert "No other active spool." in html                        # both spools are in the run already
     assert "Phone stand" in html and f'href="/runs/{run.pk}/complete/"' in html
 
@@ -168,6 +169,72 @@ def test_an_ended_run_is_not_edited(operator_client, make_run, admin_user):
     assert response.status_code == 200 and response["HX-Redirect"] == f"/runs/{run.pk}/"
     item.refresh_from_db()
     assert item.quantity == 8
+
+
+# --- one Save for the whole page ----------------------------------------------------------------------
+
+def _page(run, items: dict | None = None, materials: dict | None = None, **fields) -> dict[str, str]:
+    """The whole edit page as its Save posts it: the run's fields, every item and material row as shown,
+    with ``items`` / ``materials`` changes by row index."""
+    data = _fields(run, **fields)
+    for index, item in enumerate(run.items.order_by("pk")):
+        row = {"quantity": item.quantity, "bed_position": item.bed_position, "estimated_cost": item.estimated_cost,
+               **(items or {}).get(index, {})}
+        data.update({f"item-{item.pk}-{name}": str(value) for name, value in row.items()})
+    for index, material in enumerate(run.materials.order_by("pk")):
+        row = {"estimated_weight_g": material.estimated_weight_g, "estimated_purge_g": material.estimated_purge_g,
+               **(materials or {}).get(index, {})}
+        data.update({f"material-{material.pk}-{name}": str(value) for name, value in row.items()})
+    return data
+
+
+def test_one_save_keeps_the_notes_the_quantity_and_rescales_the_recipes_grams(operator_client, make_run):
+    run = make_run(quantity=8)                                # 2 plates: 240 g PLA, 40 g PETG, cost for 8
+
+    response = operator_client.post(f"/runs/{run.pk}/edit/", _page(run, items={0: {"quantity": 12}}, notes="Rush"))
+
+    assert response.status_code == 302 and response["Location"] == f"/runs/{run.pk}/"
+    run.refresh_from_db()
+    item = run.items.get()
+    assert run.notes == "Rush" and item.quantity == 12
+    assert [m.estimated_weight_g for m in run.materials.order_by("pk")] == [D("360.00"), D("60.00")]   # 3 plates
+    assert run.estimated_weight_g == D("420.00")
+
+
+def test_grams_typed_in_the_same_save_or_edited_before_are_kept(operator_client, make_run):
+    run = make_run(quantity=8)
+    petg = run.materials.order_by("pk")[1]
+    services.production_run_material_update(material=petg, data={"estimated_weight_g": D("55")})   # by hand before
+
+    operator_client.post(f"/runs/{run.pk}/edit/", _page(run, items={0: {"quantity": 4}},
+                                                        materials={0: {"estimated_weight_g": "130"}}))
+
+    assert [m.estimated_weight_g for m in run.materials.order_by("pk")] == [D("130.00"), D("55.00")]
+    assert run.items.get().quantity == 4
+
+
+def test_a_bad_row_saves_nothing_and_keeps_everything_typed(operator_client, make_run):
+    run = make_run(quantity=8)
+    item = run.items.get()
+
+    response = operator_client.post(f"/runs/{run.pk}/edit/", _page(
+        run, items={0: {"quantity": 12, "estimated_cost": "-1"}}, materials={1: {"estimated_purge_g": "3"}},
+        notes="Rush"))
+    html = page_html(response)
+
+    assert response.status_code == 400
+    assert "Nothing was saved" in html and 'value="12"' in html and "Rush" in html and 'value="3"' in html
+    assert "must be 0 or more." in html.split(f'id="item-row-{item.pk}"')[1].split("</tr>")[0]
+    run.refresh_from_db()
+    assert run.notes == "" and run.items.get().quantity == 8
+    assert run.materials.order_by("pk")[1].estimated_purge_g == 0
+
+
+def test_a_viewer_cannot_save_the_page(viewer_client, make_run):
+    run = make_run(quantity=8)
+
+    assert viewer_client.post(f"/runs/{run.pk}/edit/", _page(run, items={0: {"quantity": 12}})).status_code == 403
+    assert run.items.get().quantity == 8
 
 
 # --- items ------------------------------------------------------------------------------------------
