@@ -296,7 +296,7 @@ class MaterialActualForm(PageForm):
                              error_messages={"required": "is needed.", "invalid_choice": "is not one of the three ways."})
     weight_before_g = _grams_field("Weight before")
     weight_after_g = _grams_field("Weight after")
-    actual_weight_g = _grams_field("Actual weight")
+    actual_weight_g = _grams_field("Grams used")
     actual_purge_g = _grams_field("Purge")
 
     def __init__(self, data: Any = None, *, material: ProductionRunMaterial, mode: str = ESTIMATE) -> None:
@@ -450,7 +450,7 @@ class RunActualsForm(PageForm):
         data = super().clean()
         ended = data.get(self.ended_field) if self.ended_field else None
         if ended is not None and ended > timezone.now():
-            self.add_error(self.ended_field, "is in the future.")
+            self.add_error(self.ended_field, f"{self.fields[self.ended_field].label} is in the future.")
         return data
 
     def _row_forms(self) -> list[PageForm]:
@@ -486,6 +486,9 @@ class RunActualsForm(PageForm):
                     continue
                 for message in messages:
                     row.add_error(field if field in row.fields else None, message)
+            if self.ended_field in rest:                        # "Finished at is before the run started (…)."
+                label = self.fields[self.ended_field].label
+                rest[self.ended_field] = [f"{label} {message}" for message in rest[self.ended_field]]
             if rest:
                 super().add_application_error(ValidationError(error.message, fields=rest))
             return

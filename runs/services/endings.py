@@ -94,15 +94,16 @@ def _save_parts(parts: list[ProductionRunPart]) -> list[ProductionRunPart]:
 
 
 def _ended_at(run: ProductionRun, at: datetime | None, field: str) -> datetime:
-    """When an in-progress run ended: ``at`` (default now), not before its start. Raises
+    """When an in-progress run ended: ``at`` (default now), not before its start (a time in the
+    start's own minute, as the pages type it, is the start). Raises
     ValidationError (400) naming ``field``. (Times ahead of the clock are refused by the pages that
     take them from a person; the demo and tests replay histories with them.)"""
     if at is None:
         return timezone.now()
-    if at < run.started_at:
+    if at < run.started_at.replace(second=0, microsecond=0):
         started = timezone.localtime(run.started_at)
         raise ValidationError.for_field(field, f"is before the run started ({started:%Y-%m-%d %H:%M}).")
-    return at
+    return max(at, run.started_at)          # typed to the minute: the start's own minute is the start
 
 
 def _check_rating(rating: int | None) -> None:

@@ -141,7 +141,7 @@ def test_missing_weights_are_asked_for(operator_client, make_run):
 
     assert response.status_code == 400
     assert "Weight after is needed." in _result(html, pla) and 'value="1180"' in html
-    assert "Actual weight is needed." in _result(html, petg)
+    assert "Grams used is needed." in _result(html, petg)
     _nothing_written(run)
 
 
@@ -366,8 +366,8 @@ def test_the_finish_time_opens_at_now_and_a_past_one_sets_the_duration(operator_
 
 
 @pytest.mark.parametrize(("finished", "message"), [
-    (timedelta(hours=-3), "is before the run started"),
-    (timedelta(hours=2), "is in the future."),
+    (timedelta(hours=-3), "Finished at is before the run started"),
+    (timedelta(hours=2), "Finished at is in the future."),
 ])
 def test_a_finish_time_before_the_start_or_ahead_of_now_is_refused_beside_the_field(
         operator_client, make_run, finished, message):

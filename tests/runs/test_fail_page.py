@@ -135,7 +135,7 @@ def test_blank_grams_are_asked_for_beside_the_spool_and_nothing_is_written(opera
 
     assert response.status_code == 400
     result = html.split(f'id="material-{pla.pk}-result"')[1].split("</div>")[0]
-    assert "Actual weight is needed." in result
+    assert "Grams used is needed." in result
     assert "Clogged" in html and "The run is not marked failed yet" in html
     _nothing_written(run)
 
@@ -155,8 +155,8 @@ def test_a_weight_after_above_the_weight_before_stays_on_its_row(operator_client
 
 
 @pytest.mark.parametrize(("stopped", "message"), [
-    (timedelta(hours=-3), "is before the run started"),
-    (timedelta(hours=2), "is in the future."),
+    (timedelta(hours=-3), "Stopped at is before the run started"),
+    (timedelta(hours=2), "Stopped at is in the future."),
 ])
 def test_a_stop_time_before_the_start_or_ahead_of_now_is_refused_beside_the_field(
         operator_client, make_run, stopped, message):
