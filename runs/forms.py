@@ -160,6 +160,11 @@ class MaterialRowForm(RunRowForm):
         fields = ["estimated_weight_g", "estimated_purge_g"]
 
 
+def row_data(data: Any, prefix: str) -> Any:
+    """``data`` when any of its keys start with ``prefix`` (a row's inputs were posted), else None."""
+    return data if data is not None and any(key.startswith(prefix) for key in data) else None
+
+
 class RunEditAllForm(RunEditForm):
     """The whole edit page's one Save (``production_run_edit``): the run's fields, an
     ``ItemRowForm`` per item and a ``MaterialRowForm`` per material. A row none of whose inputs
@@ -171,13 +176,9 @@ class RunEditAllForm(RunEditForm):
     def __init__(self, data: Any = None, *, obj: ProductionRun, tenant: Tenant,
                  items: Sequence[ProductionRunItem], materials: Sequence[ProductionRunMaterial]) -> None:
         super().__init__(data, obj=obj, tenant=tenant)
-        self.item_forms = {item.pk: ItemRowForm(self._row_data(data, f"item-{item.pk}-"), obj=item) for item in items}
-        self.material_forms = {material.pk: MaterialRowForm(self._row_data(data, f"material-{material.pk}-"),
+        self.item_forms = {item.pk: ItemRowForm(row_data(data, f"item-{item.pk}-"), obj=item) for item in items}
+        self.material_forms = {material.pk: MaterialRowForm(row_data(data, f"material-{material.pk}-"),
                                                             obj=material) for material in materials}
-
-    @staticmethod
-    def _row_data(data: Any, prefix: str) -> Any:
-        return data if data is not None and any(key.startswith(prefix) for key in data) else None
 
     def _rows(self) -> list[PageModelForm]:
         return [row for row in (*self.item_forms.values(), *self.material_forms.values()) if row.is_bound]

@@ -33,6 +33,7 @@ from runs.forms import (
     RunEditAllForm,
     RunEditForm,
     RunFailForm,
+    row_data,
 )
 from runs.models import ProductionRun, ProductionRunItem, ProductionRunMaterial
 
@@ -73,17 +74,19 @@ class EditRow(NamedTuple):
 
 
 def _edit_page(request: HttpRequest, run: ProductionRun, *, bound: dict[str, PageForm] | None = None,
-               section: str | None = None, saved: str = "", status: int = 200) -> HttpResponse:
+               section: str | None = None, saved: str = "", status: int = 200, typed: Any = None) -> HttpResponse:
     """The edit page, or over HTMX only ``section`` ("items" or "materials").
 
     ``bound`` holds the submitted forms that come back with their errors, by prefix (``run``,
     ``item-<pk>``, ``item-add``, ``material-<pk>``, ``material-add``) or by section for a refused
-    removal; every other form shows the run as it is. ``saved`` confirms a change in its section.
+    removal; a row whose inputs are in ``typed`` (an add or remove sends the rows typed for the
+    page's Save) shows them as typed, still unsaved; every other form shows the run as it is. ``saved`` confirms a change in its section.
     """
     bound = bound or {}
-    items = [EditRow(item, bound.get(f"item-{item.pk}") or ItemRowForm(obj=item)) for item in run.items.all()]
-    materials = [EditRow(material, bound.get(f"material-{material.pk}") or MaterialRowForm(obj=material))
-                 for material in run.materials.all()]
+    items = [EditRow(item, bound.get(f"item-{item.pk}") or ItemRowForm(row_data(typed, f"item-{item.pk}-"), obj=item))
+             for item in run.items.all()]
+    materials = [EditRow(material, bound.get(f"material-{material.pk}") or MaterialRowForm(
+        row_data(typed, f"material-{material.pk}-"), obj=material)) for material in run.materials.all()]
     context = {
         "run": run, "items": items, "materials": materials, "saved": saved, "saved_section": section,
         "form": bound.get("run") or RunEditForm(obj=run, tenant=request.tenant),
@@ -98,15 +101,18 @@ def _edit_page(request: HttpRequest, run: ProductionRun, *, bound: dict[str, Pag
 
 
 def _change(request: HttpRequest, run: ProductionRun, form: PageForm, save: Callable[[], Any], *, section: str,
-            done: str) -> HttpResponse:
+            done: str, keep_typed: bool = False) -> HttpResponse:
     """Submit one item or material change (one service call): over HTMX its section comes back
     (with the errors, or the change and ``done``); otherwise a redirect to the edit page with
-    ``done`` as a message, or the whole page with the errors."""
+    ``done`` as a message, or the whole page with the errors. ``keep_typed`` (adding and removing
+    rows): the other rows come back as typed for the page's Save."""
     result, status = submit(request, form, save)
+    typed = request.POST if keep_typed else None
     if result is None:
-        return _edit_page(request, run, bound={form.prefix or section: form}, section=section, status=status)
+        return _edit_page(request, run, bound={form.prefix or section: form}, section=section, status=status,
+                          typed=typed)
     if wants_partial(request):
-        return _edit_page(request, _run(request, run.pk), section=section, saved=done)
+        return _edit_page(request, _run(request, run.pk), section=section, saved=done, typed=typed)
     messages.success(request, done)
     return redirect(reverse("runs:run-edit", args=[run.pk]) + f"#{section}")
 
@@ -139,7 +145,7 @@ def run_item_add(request: HttpRequest, run: ProductionRun) -> HttpResponse:
     """Add a product (``production_run_item_add``; a blank cost comes from its recipe)."""
     form = ItemAddForm(request.POST, tenant=request.tenant)
     return _change(request, run, form, lambda: services.production_run_item_add(run=run, item=form.spec()),
-                   section="items", done="Product added.")
+                   section="items", done="Product added.", keep_typed=True)
 
 
 @require_POST
@@ -160,7 +166,7 @@ def run_item_remove(request: HttpRequest, run: ProductionRun, item_pk: int) -> H
     """Remove an item (``production_run_item_remove``: a run keeps at least one)."""
     item = found(selectors.run_item_get, run=run, pk=item_pk)
     return _change(request, run, PageForm(request.POST), lambda: services.production_run_item_remove(item=item) or item,
-                   section="items", done="Product removed.")
+                   section="items", done="Product removed.", keep_typed=True)
 
 
 @require_POST
@@ -170,7 +176,7 @@ def run_material_add(request: HttpRequest, run: ProductionRun) -> HttpResponse:
     """Add a spool (``production_run_material_add``; blank grams come from the recipes)."""
     form = MaterialAddForm(request.POST, tenant=request.tenant, run=run)
     return _change(request, run, form, lambda: services.production_run_material_add(run=run, material=form.spec()),
-                   section="materials", done="Spool added.")
+                   section="materials", done="Spool added.", keep_typed=True)
 
 
 @require_POST
@@ -192,7 +198,7 @@ def run_material_remove(request: HttpRequest, run: ProductionRun, material_pk: i
     material = found(selectors.run_material_get, run=run, pk=material_pk)
     return _change(request, run, PageForm(request.POST),
                    lambda: services.production_run_material_remove(material=material) or material,
-                   section="materials", done="Spool removed.")
+                   section="materials", done="Spool removed.", keep_typed=True)
 
 
 # --- fail, cancel, delete, reprint -------------------------------------------------------------

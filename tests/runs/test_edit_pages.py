@@ -315,6 +315,20 @@ def test_adding_a_product_takes_its_cost_from_the_recipe(operator_client, make_r
     assert (added.quantity, added.bed_position, added.estimated_cost) == (4, "back", D("3.60"))
 
 
+def test_adding_a_product_keeps_the_quantities_typed_for_the_save(operator_client, make_run, farm):
+    run = make_run(quantity=8)
+    item = run.items.get()
+
+    response = operator_client.post(f"/runs/{run.pk}/edit/items/", {   # the rows typed so far come along
+        f"item-{item.pk}-quantity": "12", f"item-{item.pk}-bed_position": "", f"item-{item.pk}-estimated_cost": "7.20",
+        "item-add-product": farm.stand.pk, "item-add-quantity": "4"}, headers=HTMX)
+    html = page_html(response)
+
+    assert response.status_code == 200 and "Product added." in html
+    assert f'name="item-{item.pk}-quantity" value="12"' in html          # still typed, for the Save
+    assert run.items.get(pk=item.pk).quantity == 8                       # not saved by adding
+
+
 def test_removing_the_last_item_is_refused_with_the_services_message(operator_client, make_run):
     run = make_run()
     item = run.items.get()
