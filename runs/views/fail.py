@@ -41,8 +41,8 @@ def run_fail(request: HttpRequest, pk: int) -> HttpResponse:
     other status: a message why, on the run's page.
     """
     run = found(selectors.production_run_for_completion, tenant=request.tenant, pk=pk)
-    if run.status == ProductionRun.Status.COMPLETED and request.method == "POST":
-        return run_fail_completed(request, run)
+    if run.status == ProductionRun.Status.COMPLETED:          # its button is on the run's page
+        return run_fail_completed(request, run) if request.method == "POST" else redirect("runs:run-detail", pk=run.pk)
     if run.status != ProductionRun.Status.IN_PROGRESS:
         messages.warning(request, f"Run {run.run_number} is {run.get_status_display().lower()}: "
                                   f"only runs in progress or completed can be marked failed.")

@@ -191,7 +191,8 @@ def test_a_completed_run_is_failed_by_its_button_and_keeps_its_usage(operator_cl
     get = operator_client.get(url(run))
     response = operator_client.post(url(run), {"notes": "Cracked in QA"})
 
-    assert get.status_code == 302 and get["Location"] == f"/runs/{run.pk}/"
+    assert get.status_code == 302 and get["Location"] == f"/runs/{run.pk}/"      # the Fail… button is there
+    assert not list(get.wsgi_request._messages)
     assert response.status_code == 302
     run.refresh_from_db()
     assert run.status == ProductionRun.Status.FAILED
