@@ -1,10 +1,12 @@
 """Completing a run: ledger rows, spool deduction, validation — all or nothing."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from inventory import selectors as inventory_selectors
 from inventory.errors import SpoolShortError
@@ -141,3 +143,26 @@ def test_every_gram_used_is_in_the_ledger(make_run, farm, admin_user):
     in_ledger = ledger_rows(runs[0]).model.objects.filter(
         reference_type="production_run", transaction_type="usage").aggregate(s=Sum("quantity"))["s"]
     assert -in_ledger == used
+
+
+def test_a_completion_before_the_start_is_refused_and_writes_nothing(make_run, admin_user):
+    run = make_run(started_at=timezone.now() - timedelta(hours=2))
+
+    with pytest.raises(ValidationError) as refused:
+        services.production_run_complete(run=run, by=admin_user, completed_at=run.started_at - timedelta(minutes=5),
+                                         materials=[MaterialActual(material_id=m.pk, use_estimate=True)
+                                                    for m in run.materials.all()])
+
+    assert "completed_at" in refused.value.fields
+    run.refresh_from_db()
+    assert run.status == run.Status.IN_PROGRESS and not ledger_rows(run).exists()
+
+
+def test_a_completion_typed_in_the_starts_own_minute_ends_at_the_start(make_run, admin_user):
+    run = make_run(started_at=(timezone.now() - timedelta(hours=2)).replace(second=40))
+
+    done = services.production_run_complete(
+        run=run, by=admin_user, completed_at=run.started_at.replace(second=0),
+        materials=[MaterialActual(material_id=m.pk, use_estimate=True) for m in run.materials.all()])
+
+    assert done.completed_at == run.started_at and done.actual_duration_s == 0
