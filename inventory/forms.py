@@ -231,7 +231,9 @@ class SpoolWeighForm(PageForm):
         super().__init__(*args, **kwargs)
         gross = self.fields["gross_weight_g"]
         gross.widget.attrs.update({"data-tare": f"{spool.tare_weight_g:f}", "data-net-target": "#net-preview"})
-        gross.help_text = f"The empty spool's {spool.tare_weight_g:,.0f} g are subtracted."
+        empty, full = spool.tare_weight_g, spool.tare_weight_g + spool.initial_weight_g
+        gross.help_text = (f"The empty spool's {empty:,.0f} g are subtracted; between {empty:,.0f} g (empty spool) "
+                           f"and {full:,.0f} g (full).")
 
 
 class NoteForm(PageForm):
