@@ -233,7 +233,8 @@ class SpoolWeighForm(PageForm):
     def __init__(self, *args: Any, spool: Spool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         gross = self.fields["gross_weight_g"]
-        gross.widget.attrs.update({"data-tare": f"{spool.tare_weight_g:f}", "data-net-target": "#net-preview"})
+        gross.widget.attrs.update({"data-tare": f"{spool.tare_weight_g:f}", "data-net-max": f"{spool.initial_weight_g:f}",
+                                   "data-net-target": "#net-preview"})
         empty, full = spool.tare_weight_g, spool.tare_weight_g + spool.initial_weight_g
         gross.help_text = (f"The empty spool's {empty:,.0f} g are subtracted; between {empty:,.0f} g (empty spool) "
                            f"and {full:,.0f} g (full).")
@@ -288,6 +289,10 @@ class StockMoveForm(PageForm):
         except (ValueError, TypeError, Location.DoesNotExist):
             return None
 
+    def has_stock(self) -> bool:
+        """False when no location holds any of the item (the page then says how stock gets there)."""
+        return any(quantity > 0 for quantity in self.on_hand_by_location.values())
+
     def source_on_hand(self) -> Decimal | None:
         source = self.source()
         return None if source is None else self.on_hand_by_location.get(source.pk, Decimal("0"))
@@ -310,7 +315,7 @@ class StockAdjustForm(StockMoveForm):
 
     location = _LocationOnHandField(queryset=Location.objects.none(), empty_label="Choose a location…")
     quantity = forms.DecimalField(max_digits=14, decimal_places=3, label="Change",
-                                  help_text="More found: a positive number (5). Missing or broken: negative (−3).")
+                                  help_text="More found: a positive number (5). Missing or broken: negative (-3).")
     note = forms.CharField(max_length=500, label="Reason", help_text="Why the count changed: a stock count, "
                                                                     "breakage, a box found…")
 

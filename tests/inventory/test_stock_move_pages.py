@@ -282,3 +282,11 @@ def test_the_transfer_page_runs_the_same_queries_for_1_and_for_30_locations(oper
     LocationFactory.create_batch(28, tenant=tenant)
 
     assert _queries(operator_client, url) == one
+
+
+def test_moving_an_item_nobody_holds_says_how_stock_gets_there(manager_client, tenant, shelves):
+    stand = ProductFactory(tenant=tenant, name="Phone stand")
+
+    html = page_html(manager_client.get(f"/inventory/items/{stand.pk}/ship/"))
+
+    assert "No location holds any Phone stand yet" in html and f"/inventory/items/{stand.pk}/adjust/" in html
