@@ -236,8 +236,7 @@ class SpoolWeighForm(PageForm):
         gross.widget.attrs.update({"data-tare": f"{spool.tare_weight_g:f}", "data-net-max": f"{spool.initial_weight_g:f}",
                                    "data-net-target": "#net-preview"})
         empty, full = spool.tare_weight_g, spool.tare_weight_g + spool.initial_weight_g
-        gross.help_text = (f"The empty spool's {empty:,.0f} g are subtracted; between {empty:,.0f} g (empty spool) "
-                           f"and {full:,.0f} g (full).")
+        gross.help_text = f"The empty spool's {empty:,.0f} g are subtracted; full, it weighed {full:,.0f} g."
 
 
 class NoteForm(PageForm):

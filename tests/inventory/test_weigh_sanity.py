@@ -70,7 +70,7 @@ def test_the_weigh_page_refuses_an_impossible_weight_next_to_the_field(client_as
 def test_the_weigh_form_says_the_range_before_anything_is_typed(admin_client, spool):
     html = page_html(admin_client.get(f"/inventory/spools/{spool.pk}/"))
 
-    assert "between 201 g (empty spool) and 1,201 g (full)" in html
+    assert "The empty spool&#x27;s 201 g are subtracted; full, it weighed 1,201 g." in html
 
 
 def test_the_api_refuses_an_impossible_weight_with_the_range(api, spool):
