@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from inventory import selectors, services, tabs
@@ -26,7 +27,11 @@ from inventory.forms import (
     SpoolFilterForm,
     SpoolReceiveForm,
     SpoolWeighForm,
+    StockAdjustForm,
     StockFilterForm,
+    StockMoveForm,
+    StockShipForm,
+    StockTransferForm,
     WorkstationFilterForm,
     WorkstationForm,
 )
@@ -236,6 +241,75 @@ def stock(request: HttpRequest) -> HttpResponse:
         context["filament"] = selectors.filament_on_hand(tenant=request.tenant)
         context["filament_chart"] = selectors.filament_on_hand_chart(context["filament"])
     return render_page(request, "inventory/stock.html", context)
+
+
+# --- stock moves of one product or component ----------------------------------------------------
+
+def _back_url(request: HttpRequest, default: str) -> str:
+    """Where a stock move returns: its ``next`` (the stock page or the item page it was opened
+    from) when that points into this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _stock_move(request: HttpRequest, pk: int, form_class: type[StockMoveForm], move: str,
+                save: Callable[[ItemType, StockMoveForm], Any], done: Callable[[ItemType, StockMoveForm], str],
+                ) -> HttpResponse:
+    """A stock move page of one item (adjust, transfer, ship): GET shows the form, the source
+    location preselected from ``?location=``; a change of the source (HTMX) re-renders only the
+    on-hand beside the quantity; POST calls the service through ``save`` and returns to ``next``
+    with the new balances, or shows the refusal next to the field (nothing written)."""
+    item_type = found(selectors.item_type_get, tenant=request.tenant, pk=pk)
+    on_hand = {balance.location_id: balance.quantity
+               for balance in selectors.item_stock(tenant=request.tenant, item_type=item_type)}
+    kwargs = {"tenant": request.tenant, "item_type": item_type, "on_hand": on_hand}
+    if request.method == "POST":
+        form = form_class(request.POST, **kwargs)
+    else:
+        form = form_class(initial={form_class.source_field: request.GET.get(form_class.source_field)
+                                   or request.GET.get("location")}, **kwargs)
+    back = _back_url(request, reverse("inventory:item-detail", args=[item_type.pk]))
+    result, status = submit(request, form, lambda: save(item_type, form))
+    if result is not None:
+        messages.success(request, done(item_type, form))
+        return redirect(back)
+    return render_page(request, "inventory/stock_move.html", {
+        "form": form, "item_type": item_type, "move": move, "back": back,
+        "action_url": request.path}, partial="on-hand", status=status)
+
+
+def _amount(form: StockMoveForm) -> str:
+    return f"{form.cleaned_data['quantity'].normalize():,f} {form.item_type.unit} of {form.item_type.name}"
+
+
+@role_required(Role.MANAGER)
+def stock_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an item's count at a location, with the reason (``stock_adjust``). Managers."""
+    return _stock_move(request, pk, StockAdjustForm, "adjust", lambda item, form: services.stock_adjust(
+        tenant=request.tenant, by=request.user, item_type=item, **form.service_values()),
+        done=lambda item, form: f"Count of {item.name} at {form.cleaned_data['location'].name} changed by "
+                                f"{form.cleaned_data['quantity'].normalize():+,f} {item.unit}.")
+
+
+@role_required(Role.OPERATOR)
+def stock_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move an item between two locations (``stock_transfer``). Operators and managers."""
+    return _stock_move(request, pk, StockTransferForm, "transfer", lambda item, form: services.stock_transfer(
+        tenant=request.tenant, by=request.user, **form.service_values()),
+        done=lambda item, form: f"Moved {_amount(form)} from {form.cleaned_data['origin'].name} to "
+                                f"{form.cleaned_data['destination'].name}.")
+
+
+@role_required(Role.OPERATOR)
+def stock_ship(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ship an item to a customer from a location (``stock_ship``). Operators and managers."""
+    return _stock_move(request, pk, StockShipForm, "ship", lambda item, form: services.stock_ship(
+        tenant=request.tenant, by=request.user, **form.service_values()),
+        done=lambda item, form: f"Shipped {_amount(form)} from {form.cleaned_data['location'].name}"
+                                + (f" to {form.cleaned_data['customer']}." if form.cleaned_data["customer"] else "."))
 
 
 # --- locations and workstations ------------------------------------------------------------------

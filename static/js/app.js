@@ -173,8 +173,12 @@
       out.textContent = "—";
     } else {
       const net = gross - tare;
-      out.textContent = net < 0 ? "below the tare" : `${Math.round(net).toLocaleString()} g net`;
-      out.classList.toggle("text-danger", net < 0);
+      const most = parseFloat(input.dataset.netMax);  // what the spool held full (optional)
+      const over = !Number.isNaN(most) && net > most;
+      out.textContent = net < 0 ? "below the empty spool"
+        : over ? `${Math.round(net).toLocaleString()} g: more than the spool held full`
+        : `${Math.round(net).toLocaleString()} g net`;
+      out.classList.toggle("text-danger", net < 0 || over);
     }
   }
   on("input", "[data-tare]", (e, input) => showNet(input));
