@@ -252,7 +252,6 @@ class RecipeInputRowForm(PageForm):
         super().__init__(*args, **kwargs)
         self.items = items
         self.fields["item_type"].choices = choices
-        self.fields["quantity"].widget.attrs["placeholder"] = unit
         self.fields["item_type"].label = "Filament" if unit == "g" else "Part"
         self.fields["quantity"].label = "Grams per plate" if unit == "g" else "Pieces per plate"
 

@@ -108,10 +108,10 @@ def _posted_rows(post: Any, group: str) -> list[dict[str, str]]:
 
 
 def _recipe_rows(recipe: Recipe | None, group: str) -> list[dict[str, Any]]:
-    if recipe is None:
-        return [{}]
     is_material = group == "materials"
-    rows = [{"item_type": line.item_type_id, "quantity": line.quantity.normalize()} for line in recipe.inputs.all()
+    if recipe is None:
+        return [{}] if is_material else []
+    rows = [{"item_type": line.item_type_id, "quantity": f"{line.quantity.normalize():f}"} for line in recipe.inputs.all()
             if (line.item_type.kind == ItemType.Kind.MATERIAL) == is_material]
     return rows or ([{}] if is_material else [])
 
@@ -270,7 +270,7 @@ def _gcode(request: HttpRequest, recipe: Recipe | None, choices: Choices) -> Htt
                    if pk.isdigit() else None)
     if product is None:
         return _editor(request, recipe, form=_unbound(request, recipe), groups=groups, status=400,
-                       gcode_error="Choose the product first (under One plate), then drop the file again.")
+                       gcode_error="Choose the product first (above), then drop the file again.")
     try:
         estimate = gcode_match.gcode_upload_parse(upload=upload, field="gcode")
         materials = gcode_match.gcode_filament_materials(tenant=request.tenant, estimate=estimate, chosen={})

@@ -312,3 +312,4 @@ def test_the_sidebar_links_the_recipes_and_the_new_plan_hint_links_the_editor(ad
     html = page_html(admin_client.get("/recipes/"))
     assert 'href="/recipes/"' in html and 'aria-current="page"' in html
     assert 'href="/recipes/new/">give it a recipe</a>' in page_html(admin_client.get("/plans/new/"))
+
