@@ -129,3 +129,25 @@ def test_a_manager_makes_a_recipe_from_a_dropped_gcode_file(transactional_db, pa
     recipe = Recipe.objects.get()
     assert (recipe.name, recipe.output_quantity, recipe.duration_s) == ("Torus (G-code)", 4, 2492)
     assert _inputs(recipe) == {("PETG Teal", Decimal("7.46"))}
+
+
+def test_a_viewer_reads_a_recipe_without_any_button(transactional_db, page_at, viewport, log_in, screenshot, tenant,
+                                                    viewer_user):
+    pla = MaterialFactory(tenant=tenant, name="PLA Galaxy Black", color_hex="#3D3E3D")
+    drawer = ProductFactory(tenant=tenant, name="Drawer")
+    make_recipe(tenant=tenant, product=drawer, inputs=[(pla, "40")], output_quantity=2, duration_s=7200)
+    organiser = ProductFactory(tenant=tenant, name="Desk organiser")
+    recipe = make_recipe(tenant=tenant, product=organiser, inputs=[(pla, "150"), (drawer, "2")], duration_s=37800)
+    page = page_at(viewport)
+    log_in(page, viewer_user)
+
+    page.goto(f"/recipes/{recipe.pk}/")
+    expect(page.locator("main")).to_contain_text("10 h 30 min")
+    expect(page.locator("main")).to_contain_text("printed part")
+    expect(page.locator("main form")).to_have_count(0)
+    screenshot(page, f"{viewport}-recipe-viewer")
+
+    page.goto("/recipes/?q=nothing-like-this")
+    expect(page.get_by_text("Nothing matches these filters.")).to_be_visible()
+    expect(page.get_by_role("link", name="New recipe")).to_have_count(0)
+    screenshot(page, f"{viewport}-recipe-list-filtered-empty")
