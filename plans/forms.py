@@ -11,6 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Location, Workstation
@@ -240,11 +243,29 @@ class RecipeForm(PageModelForm):
         return self.cleaned_data["duration_s"] or 0
 
 
+class QuickSelect(forms.Select):
+    """A ``<select>`` (optgroups too) rendered in Python rather than one template per option: a
+    filament row offers every material of an imported catalog (thousands), which Django's
+    template-per-option rendering takes over a second to draw."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        chosen = "" if value is None else str(value)
+
+        def options(choices: Any) -> str:
+            return "".join(format_html('<option value="{}"{}>{}</option>', key, " selected" if str(key) == chosen
+                                       else "", label) for key, label in choices)
+
+        body = "".join(format_html('<optgroup label="{}">{}</optgroup>', key, mark_safe(options(label)))  # noqa: S308
+                       if isinstance(label, list | tuple) else options([(key, label)]) for key, label in self.choices)
+        return format_html("<select{}>{}</select>", flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name})),
+                           mark_safe(body))  # noqa: S308 — every part escaped by format_html above
+
+
 class RecipeInputRowForm(PageForm):
     """One input row: an item (a material in grams, or a part in pieces) and how much one plate
     takes. A row left empty is ignored; ``choices`` are the items the row offers."""
 
-    item_type = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    item_type = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=QuickSelect)
     quantity = forms.DecimalField(required=False, min_value=Decimal("0.001"), max_digits=14, decimal_places=3,
                                   widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
 

@@ -9,7 +9,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plans.models import Recipe
-from tests.factories import ComponentFactory, MaterialFactory, ProductFactory, make_recipe
+from tests.factories import (
+    ComponentFactory,
+    LocationFactory,
+    MaterialFactory,
+    ProductFactory,
+    make_recipe,
+    receive_spool,
+)
 from tests.support.pages import HTMX, page_html
 
 GCODE = Path(__file__).resolve().parent.parent / "fixtures" / "gcode" / "03_torus_x4_petg_0.20mm.gcode"
@@ -170,6 +177,7 @@ def test_adding_and_removing_rows_keeps_the_input_and_writes_nothing(admin_clien
     assert added.status_code == removed.status_code == 200
     assert len(added.context["groups"][0].rows) == 2 and 'value="Typed name"' in page_html(added)
     assert 'value="41"' in page_html(added) and not added.context["groups"][0].rows[1].errors
+    assert f'<option value="{organiser_shop.pla.pk}" selected>PLA Black</option>' in page_html(added)
     assert removed.context["groups"][1].rows == []
     recipe.refresh_from_db()
     assert recipe.name == "Drawer plate" and _inputs(recipe) == {("Handle", Decimal("1")), ("PLA Black", Decimal("40"))}
@@ -313,3 +321,13 @@ def test_the_sidebar_links_the_recipes_and_the_new_plan_hint_links_the_editor(ad
     assert 'href="/recipes/"' in html and 'aria-current="page"' in html
     assert 'href="/recipes/new/">give it a recipe</a>' in page_html(admin_client.get("/plans/new/"))
 
+
+
+def test_filament_rows_offer_stocked_filament_first(admin_client, tenant, admin_user, organiser_shop):
+    receive_spool(tenant=tenant, by=admin_user, material=organiser_shop.petg, location=LocationFactory(tenant=tenant),
+                  grams="1000")
+
+    html = page_html(admin_client.get("/recipes/new/"))
+
+    stocked, others = html.index('<optgroup label="In stock">'), html.index('<optgroup label="Other filaments">')
+    assert stocked < html.index(">PETG White<") < others < html.index(">PLA Black<")
