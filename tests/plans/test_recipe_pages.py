@@ -331,3 +331,14 @@ def test_filament_rows_offer_stocked_filament_first(admin_client, tenant, admin_
 
     stocked, others = html.index('<optgroup label="In stock">'), html.index('<optgroup label="Other filaments">')
     assert stocked < html.index(">PETG White<") < others < html.index(">PLA Black<")
+
+
+def test_deleting_a_recipe_that_jobs_use_is_refused_with_the_reason(admin_client, organiser_shop, plan_run):
+    recipe = organiser_shop.handle_recipe
+
+    response = admin_client.post(f"/recipes/{recipe.pk}/delete/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/recipes/{recipe.pk}/"
+    said = [str(message) for message in response.context["messages"]]
+    assert len(said) == 1 and "used by 1 job" in said[0] and "cannot be deleted" in said[0], said
+    assert Recipe.objects.filter(pk=recipe.pk).exists()
