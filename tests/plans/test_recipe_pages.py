@@ -342,3 +342,13 @@ def test_deleting_a_recipe_that_jobs_use_is_refused_with_the_reason(admin_client
     said = [str(message) for message in response.context["messages"]]
     assert len(said) == 1 and "used by 1 job" in said[0] and "cannot be deleted" in said[0], said
     assert Recipe.objects.filter(pk=recipe.pk).exists()
+
+
+def test_the_plan_editor_links_each_steps_recipe_and_offers_one_where_missing(admin_client, tenant, plan,
+                                                                               organiser_shop):
+    html = page_html(admin_client.get(f"/plans/{plan.pk}/"))
+    assert f'href="/recipes/{organiser_shop.drawer_recipe.pk}/"' in html
+
+    organiser_shop.handle_recipe.delete()
+    html = page_html(admin_client.get(f"/plans/{plan.pk}/"))
+    assert f'href="/recipes/new/?product={organiser_shop.handle.pk}">Give it a recipe</a>' in html
