@@ -18,6 +18,7 @@ from inventory.filters import (
     WorkstationFilter,
 )
 from inventory.models import (
+    CatalogImport,
     InventoryTransaction,
     ItemType,
     Location,
@@ -243,3 +244,13 @@ def moved_item_types(*, tenant: Tenant) -> QuerySet[ItemType]:
     """
     return (ItemType.objects.for_tenant(tenant).filter(balances__isnull=False).distinct()
             .order_by("name", "pk"))
+
+
+def catalog_import_latest(*, tenant: Tenant) -> CatalogImport | None:
+    """The tenant's newest filament catalog import (its progress), or None; one query."""
+    return CatalogImport.objects.for_tenant(tenant).first()
+
+
+def catalog_import_get(*, tenant: Tenant, pk: int) -> CatalogImport:
+    """One of the tenant's catalog imports; NotFoundError (404) for another tenant's."""
+    return get_for_tenant(CatalogImport, tenant, pk, label="catalog import")
