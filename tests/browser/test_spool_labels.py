@@ -58,6 +58,8 @@ def test_one_spools_label_from_its_page_and_an_empty_sheet(transactional_db, pag
     log_in(page, viewer_user)
 
     page.goto(f"/inventory/spools/{three_spools[1].pk}/")
+    expect(page.get_by_role("link", name="Label")).to_be_in_viewport()
+    screenshot(page, f"{viewport}-spool-detail-label-link")
     page.get_by_role("link", name="Label").click()
     expect(page.locator(".spool-label")).to_have_count(1)
     expect(page.locator(".spool-label")).to_contain_text("1,000 g filament")
