@@ -114,3 +114,11 @@ def test_a_failed_import_says_why_and_offers_to_try_again(client_as, manager_use
 
     assert "The last import failed: The catalog folder is missing." in step and "Import the filament catalog" in step
     assert not ItemType.objects.exists()
+
+
+def test_an_import_without_a_count_yet_shows_a_moving_bar(client_as, viewer_user, tenant):
+    running = CatalogImport.objects.create(tenant=tenant, status="running", total=2978, done=0)
+
+    html = page_html(client_as(viewer_user).get(f"/onboarding/catalog-import/{running.pk}/", headers=HTMX))
+
+    assert "progress-bar-animated" in html and "Importing 2,978 filaments…" in html
