@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import DatabaseError, connections, transaction
@@ -18,16 +19,24 @@ from prodtrack.models import Tenant, User
 
 #: The Celery task that runs an import (``inventory.tasks``, sent by name: tasks sit above services).
 CATALOG_IMPORT_TASK = "inventory.tasks.catalog_import"
+#: An import waiting or running longer than this is taken for lost (the whole catalog takes seconds).
+STALE_AFTER = timedelta(minutes=30)
 
 
 @transaction.atomic
 def catalog_import_start(*, tenant: Tenant, by: User) -> CatalogImport:
     """Queue an import of the shipped filament catalog into ``tenant``; the Celery task is sent
     when the transaction commits. Raises CatalogImportRunningError (409) while another import of
-    the tenant is waiting or running (the tenant row is locked so two clicks queue one import)."""
+    the tenant is waiting or running (the tenant row is locked so two clicks queue one import);
+    one started more than ``STALE_AFTER`` ago is marked failed instead (a worker that died)."""
     Tenant.objects.select_for_update().get(pk=tenant.pk)
-    if CatalogImport.objects.for_tenant(tenant).filter(
-            status__in=[CatalogImport.Status.QUEUED, CatalogImport.Status.RUNNING]).exists():
+    active = CatalogImport.objects.for_tenant(tenant).filter(
+        status__in=[CatalogImport.Status.QUEUED, CatalogImport.Status.RUNNING])
+    now = timezone.now()
+    active.filter(created_at__lt=now - STALE_AFTER).update(
+        status=CatalogImport.Status.FAILED, finished_at=now,
+        message="Stopped: the background worker did not finish it within 30 minutes.")
+    if active.exists():
         raise CatalogImportRunningError("The filament catalog is already being imported; wait for it to finish.")
     run = CatalogImport.objects.create(tenant=tenant, started_by=by)
     transaction.on_commit(lambda: celery_app.send_task(CATALOG_IMPORT_TASK, args=[run.pk]))

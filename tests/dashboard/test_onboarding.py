@@ -2,6 +2,10 @@
 checklist gone when all are; the filament catalog import started from it, its progress polled."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from inventory.models import CatalogImport, ItemType
 from tests.factories import LocationFactory, MaterialFactory, WorkstationFactory
 from tests.support.pages import HTMX, page_html
@@ -122,3 +126,15 @@ def test_an_import_without_a_count_yet_shows_a_moving_bar(client_as, viewer_user
     html = page_html(client_as(viewer_user).get(f"/onboarding/catalog-import/{running.pk}/", headers=HTMX))
 
     assert "progress-bar-animated" in html and "Importing 2,978 filaments…" in html
+
+
+def test_an_import_lost_for_half_an_hour_no_longer_blocks_a_new_one(client_as, manager_user, tenant, monkeypatch):
+    monkeypatch.setattr("prodtrack.celery.app.send_task", lambda *args, **kwargs: None)
+    lost = CatalogImport.objects.create(tenant=tenant, status="running", total=200, done=50,
+                                        created_at=timezone.now() - timedelta(minutes=31))
+
+    response = client_as(manager_user).post("/onboarding/catalog-import/", headers=HTMX)
+
+    lost.refresh_from_db()
+    assert response.status_code == 200 and CatalogImport.objects.filter(status="queued").count() == 1
+    assert lost.status == "failed" and "did not finish" in lost.message
