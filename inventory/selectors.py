@@ -18,6 +18,7 @@ from inventory.filters import (
     WorkstationFilter,
 )
 from inventory.models import (
+    CatalogImport,
     InventoryTransaction,
     ItemType,
     Location,
@@ -27,6 +28,7 @@ from inventory.models import (
     Workstation,
 )
 from prodtrack import charts
+from prodtrack.exceptions import NotFoundError
 from prodtrack.filters import apply_filters, words_filter
 from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
@@ -243,3 +245,29 @@ def moved_item_types(*, tenant: Tenant) -> QuerySet[ItemType]:
     """
     return (ItemType.objects.for_tenant(tenant).filter(balances__isnull=False).distinct()
             .order_by("name", "pk"))
+
+
+def catalog_import_latest(*, tenant: Tenant) -> CatalogImport | None:
+    """The tenant's newest filament catalog import (its progress), or None; one query."""
+    return CatalogImport.objects.for_tenant(tenant).first()
+
+
+def catalog_import_get(*, tenant: Tenant, pk: int) -> CatalogImport:
+    """One of the tenant's catalog imports; NotFoundError (404) for another tenant's."""
+    return get_for_tenant(CatalogImport, tenant, pk, label="catalog import")
+
+
+def spool_labels(*, tenant: Tenant, ids: list[int] | None = None, filters: Any = None,
+                 limit: int = 200) -> tuple[list[Spool], int]:
+    """Spools to print labels for, with material and location, and how many matched: the spools
+    ``ids`` (in id order; NotFoundError (404) when one is not the tenant's), else those the spool
+    list's ``filters`` match (its order), the first ``limit``. Two queries (one with ``ids``)."""
+    if ids is not None:
+        wanted = sorted(set(ids))[:limit]
+        spools = list(Spool.objects.for_tenant(tenant).filter(pk__in=wanted)
+                      .select_related("item_type", "location").order_by("pk"))
+        if len(spools) != len(wanted):
+            raise NotFoundError("Spool not found.")
+        return spools, len(spools)
+    qs = spool_list(tenant=tenant, filters=filters)
+    return list(qs[:limit]), qs.count()

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from inventory import selectors, services, tabs
 from inventory.forms import (
@@ -35,6 +35,7 @@ from inventory.forms import (
     WorkstationFilterForm,
     WorkstationForm,
 )
+from inventory.labels import LABELS_MAX, qr_svg
 from inventory.models import ItemType, Location, Spool, Workstation
 from inventory.tabs import DetailTab
 from prodtrack.forms import PageForm
@@ -368,3 +369,43 @@ def workstation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         workstation=workstation, data=form.changed_values()),
         template="inventory/workstation_form.html", done=lambda saved: f"Workstation {saved.name} saved.",
         success_url=reverse("inventory:workstation-list"), context={"workstation": workstation})
+
+
+# --- spool labels ----------------------------------------------------------------------------
+
+def _labels_page(request: HttpRequest, spools: list[Spool], matched: int, back_url: str) -> HttpResponse:
+    labels = [{"spool": spool, "url": request.build_absolute_uri(reverse("inventory:spool-detail", args=[spool.pk]))}
+              for spool in spools]
+    for label in labels:
+        label["qr"] = qr_svg(label["url"])
+    return render(request, "inventory/spool_labels.html", {
+        "labels": labels, "matched": matched, "limit": LABELS_MAX,
+        "back_url": back_url})
+
+
+@require_GET
+@role_required(Role.VIEWER)
+def spool_label(request: HttpRequest, pk: int) -> HttpResponse:
+    """One spool's printable label: QR code to its page, material, colour, weight, lot."""
+    return _labels_page(request, [found(selectors.spool_get, tenant=request.tenant, pk=pk)], 1,
+                        reverse("inventory:spool-detail", args=[pk]))
+
+
+@require_GET
+@role_required(Role.VIEWER)
+def spool_labels(request: HttpRequest) -> HttpResponse:
+    """A sheet of labels: the spools ticked in the list (``?ticked=1&id=…``, 404 when one is not
+    the tenant's; none ticked, none printed), else every spool the list's filters match (the first
+    ``LABELS_MAX``)."""
+    raw = request.GET.getlist("id")
+    ticked = bool(raw) or "ticked" in request.GET        # the list's "For the ticked spools", maybe none ticked
+    ids = [int(value) for value in raw if value.isdigit()] if ticked else None
+    if ticked and len(ids) != len(raw):
+        ids.append(0)                                     # not a spool id: not found
+    spools, matched = found(selectors.spool_labels, tenant=request.tenant, ids=ids,
+                            filters=None if ticked else request.GET, limit=LABELS_MAX)
+    filters = request.GET.copy()
+    filters.pop("id", None)
+    filters.pop("ticked", None)
+    back = reverse("inventory:spool-list") + (f"?{filters.urlencode()}" if filters else "")
+    return _labels_page(request, spools, matched, back)

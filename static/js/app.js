@@ -46,6 +46,9 @@
 
   on("change", "[data-autosubmit]", (e, el) => el.form && el.form.requestSubmit());
 
+  // <button data-print>: the browser's print dialog (spool labels).
+  on("click", "[data-print]", () => window.print());
+
   // Ask el.dataset.confirm in the Bootstrap modal (window.confirm without it); proceed() on OK.
   function askConfirm(el, proceed) {
     const modalEl = document.getElementById("confirm-modal");

@@ -123,8 +123,9 @@ def _workstations(tenant, user, n):
 # picks the active one from them and the tenant switcher lists them) = 3. Then per page: filter choices, the paginator's count and one
 # page of rows. (The first request of a session also saves the active tenant in it: warmed up.)
 LIST_QUERIES = [
-    ("/", _spools, 3 + 7),    # spool counts + grams, low spools, recent rows; runs in progress, their count,
-                              # completed (no runs: no items query), variance trend (tests/test_dashboard.py)
+    ("/", _spools, 3 + 7 + 2),  # spool counts + grams, low spools, recent rows; runs in progress, their count,
+                                # completed (no runs: no items query), variance trend (tests/test_dashboard.py);
+                                # the onboarding steps and the newest catalog import (no recipe yet)
     ("/inventory/items/", _items, 3 + 2),              # count, rows
     ("/inventory/spools/", _spools, 3 + 4),            # materials, locations, count, rows
     ("/inventory/ledger/", _ledger_rows, 3 + 4),       # items, locations, count, rows
