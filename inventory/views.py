@@ -127,6 +127,10 @@ def spool_receive(request: HttpRequest) -> HttpResponse:
     if spool is not None:
         messages.success(request, f"Spool #{spool.pk} received: {spool.initial_weight_g:,.0f} g of "
                                   f"{spool.item_type.name}.")
+        if not spool.cost:
+            messages.warning(request, f"Spool #{spool.pk} has no cost: runs that print with it count its filament "
+                                      f"as free. {spool.item_type.name} has no price per gram either; give it one "
+                                      f"on its item page (Edit → Unit cost), or type the cost when you receive a spool.")
         return redirect("inventory:spool-detail", pk=spool.pk)
     return render(request, "inventory/spool_receive.html", {"form": form}, status=status)
 
