@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 
 from inventory.filters import (
     InventoryTransactionFilter,
@@ -31,10 +31,16 @@ from prodtrack.filters import apply_filters, words_filter
 from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
 
+KIND_RANK = Case(When(kind=ItemType.Kind.PRODUCT, then=Value(0)), When(kind=ItemType.Kind.COMPONENT, then=Value(1)),
+                 default=Value(2))
+
 
 def item_type_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[ItemType]:
-    """Item types by name; filters: q, kind, material, is_active, ordering."""
-    return apply_filters(ItemTypeFilter, filters, ItemType.objects.for_tenant(tenant), tenant=tenant)
+    """Item types, products first, then components and materials, each by name; filters: q, kind,
+    material, is_active, catalog (hide / all / only: filaments imported from the catalog and never
+    received), ordering."""
+    qs = ItemType.objects.for_tenant(tenant).annotate(kind_rank=KIND_RANK).order_by("kind_rank", "name", "id")
+    return apply_filters(ItemTypeFilter, filters, qs, tenant=tenant)
 
 
 def item_type_get(*, tenant: Tenant, pk: Any) -> ItemType:

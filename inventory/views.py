@@ -52,9 +52,12 @@ def _tenant_object(model: type[T], request: HttpRequest, pk: int) -> T:
 
 @role_required(Role.VIEWER)
 def item_list(request: HttpRequest) -> HttpResponse:
-    """Item types: search, kind filter, sort by name/SKU/kind/cost."""
+    """Item types, products first: search, kind filter, catalog filaments never received only on
+    request (``catalog``), sort by name/SKU/kind/cost."""
     form = ItemTypeFilterForm(request.GET, tenant=request.tenant)
-    rows = filtered(form, lambda: selectors.item_type_list(tenant=request.tenant, filters=request.GET))
+    filters = request.GET.copy()
+    filters["catalog"] = filters.get("catalog") or "hide"      # the farm's own items first; the catalog on demand
+    rows = filtered(form, lambda: selectors.item_type_list(tenant=request.tenant, filters=filters))
     return render_page(request, "inventory/item_list.html", {"form": form, "page": paginate(request, rows)})
 
 

@@ -274,6 +274,23 @@ def test_receiving_a_spool_redirects_to_it_with_a_message(admin_client, tenant):
     assert InventoryTransaction.objects.get(spool=spool).transaction_type == "receipt"
 
 
+def test_the_item_list_shows_products_first_and_the_catalog_filaments_only_on_request(admin_client, tenant,
+                                                                                     admin_user):
+    MaterialFactory(tenant=tenant, name="Aardvark catalog PLA", catalog_id="cat-1")          # never received
+    received = MaterialFactory(tenant=tenant, name="Bought catalog PETG", catalog_id="cat-2")
+    receive_spool(tenant=tenant, by=admin_user, material=received)
+    ProductFactory(tenant=tenant, name="Zebra stand")
+
+    listed = page_html(admin_client.get("/inventory/items/"))
+    with_catalog = page_html(admin_client.get("/inventory/items/", {"catalog": "all"}))
+    catalog_only = page_html(admin_client.get("/inventory/items/", {"catalog": "only"}))
+
+    assert listed.index("Zebra stand") < listed.index("Bought catalog PETG")      # products before materials
+    assert "Aardvark catalog PLA" not in listed
+    assert "Aardvark catalog PLA" in with_catalog and "Zebra stand" in with_catalog
+    assert "Aardvark catalog PLA" in catalog_only and "Zebra stand" not in catalog_only
+
+
 def test_receiving_a_spool_without_any_cost_warns_that_its_filament_counts_as_free(admin_client, tenant):
     material, shelf = MaterialFactory(tenant=tenant, unit_cost=Decimal("0")), LocationFactory(tenant=tenant)
 
