@@ -77,3 +77,18 @@ def test_a_spool_received_without_cost_is_warned_about_and_the_catalog_waits_beh
     page.get_by_role("button", name="Receive spool").click()
     expect(page.get_by_text("has no cost")).to_be_visible()
     screenshot(page, f"{viewport}-spool-received-no-cost")
+
+
+def test_the_500_page_is_styled_without_any_context(live_server, page_at, viewport, screenshot):
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    html = server_error(RequestFactory().get("/runs/")).content.decode()
+    page = page_at(viewport)
+    page.route("**/broken/", lambda route: route.fulfill(status=500, body=html, content_type="text/html"))
+    page.goto("/broken/")
+    expect(page.get_by_role("heading", name="Something went wrong on our side")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to the dashboard")).to_be_visible()
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.btn-primary')).backgroundColor") \
+        != "rgba(0, 0, 0, 0)"                                                 # Bootstrap loaded
+    screenshot(page, f"{viewport}-500")
