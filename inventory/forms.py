@@ -34,10 +34,13 @@ def _location_filter() -> forms.ModelChoiceField:
 
 
 class ItemTypeFilterForm(FilterForm):
-    """Item types: search and kind."""
+    """Item types: search, kind and whether to show the catalog's filaments the farm never stocked."""
 
     search_hint = "Name, SKU, manufacturer, colour…"
     kind = forms.ChoiceField(required=False, choices=_any("All kinds", ItemType.Kind.choices))
+    catalog = forms.ChoiceField(required=False, label="Catalog filaments", choices=[
+        ("", "Without catalog filaments"), ("all", "With catalog filaments"), ("only", "Catalog filaments only")],
+        help_text="Filaments imported from the catalog that this farm never received a spool of.")
 
 
 class SpoolFilterForm(FilterForm):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 
 from inventory.filters import (
     InventoryTransactionFilter,
@@ -33,10 +33,16 @@ from prodtrack.filters import apply_filters, words_filter
 from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
 
+KIND_RANK = Case(When(kind=ItemType.Kind.PRODUCT, then=Value(0)), When(kind=ItemType.Kind.COMPONENT, then=Value(1)),
+                 default=Value(2))
+
 
 def item_type_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[ItemType]:
-    """Item types by name; filters: q, kind, material, is_active, ordering."""
-    return apply_filters(ItemTypeFilter, filters, ItemType.objects.for_tenant(tenant), tenant=tenant)
+    """Item types, products first, then components and materials, each by name; filters: q, kind,
+    material, is_active, catalog (hide / all / only: filaments imported from the catalog and never
+    received), ordering."""
+    qs = ItemType.objects.for_tenant(tenant).annotate(kind_rank=KIND_RANK).order_by("kind_rank", "name", "id")
+    return apply_filters(ItemTypeFilter, filters, qs, tenant=tenant)
 
 
 def item_type_get(*, tenant: Tenant, pk: Any) -> ItemType:
@@ -52,15 +58,19 @@ def item_stock(*, tenant: Tenant, item_type: ItemType) -> list[StockBalance]:
 
 
 def material_search(*, tenant: Tenant, query: str, limit: int = 12) -> list[ItemType]:
-    """Active materials whose name, manufacturer, material or colour contain every word of ``query``.
+    """Active materials whose name, manufacturer, material or colour contain every word of ``query``,
+    the ones the farm stocks first (an active spool, else any spool ever received), then by
+    manufacturer and name; each has ``stocked`` (True with an active spool). One query.
 
     Serves the catalog search of the receive-spool form ("galaxy black", "petg prusament").
     """
     if not query.strip():
         return []
-    qs = ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL, is_active=True)
+    qs = ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL, is_active=True).annotate(
+        stocked=Exists(Spool.objects.filter(item_type=OuterRef("pk"), status=Spool.Status.ACTIVE)),
+        received=Exists(Spool.objects.filter(item_type=OuterRef("pk"))))
     return list(words_filter(qs, ["name", "manufacturer", "material", "color_name", "sku"], query)
-                .order_by("manufacturer", "name")[:limit])
+                .order_by("-stocked", "-received", "manufacturer", "name")[:limit])
 
 
 MANUFACTURERS_CACHE_S = 60

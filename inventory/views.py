@@ -58,9 +58,12 @@ def _tenant_object(model: type[T], request: HttpRequest, pk: int) -> T:
 
 @role_required(Role.VIEWER)
 def item_list(request: HttpRequest) -> HttpResponse:
-    """Item types: search, kind filter, sort by name/SKU/kind/cost."""
+    """Item types, products first: search, kind filter, catalog filaments never received only on
+    request (``catalog``), sort by name/SKU/kind/cost."""
     form = ItemTypeFilterForm(request.GET, tenant=request.tenant)
-    rows = filtered(form, lambda: selectors.item_type_list(tenant=request.tenant, filters=request.GET))
+    filters = request.GET.copy()
+    filters["catalog"] = filters.get("catalog") or "hide"      # the farm's own items first; the catalog on demand
+    rows = filtered(form, lambda: selectors.item_type_list(tenant=request.tenant, filters=filters))
     return render_page(request, "inventory/item_list.html", {"form": form, "page": paginate(request, rows)})
 
 
@@ -133,6 +136,10 @@ def spool_receive(request: HttpRequest) -> HttpResponse:
     if spool is not None:
         messages.success(request, f"Spool #{spool.pk} received: {spool.initial_weight_g:,.0f} g of "
                                   f"{spool.item_type.name}.")
+        if not spool.cost:
+            messages.warning(request, f"Spool #{spool.pk} has no cost: runs that print with it count its filament "
+                                      f"as free. {spool.item_type.name} has no price per gram either; give it one "
+                                      f"on its item page (Edit → Unit cost), or type the cost when you receive a spool.")
         return redirect("inventory:spool-detail", pk=spool.pk)
     return render(request, "inventory/spool_receive.html", {"form": form}, status=status)
 

@@ -137,9 +137,14 @@ class StepForm(PageForm):
     are the choices, loaded once for the whole tree; the cleaned values are the objects."""
 
     recipe = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    material_efficiency = forms.DecimalField(**PERCENT, label="ME %")
-    time_efficiency = forms.DecimalField(**PERCENT, label="TE %")
-    tax_per_run = forms.DecimalField(**MONEY, label="Tax per run")
+    material_efficiency = forms.DecimalField(
+        **PERCENT, label="Material saving %",
+        help_text="Less input per plate than the recipe says: 10 means 90 % of its grams and parts.")
+    time_efficiency = forms.DecimalField(
+        **PERCENT, label="Time saving %", help_text="Shorter than the recipe's print time: 10 means 90 % of it.")
+    tax_per_run = forms.DecimalField(
+        **MONEY, label="Extra cost per plate",
+        help_text="Added to the cost of every plate (run) of this step: electricity, wear, handling.")
     location = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     workstation_kind = forms.ChoiceField(required=False, label="Workstation kind",
                                          choices=_any("Any workstation", Workstation.Kind.choices))

@@ -275,6 +275,54 @@ def test_receiving_a_spool_redirects_to_it_with_a_message(admin_client, tenant):
     assert InventoryTransaction.objects.get(spool=spool).transaction_type == "receipt"
 
 
+def test_the_item_list_shows_products_first_and_the_catalog_filaments_only_on_request(admin_client, tenant,
+                                                                                     admin_user):
+    MaterialFactory(tenant=tenant, name="Aardvark catalog PLA", catalog_id="cat-1")          # never received
+    received = MaterialFactory(tenant=tenant, name="Bought catalog PETG", catalog_id="cat-2")
+    receive_spool(tenant=tenant, by=admin_user, material=received)
+    ProductFactory(tenant=tenant, name="Zebra stand")
+
+    listed = page_html(admin_client.get("/inventory/items/"))
+    with_catalog = page_html(admin_client.get("/inventory/items/", {"catalog": "all"}))
+    catalog_only = page_html(admin_client.get("/inventory/items/", {"catalog": "only"}))
+
+    assert listed.index("Zebra stand") < listed.index("Bought catalog PETG")      # products before materials
+    assert "Aardvark catalog PLA" not in listed
+    assert "Aardvark catalog PLA" in with_catalog and "Zebra stand" in with_catalog
+    assert "Aardvark catalog PLA" in catalog_only and "Zebra stand" not in catalog_only
+
+
+def test_receiving_a_spool_without_any_cost_warns_that_its_filament_counts_as_free(admin_client, tenant):
+    material, shelf = MaterialFactory(tenant=tenant, unit_cost=Decimal("0")), LocationFactory(tenant=tenant)
+
+    response = admin_client.post("/inventory/spools/receive/", {
+        "item_type": material.pk, "location": shelf.pk, "initial_weight_g": "1000"}, follow=True)
+
+    spool = Spool.objects.get()
+    assert spool.cost == Decimal("0")
+    assert f"Spool #{spool.pk} has no cost" in page_html(response)
+
+
+def test_receiving_a_spool_with_a_cost_gives_no_warning(admin_client, tenant):
+    material, shelf = MaterialFactory(tenant=tenant, unit_cost=Decimal("0")), LocationFactory(tenant=tenant)
+
+    response = admin_client.post("/inventory/spools/receive/", {
+        "item_type": material.pk, "location": shelf.pk, "initial_weight_g": "1000", "cost": "24.90"}, follow=True)
+
+    assert "has no cost" not in page_html(response)
+
+
+def test_the_catalog_search_puts_the_materials_the_farm_stocks_first(admin_client, tenant, admin_user):
+    MaterialFactory(tenant=tenant, name="Aardvark PLA Black", manufacturer="Aardvark")      # never bought
+    stocked = MaterialFactory(tenant=tenant, name="Prusament PLA Black", manufacturer="Prusament")
+    receive_spool(tenant=tenant, by=admin_user, material=stocked)
+
+    html = page_html(admin_client.get("/inventory/spools/receive/materials/?q=pla+black"))
+
+    assert html.index("Prusament PLA Black") < html.index("Aardvark PLA Black")
+    assert "In stock" in html
+
+
 def test_receiving_without_a_material_keeps_the_input_and_writes_nothing(admin_client, tenant):
     shelf = LocationFactory(tenant=tenant)
 
