@@ -4,7 +4,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Exists, OuterRef
+
 from inventory import selectors as inventory_selectors
+from inventory.models import ItemType, Location, Spool, Workstation
+from plans.models import Recipe
 from prodtrack import charts
 from prodtrack.models import Tenant
 from runs import selectors as run_selectors
@@ -71,3 +75,35 @@ def _runs_note(day: dict[str, Any]) -> str | None:
 
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def onboarding_checklist(*, tenant: Tenant) -> dict[str, Any] | None:
+    """The first steps of a new farm, each ``done`` or not, or None once every one is done.
+
+    ``steps``: materials (any filament material, from the catalog or added by hand), places (a
+    location and a printer), recipe (any recipe), spool (any spool received); ``catalog_import``:
+    the newest import of the filament catalog (None without one). Two queries, one while all done.
+    """
+    steps = _onboarding_steps(tenant)
+    ticks = [steps[name] for name in ("materials", "places", "recipe", "spool")]
+    if all(ticks):
+        return None
+    return {"steps": steps, "done": sum(ticks), "total": len(ticks),
+            "catalog_import": inventory_selectors.catalog_import_latest(tenant=tenant)}
+
+
+def _onboarding_steps(tenant: Tenant) -> dict[str, bool]:
+    """Whether the tenant has each first thing, in one query of EXISTS subqueries."""
+    def exists(queryset) -> Exists:
+        return Exists(queryset.filter(tenant=OuterRef("pk")))
+
+    row = Tenant.objects.filter(pk=tenant.pk).annotate(
+        materials=exists(ItemType.objects.filter(kind=ItemType.Kind.MATERIAL)),
+        locations=exists(Location.objects.all()),
+        printers=exists(Workstation.objects.filter(kind=Workstation.Kind.PRINTER)),
+        recipe=exists(Recipe.objects.all()),
+        spool=exists(Spool.objects.all()),
+    ).values("materials", "locations", "printers", "recipe", "spool").get()
+    return {"materials": row["materials"], "places": row["locations"] and row["printers"],
+            "locations": row["locations"], "printers": row["printers"],
+            "recipe": row["recipe"], "spool": row["spool"]}

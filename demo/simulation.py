@@ -342,6 +342,7 @@ class _FarmLife:
         for spool in self.rng.sample(spools, min(WEIGH_INS, len(spools))):
             self.touched[spool.pk] = when
             scale = (spool.current_weight_g * Decimal(str(round(self.rng.gauss(1, 0.012), 4)))).quantize(Decimal("1"))
+            scale = min(scale, spool.initial_weight_g)  # prodtrack refuses more than the spool held full
             if scale < DISCARD_BELOW_G:
                 inventory.spool_mark_empty(spool=spool, by=self.operator, at=when,
                                            note=f"Remnant of {max(scale, ZERO)} g thrown away")
@@ -362,7 +363,8 @@ class _FarmLife:
 
     def _misweigh(self, when: datetime) -> None:
         """A weighing with the spool holder still on (+85 g) is reversed and redone."""
-        spools = [s for s in self._idle_used_spools() if s.current_weight_g >= 200]
+        # the holder's 85 g must still fit under a full spool, or prodtrack refuses the weighing outright
+        spools = [s for s in self._idle_used_spools() if 200 <= s.current_weight_g <= s.initial_weight_g - 85]
         if not spools:
             return
         spool = self.rng.choice(spools)

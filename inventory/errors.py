@@ -36,3 +36,9 @@ class CatalogError(ApplicationError):
     """400: the catalog cannot be read: missing directory or file, invalid JSON, a missing key."""
 
     code = "catalog_invalid"
+
+
+class CatalogImportRunningError(ConflictError):
+    """409: an import of the filament catalog into this tenant is already waiting or running."""
+
+    code = "catalog_import_running"

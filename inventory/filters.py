@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Exists, OuterRef, Q
 
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, StockBalance, Workstation
 from prodtrack.filters import DayFilter, TenantFilterSet, words_filter
@@ -9,16 +10,29 @@ from prodtrack.filters import DayFilter, TenantFilterSet, words_filter
 ITEM_SEARCH_FIELDS = ["name", "sku", "manufacturer", "material", "color_name"]
 
 
+# A filament of the imported catalog that the farm never received a spool of.
+CATALOG_ONLY = ~Q(catalog_id="") & Q(kind=ItemType.Kind.MATERIAL) & ~Exists(Spool.objects.filter(item_type=OuterRef("pk")))
+CATALOG_CHOICES = [("hide", "Without catalog filaments"), ("all", "With catalog filaments"),
+                   ("only", "Catalog filaments only")]
+
+
 class ItemTypeFilter(TenantFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     kind = django_filters.ChoiceFilter(choices=ItemType.Kind.choices)
     material = django_filters.CharFilter(field_name="material", lookup_expr="iexact")
     is_active = django_filters.BooleanFilter()
+    catalog = django_filters.ChoiceFilter(choices=CATALOG_CHOICES, method="catalog_filter")
     ordering = django_filters.OrderingFilter(fields=["name", "sku", "kind", "unit_cost", "created_at"])
 
     class Meta:
         model = ItemType
-        fields = ["q", "kind", "material", "is_active"]
+        fields = ["q", "kind", "material", "is_active", "catalog"]
+
+    def catalog_filter(self, queryset, name, value):
+        """``hide``: leave out catalog filaments never received; ``only``: just those; ``all``: both."""
+        if value == "hide":
+            return queryset.exclude(CATALOG_ONLY)
+        return queryset.filter(CATALOG_ONLY) if value == "only" else queryset
 
     def search(self, queryset, name, value):
         return words_filter(queryset, ITEM_SEARCH_FIELDS, value)

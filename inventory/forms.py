@@ -13,8 +13,11 @@ from typing import Any
 from django import forms
 
 from inventory import selectors
+from inventory.errors import StockShortError
 from inventory.models import InventoryTransaction, ItemType, Location, Spool, Workstation
-from prodtrack.forms import FilterForm, PageForm, PageModelForm
+from inventory.services import StockLine
+from prodtrack.exceptions import ApplicationError, ValidationError
+from prodtrack.forms import NON_FIELD, FilterForm, PageForm, PageModelForm
 from prodtrack.models import Tenant
 
 GRAMS = {"max_digits": 12, "decimal_places": 2}
@@ -31,10 +34,13 @@ def _location_filter() -> forms.ModelChoiceField:
 
 
 class ItemTypeFilterForm(FilterForm):
-    """Item types: search and kind."""
+    """Item types: search, kind and whether to show the catalog's filaments the farm never stocked."""
 
     search_hint = "Name, SKU, manufacturer, colour…"
     kind = forms.ChoiceField(required=False, choices=_any("All kinds", ItemType.Kind.choices))
+    catalog = forms.ChoiceField(required=False, label="Catalog filaments", choices=[
+        ("", "Without catalog filaments"), ("all", "With catalog filaments"), ("only", "Catalog filaments only")],
+        help_text="Filaments imported from the catalog that this farm never received a spool of.")
 
 
 class SpoolFilterForm(FilterForm):
@@ -230,11 +236,131 @@ class SpoolWeighForm(PageForm):
     def __init__(self, *args: Any, spool: Spool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         gross = self.fields["gross_weight_g"]
-        gross.widget.attrs.update({"data-tare": f"{spool.tare_weight_g:f}", "data-net-target": "#net-preview"})
-        gross.help_text = f"The empty spool's {spool.tare_weight_g:,.0f} g are subtracted."
+        gross.widget.attrs.update({"data-tare": f"{spool.tare_weight_g:f}", "data-net-max": f"{spool.initial_weight_g:f}",
+                                   "data-net-target": "#net-preview"})
+        empty, full = spool.tare_weight_g, spool.tare_weight_g + spool.initial_weight_g
+        gross.help_text = f"The empty spool's {empty:,.0f} g are subtracted; full, it weighed {full:,.0f} g."
 
 
 class NoteForm(PageForm):
     """An optional note (mark empty, reverse)."""
 
     note = forms.CharField(max_length=500, required=False)
+
+
+# --- stock moves of one product or component ---------------------------------------------------
+
+class _LocationOnHandField(forms.ModelChoiceField):
+    """A location choice labelled with what the item has on hand there (``form.on_hand_by_location``)."""
+
+    on_hand: dict[int, Decimal]
+    unit: str = ""
+
+    def label_from_instance(self, obj: Location) -> str:
+        quantity = self.on_hand.get(obj.pk, Decimal("0"))
+        return f"{obj.name} · {quantity.normalize():,f} {self.unit} on hand"
+
+
+class StockMoveForm(PageForm):
+    """Base of the adjust, transfer and ship forms of one item: every location field lists the
+    tenant's locations; ``source_field`` names the one stock leaves, whose on-hand shows beside the
+    quantity. Service errors about the line (``items[0].quantity``) and a short shelf
+    (StockShortError) land on ``quantity``."""
+
+    source_field = "location"
+    location_fields: tuple[str, ...] = ("location",)
+
+    def __init__(self, *args: Any, tenant: Tenant, item_type: ItemType, on_hand: dict[int, Decimal],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item_type, self.on_hand_by_location = item_type, on_hand
+        locations = selectors.location_list(tenant=tenant)
+        for name in self.location_fields:
+            self.fields[name].queryset = locations
+        source = self.fields[self.source_field]
+        source.on_hand, source.unit = on_hand, item_type.unit
+        source.widget.attrs["data-on-hand-source"] = ""
+        self.fields["quantity"].widget.attrs.update({"inputmode": "decimal", "aria-describedby": "on-hand"})
+
+    def source(self) -> Location | None:
+        """The location chosen as the source so far (posted, or the page's initial choice)."""
+        field = self.fields[self.source_field]
+        value = self[self.source_field].value()
+        try:
+            return field.queryset.get(pk=value) if value not in (None, "") else None
+        except (ValueError, TypeError, Location.DoesNotExist):
+            return None
+
+    def has_stock(self) -> bool:
+        """False when no location holds any of the item (the page then says how stock gets there)."""
+        return any(quantity > 0 for quantity in self.on_hand_by_location.values())
+
+    def source_on_hand(self) -> Decimal | None:
+        source = self.source()
+        return None if source is None else self.on_hand_by_location.get(source.pk, Decimal("0"))
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        if isinstance(error, StockShortError):
+            self.add_error("quantity", error.message)
+            return
+        if isinstance(error, ValidationError):
+            renamed = {LINE_FIELDS.get(name, name): messages for name, messages in error.fields.items()}
+            error = ValidationError(error.message, fields=renamed)
+        super().add_application_error(error)
+
+
+LINE_FIELDS = {"items[0].quantity": "quantity", "items[0].item_type": NON_FIELD, "items": NON_FIELD}
+
+
+class StockAdjustForm(StockMoveForm):
+    """A count correction: the signed change at one location, with the reason."""
+
+    location = _LocationOnHandField(queryset=Location.objects.none(), empty_label="Choose a location…")
+    quantity = forms.DecimalField(max_digits=14, decimal_places=3, label="Change",
+                                  help_text="More found: a positive number (5). Missing or broken: negative (-3).")
+    note = forms.CharField(max_length=500, label="Reason", help_text="Why the count changed: a stock count, "
+                                                                    "breakage, a box found…")
+
+    def clean_quantity(self) -> Decimal:
+        quantity = self.cleaned_data["quantity"]
+        if quantity == 0:
+            raise forms.ValidationError("Enter the change: more than 0, or less than 0 for missing pieces.")
+        return quantity
+
+    def service_values(self) -> dict[str, Any]:
+        """Arguments of ``stock_adjust`` (besides tenant, by and item)."""
+        return dict(self.cleaned_data)
+
+
+class StockTransferForm(StockMoveForm):
+    """Move a quantity from one location to another."""
+
+    source_field = "origin"
+    location_fields = ("origin", "destination")
+    origin = _LocationOnHandField(queryset=Location.objects.none(), empty_label="Choose a location…", label="From")
+    destination = forms.ModelChoiceField(queryset=Location.objects.none(), empty_label="Choose a location…",
+                                         label="To")
+    quantity = forms.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
+    note = forms.CharField(max_length=500, required=False)
+
+    def service_values(self) -> dict[str, Any]:
+        """Arguments of ``stock_transfer`` (besides tenant and by)."""
+        data = self.cleaned_data
+        return {"origin": data["origin"], "destination": data["destination"], "note": data["note"],
+                "items": [StockLine(item_type=self.item_type, quantity=data["quantity"])]}
+
+
+class StockShipForm(StockMoveForm):
+    """Ship a quantity from one location to a customer."""
+
+    location = _LocationOnHandField(queryset=Location.objects.none(), empty_label="Choose a location…",
+                                    label="Ship from")
+    quantity = forms.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
+    customer = forms.CharField(max_length=120, required=False, help_text="Who it goes to (shown in the ledger).")
+    note = forms.CharField(max_length=500, required=False, help_text="An order number, a tracking code…")
+
+    def service_values(self) -> dict[str, Any]:
+        """Arguments of ``stock_ship`` (besides tenant and by)."""
+        data = self.cleaned_data
+        return {"location": data["location"], "customer": data["customer"], "note": data["note"],
+                "items": [StockLine(item_type=self.item_type, quantity=data["quantity"])]}

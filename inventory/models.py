@@ -262,3 +262,45 @@ class StockBalance(TenantOwned):
     class Meta:
         ordering = ["item_type__name", "location__name"]
         constraints = [models.UniqueConstraint(fields=["item_type", "location"], name="stockbalance_unique_item_location")]
+
+
+class CatalogImport(TenantOwned):
+    """One import of the filament catalog into a tenant, started from the pages and run by Celery.
+
+    ``done`` of ``total`` catalog entries are through (a progress bar); the counts of the result
+    are filled when it finishes; ``message`` says why it failed.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Catalog import #{self.pk}: {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> Decimal:
+        """How far the import is, 0–100."""
+        if self.status == self.Status.DONE:
+            return Decimal("100")
+        return Decimal(self.done * 100) / self.total if self.total else Decimal("0")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 
 from inventory.filters import (
     InventoryTransactionFilter,
@@ -18,6 +18,7 @@ from inventory.filters import (
     WorkstationFilter,
 )
 from inventory.models import (
+    CatalogImport,
     InventoryTransaction,
     ItemType,
     Location,
@@ -27,14 +28,21 @@ from inventory.models import (
     Workstation,
 )
 from prodtrack import charts
+from prodtrack.exceptions import NotFoundError
 from prodtrack.filters import apply_filters, words_filter
 from prodtrack.models import Tenant
 from prodtrack.tenancy import get_for_tenant
 
+KIND_RANK = Case(When(kind=ItemType.Kind.PRODUCT, then=Value(0)), When(kind=ItemType.Kind.COMPONENT, then=Value(1)),
+                 default=Value(2))
+
 
 def item_type_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[ItemType]:
-    """Item types by name; filters: q, kind, material, is_active, ordering."""
-    return apply_filters(ItemTypeFilter, filters, ItemType.objects.for_tenant(tenant), tenant=tenant)
+    """Item types, products first, then components and materials, each by name; filters: q, kind,
+    material, is_active, catalog (hide / all / only: filaments imported from the catalog and never
+    received), ordering."""
+    qs = ItemType.objects.for_tenant(tenant).annotate(kind_rank=KIND_RANK).order_by("kind_rank", "name", "id")
+    return apply_filters(ItemTypeFilter, filters, qs, tenant=tenant)
 
 
 def item_type_get(*, tenant: Tenant, pk: Any) -> ItemType:
@@ -50,15 +58,19 @@ def item_stock(*, tenant: Tenant, item_type: ItemType) -> list[StockBalance]:
 
 
 def material_search(*, tenant: Tenant, query: str, limit: int = 12) -> list[ItemType]:
-    """Active materials whose name, manufacturer, material or colour contain every word of ``query``.
+    """Active materials whose name, manufacturer, material or colour contain every word of ``query``,
+    the ones the farm stocks first (an active spool, else any spool ever received), then by
+    manufacturer and name; each has ``stocked`` (True with an active spool). One query.
 
     Serves the catalog search of the receive-spool form ("galaxy black", "petg prusament").
     """
     if not query.strip():
         return []
-    qs = ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL, is_active=True)
+    qs = ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL, is_active=True).annotate(
+        stocked=Exists(Spool.objects.filter(item_type=OuterRef("pk"), status=Spool.Status.ACTIVE)),
+        received=Exists(Spool.objects.filter(item_type=OuterRef("pk"))))
     return list(words_filter(qs, ["name", "manufacturer", "material", "color_name", "sku"], query)
-                .order_by("manufacturer", "name")[:limit])
+                .order_by("-stocked", "-received", "manufacturer", "name")[:limit])
 
 
 MANUFACTURERS_CACHE_S = 60
@@ -243,3 +255,29 @@ def moved_item_types(*, tenant: Tenant) -> QuerySet[ItemType]:
     """
     return (ItemType.objects.for_tenant(tenant).filter(balances__isnull=False).distinct()
             .order_by("name", "pk"))
+
+
+def catalog_import_latest(*, tenant: Tenant) -> CatalogImport | None:
+    """The tenant's newest filament catalog import (its progress), or None; one query."""
+    return CatalogImport.objects.for_tenant(tenant).first()
+
+
+def catalog_import_get(*, tenant: Tenant, pk: int) -> CatalogImport:
+    """One of the tenant's catalog imports; NotFoundError (404) for another tenant's."""
+    return get_for_tenant(CatalogImport, tenant, pk, label="catalog import")
+
+
+def spool_labels(*, tenant: Tenant, ids: list[int] | None = None, filters: Any = None,
+                 limit: int = 200) -> tuple[list[Spool], int]:
+    """Spools to print labels for, with material and location, and how many matched: the spools
+    ``ids`` (in id order; NotFoundError (404) when one is not the tenant's), else those the spool
+    list's ``filters`` match (its order), the first ``limit``. Two queries (one with ``ids``)."""
+    if ids is not None:
+        wanted = sorted(set(ids))[:limit]
+        spools = list(Spool.objects.for_tenant(tenant).filter(pk__in=wanted)
+                      .select_related("item_type", "location").order_by("pk"))
+        if len(spools) != len(wanted):
+            raise NotFoundError("Spool not found.")
+        return spools, len(spools)
+    qs = spool_list(tenant=tenant, filters=filters)
+    return list(qs[:limit]), qs.count()

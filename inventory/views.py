@@ -13,7 +13,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from inventory import selectors, services, tabs
 from inventory.forms import (
@@ -26,10 +27,15 @@ from inventory.forms import (
     SpoolFilterForm,
     SpoolReceiveForm,
     SpoolWeighForm,
+    StockAdjustForm,
     StockFilterForm,
+    StockMoveForm,
+    StockShipForm,
+    StockTransferForm,
     WorkstationFilterForm,
     WorkstationForm,
 )
+from inventory.labels import LABELS_MAX, qr_svg
 from inventory.models import ItemType, Location, Spool, Workstation
 from inventory.tabs import DetailTab
 from prodtrack.forms import PageForm
@@ -52,9 +58,12 @@ def _tenant_object(model: type[T], request: HttpRequest, pk: int) -> T:
 
 @role_required(Role.VIEWER)
 def item_list(request: HttpRequest) -> HttpResponse:
-    """Item types: search, kind filter, sort by name/SKU/kind/cost."""
+    """Item types, products first: search, kind filter, catalog filaments never received only on
+    request (``catalog``), sort by name/SKU/kind/cost."""
     form = ItemTypeFilterForm(request.GET, tenant=request.tenant)
-    rows = filtered(form, lambda: selectors.item_type_list(tenant=request.tenant, filters=request.GET))
+    filters = request.GET.copy()
+    filters["catalog"] = filters.get("catalog") or "hide"      # the farm's own items first; the catalog on demand
+    rows = filtered(form, lambda: selectors.item_type_list(tenant=request.tenant, filters=filters))
     return render_page(request, "inventory/item_list.html", {"form": form, "page": paginate(request, rows)})
 
 
@@ -127,6 +136,10 @@ def spool_receive(request: HttpRequest) -> HttpResponse:
     if spool is not None:
         messages.success(request, f"Spool #{spool.pk} received: {spool.initial_weight_g:,.0f} g of "
                                   f"{spool.item_type.name}.")
+        if not spool.cost:
+            messages.warning(request, f"Spool #{spool.pk} has no cost: runs that print with it count its filament "
+                                      f"as free. {spool.item_type.name} has no price per gram either; give it one "
+                                      f"on its item page (Edit → Unit cost), or type the cost when you receive a spool.")
         return redirect("inventory:spool-detail", pk=spool.pk)
     return render(request, "inventory/spool_receive.html", {"form": form}, status=status)
 
@@ -238,6 +251,75 @@ def stock(request: HttpRequest) -> HttpResponse:
     return render_page(request, "inventory/stock.html", context)
 
 
+# --- stock moves of one product or component ----------------------------------------------------
+
+def _back_url(request: HttpRequest, default: str) -> str:
+    """Where a stock move returns: its ``next`` (the stock page or the item page it was opened
+    from) when that points into this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _stock_move(request: HttpRequest, pk: int, form_class: type[StockMoveForm], move: str,
+                save: Callable[[ItemType, StockMoveForm], Any], done: Callable[[ItemType, StockMoveForm], str],
+                ) -> HttpResponse:
+    """A stock move page of one item (adjust, transfer, ship): GET shows the form, the source
+    location preselected from ``?location=``; a change of the source (HTMX) re-renders only the
+    on-hand beside the quantity; POST calls the service through ``save`` and returns to ``next``
+    with the new balances, or shows the refusal next to the field (nothing written)."""
+    item_type = found(selectors.item_type_get, tenant=request.tenant, pk=pk)
+    on_hand = {balance.location_id: balance.quantity
+               for balance in selectors.item_stock(tenant=request.tenant, item_type=item_type)}
+    kwargs = {"tenant": request.tenant, "item_type": item_type, "on_hand": on_hand}
+    if request.method == "POST":
+        form = form_class(request.POST, **kwargs)
+    else:
+        form = form_class(initial={form_class.source_field: request.GET.get(form_class.source_field)
+                                   or request.GET.get("location")}, **kwargs)
+    back = _back_url(request, reverse("inventory:item-detail", args=[item_type.pk]))
+    result, status = submit(request, form, lambda: save(item_type, form))
+    if result is not None:
+        messages.success(request, done(item_type, form))
+        return redirect(back)
+    return render_page(request, "inventory/stock_move.html", {
+        "form": form, "item_type": item_type, "move": move, "back": back,
+        "action_url": request.path}, partial="on-hand", status=status)
+
+
+def _amount(form: StockMoveForm) -> str:
+    return f"{form.cleaned_data['quantity'].normalize():,f} {form.item_type.unit} of {form.item_type.name}"
+
+
+@role_required(Role.MANAGER)
+def stock_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an item's count at a location, with the reason (``stock_adjust``). Managers."""
+    return _stock_move(request, pk, StockAdjustForm, "adjust", lambda item, form: services.stock_adjust(
+        tenant=request.tenant, by=request.user, item_type=item, **form.service_values()),
+        done=lambda item, form: f"Count of {item.name} at {form.cleaned_data['location'].name} changed by "
+                                f"{form.cleaned_data['quantity'].normalize():+,f} {item.unit}.")
+
+
+@role_required(Role.OPERATOR)
+def stock_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move an item between two locations (``stock_transfer``). Operators and managers."""
+    return _stock_move(request, pk, StockTransferForm, "transfer", lambda item, form: services.stock_transfer(
+        tenant=request.tenant, by=request.user, **form.service_values()),
+        done=lambda item, form: f"Moved {_amount(form)} from {form.cleaned_data['origin'].name} to "
+                                f"{form.cleaned_data['destination'].name}.")
+
+
+@role_required(Role.OPERATOR)
+def stock_ship(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ship an item to a customer from a location (``stock_ship``). Operators and managers."""
+    return _stock_move(request, pk, StockShipForm, "ship", lambda item, form: services.stock_ship(
+        tenant=request.tenant, by=request.user, **form.service_values()),
+        done=lambda item, form: f"Shipped {_amount(form)} from {form.cleaned_data['location'].name}"
+                                + (f" to {form.cleaned_data['customer']}." if form.cleaned_data["customer"] else "."))
+
+
 # --- locations and workstations ------------------------------------------------------------------
 
 @role_required(Role.VIEWER)
@@ -294,3 +376,43 @@ def workstation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         workstation=workstation, data=form.changed_values()),
         template="inventory/workstation_form.html", done=lambda saved: f"Workstation {saved.name} saved.",
         success_url=reverse("inventory:workstation-list"), context={"workstation": workstation})
+
+
+# --- spool labels ----------------------------------------------------------------------------
+
+def _labels_page(request: HttpRequest, spools: list[Spool], matched: int, back_url: str) -> HttpResponse:
+    labels = [{"spool": spool, "url": request.build_absolute_uri(reverse("inventory:spool-detail", args=[spool.pk]))}
+              for spool in spools]
+    for label in labels:
+        label["qr"] = qr_svg(label["url"])
+    return render(request, "inventory/spool_labels.html", {
+        "labels": labels, "matched": matched, "limit": LABELS_MAX,
+        "back_url": back_url})
+
+
+@require_GET
+@role_required(Role.VIEWER)
+def spool_label(request: HttpRequest, pk: int) -> HttpResponse:
+    """One spool's printable label: QR code to its page, material, colour, weight, lot."""
+    return _labels_page(request, [found(selectors.spool_get, tenant=request.tenant, pk=pk)], 1,
+                        reverse("inventory:spool-detail", args=[pk]))
+
+
+@require_GET
+@role_required(Role.VIEWER)
+def spool_labels(request: HttpRequest) -> HttpResponse:
+    """A sheet of labels: the spools ticked in the list (``?ticked=1&id=…``, 404 when one is not
+    the tenant's; none ticked, none printed), else every spool the list's filters match (the first
+    ``LABELS_MAX``)."""
+    raw = request.GET.getlist("id")
+    ticked = bool(raw) or "ticked" in request.GET        # the list's "For the ticked spools", maybe none ticked
+    ids = [int(value) for value in raw if value.isdigit()] if ticked else None
+    if ticked and len(ids) != len(raw):
+        ids.append(0)                                     # not a spool id: not found
+    spools, matched = found(selectors.spool_labels, tenant=request.tenant, ids=ids,
+                            filters=None if ticked else request.GET, limit=LABELS_MAX)
+    filters = request.GET.copy()
+    filters.pop("id", None)
+    filters.pop("ticked", None)
+    back = reverse("inventory:spool-list") + (f"?{filters.urlencode()}" if filters else "")
+    return _labels_page(request, spools, matched, back)

@@ -11,12 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemType, Location, Workstation
 from plans import selectors
 from plans.models import JobQueueEntry, ProductionPlan, ProductionPlanRun, ProductionPlanStep, Recipe
-from prodtrack.forms import FilterForm, PageForm, PageModelForm, ProductChoiceField
+from prodtrack.forms import DurationField, FilterForm, PageForm, PageModelForm, ProductChoiceField
 from prodtrack.models import Tenant
 
 MAX_QUANTITY = 1_000_000
@@ -134,9 +137,14 @@ class StepForm(PageForm):
     are the choices, loaded once for the whole tree; the cleaned values are the objects."""
 
     recipe = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    material_efficiency = forms.DecimalField(**PERCENT, label="ME %")
-    time_efficiency = forms.DecimalField(**PERCENT, label="TE %")
-    tax_per_run = forms.DecimalField(**MONEY, label="Tax per run")
+    material_efficiency = forms.DecimalField(
+        **PERCENT, label="Material saving %",
+        help_text="Less input per plate than the recipe says: 10 means 90 % of its grams and parts.")
+    time_efficiency = forms.DecimalField(
+        **PERCENT, label="Time saving %", help_text="Shorter than the recipe's print time: 10 means 90 % of it.")
+    tax_per_run = forms.DecimalField(
+        **MONEY, label="Extra cost per plate",
+        help_text="Added to the cost of every plate (run) of this step: electricity, wear, handling.")
     location = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     workstation_kind = forms.ChoiceField(required=False, label="Workstation kind",
                                          choices=_any("Any workstation", Workstation.Kind.choices))
@@ -200,3 +208,97 @@ class GenerateForm(PageForm):
 
     def clean_parallelism(self) -> int:
         return self.cleaned_data["parallelism"] or 0
+
+
+# --- recipes -------------------------------------------------------------------------------------
+
+class RecipeFilterForm(FilterForm):
+    """Recipes: search by name, filter by the product they make."""
+
+    search_hint = "Recipe name…"
+    product = forms.ModelChoiceField(required=False, queryset=ItemType.objects.none(), empty_label="All products")
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, tenant=tenant, **kwargs)
+        self.fields["product"].queryset = selectors.recipe_product_choices(tenant=tenant)
+
+
+class RecipeForm(PageModelForm):
+    """A recipe's own fields: what one plate (run) makes and how long it prints."""
+
+    product = forms.ModelChoiceField(queryset=ItemType.objects.none(), empty_label="Choose a product…",
+                                     help_text="What the plate makes.")
+    duration_s = DurationField(label="Print time per plate", required=False,
+                               help_text="Like 2h 30m, 1:45 or 90 (minutes). Leave empty when unknown.")
+
+    class Meta:
+        model = Recipe
+        fields = ["name", "product", "output_quantity", "duration_s", "is_active", "notes"]
+        labels = {"output_quantity": "Pieces per plate", "is_active": "In use (plans and jobs take this recipe)"}
+        help_texts = {"output_quantity": "How many pieces one plate (one run) makes.",
+                      "name": 'For example "Hook, 8 per plate".'}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2}),
+                   "output_quantity": forms.NumberInput(attrs={"inputmode": "numeric", "min": "1", "step": "1"})}
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.PRODUCT)
+
+    def clean_duration_s(self) -> int:
+        return self.cleaned_data["duration_s"] or 0
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` (optgroups too) rendered in Python rather than one template per option: a
+    filament row offers every material of an imported catalog (thousands), which Django's
+    template-per-option rendering takes over a second to draw."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        chosen = "" if value is None else str(value)
+
+        def options(choices: Any) -> str:
+            return "".join(format_html('<option value="{}"{}>{}</option>', key, " selected" if str(key) == chosen
+                                       else "", label) for key, label in choices)
+
+        body = "".join(format_html('<optgroup label="{}">{}</optgroup>', key, mark_safe(options(label)))  # noqa: S308
+                       if isinstance(label, list | tuple) else options([(key, label)]) for key, label in self.choices)
+        return format_html("<select{}>{}</select>", flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name})),
+                           mark_safe(body))  # noqa: S308 — every part escaped by format_html above
+
+
+class RecipeInputRowForm(PageForm):
+    """One input row: an item (a material in grams, or a part in pieces) and how much one plate
+    takes. A row left empty is ignored; ``choices`` are the items the row offers."""
+
+    item_type = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=QuickSelect)
+    quantity = forms.DecimalField(required=False, min_value=Decimal("0.001"), max_digits=14, decimal_places=3,
+                                  widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+
+    def __init__(self, *args: Any, items: dict[int, ItemType], choices: list[Any], unit: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = items
+        self.fields["item_type"].choices = choices
+        self.fields["item_type"].label = "Filament" if unit == "g" else "Part"
+        self.fields["quantity"].label = "Grams per plate" if unit == "g" else "Pieces per plate"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        item, quantity = data.get("item_type"), data.get("quantity")
+        if item is None and quantity is None and not self.errors:
+            data["empty"] = True
+            return data
+        if item is None and "item_type" not in self.errors:
+            self.add_error("item_type", "Choose an item, or remove the row.")
+        if quantity is None and "quantity" not in self.errors:
+            self.add_error("quantity", "Enter how much one plate takes.")
+        return data
+
+    def clean_item_type(self) -> ItemType | None:
+        pk = self.cleaned_data["item_type"]
+        return self.items[pk] if pk is not None else None
+
+
+class RecipeGcodeForm(PageForm):
+    """A sliced file to read into the recipe (its print time, pieces and grams)."""
+
+    gcode = forms.FileField(required=False, label="G-code or sliced 3MF file")

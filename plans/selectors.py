@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from inventory.models import ItemType, StockBalance
+from inventory.models import ItemType, Spool, StockBalance
 from plans.filters import JobFilter, PlanFilter, PlanRunFilter, RecipeFilter, TransportJobFilter
 from plans.generation import input_needed
 from plans.models import (
@@ -40,6 +40,34 @@ def recipe_list(*, tenant: Tenant, filters: Any = None) -> QuerySet[Recipe]:
 def recipe_get(*, tenant: Tenant, pk: Any) -> Recipe:
     """One recipe with product and inputs, or NotFoundError (404)."""
     return get_for_tenant(Recipe.objects.select_related("product").prefetch_related(INPUTS), tenant, pk)
+
+
+def recipe_product_choices(*, tenant: Tenant) -> QuerySet[ItemType]:
+    """Products a recipe can make, by name (active ones, for the editor's and the list's pickers)."""
+    return ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.PRODUCT, is_active=True).order_by("name", "id")
+
+
+def recipe_input_choices(*, tenant: Tenant) -> tuple[list[ItemType], list[ItemType]]:
+    """What a recipe's input rows offer, 2 queries: active materials, the farm's stocked ones
+    (an active spool) first, each annotated ``stocked``; and parts: active components and
+    products by name."""
+    stocked = Spool.objects.filter(item_type=OuterRef("pk"), status=Spool.Status.ACTIVE)
+    materials = list(ItemType.objects.for_tenant(tenant).filter(kind=ItemType.Kind.MATERIAL, is_active=True)
+                     .annotate(stocked=Exists(stocked)).order_by("-stocked", "name", "id"))
+    parts = list(ItemType.objects.for_tenant(tenant).filter(
+        kind__in=[ItemType.Kind.COMPONENT, ItemType.Kind.PRODUCT], is_active=True).order_by("kind", "name", "id"))
+    return materials, parts
+
+
+def product_recipes(*, tenant: Tenant, product: ItemType) -> list[Recipe]:
+    """A product's recipes (the one used first: active, then by id) with inputs: 3 queries."""
+    return list(Recipe.objects.for_tenant(tenant).filter(product=product).prefetch_related(INPUTS)
+                .order_by("-is_active", "id"))
+
+
+def recipe_plans(*, recipe: Recipe) -> QuerySet[ProductionPlan]:
+    """The plans with a step that makes its product with ``recipe``, by name (one query)."""
+    return ProductionPlan.objects.filter(steps__recipe=recipe).distinct().order_by("name", "id")
 
 
 def recipes_for_products(*, tenant: Tenant, product_ids: Iterable[int]) -> dict[int, Recipe]:

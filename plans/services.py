@@ -132,8 +132,9 @@ def recipe_from_gcode(*, tenant: Tenant, product: ItemType, estimate: dict[str, 
     (``dataclasses.asdict`` of ``slicing.GcodeEstimate``): output quantity = the pieces on the
     plate (objects × copies; an object without a stated count is 1; 1 when the file lists no
     objects), duration = the print time (0 when unknown), one input per filament with grams, of
-    the material item type ``materials[filament index]`` chooses. Updating replaces the inputs
-    and keeps the recipe's id and name. Raises ValidationError (400) naming the field: a filament
+    the material item type ``materials[filament index]`` chooses. Updating replaces the
+    filament inputs and keeps the parts (components and products: a file knows none) and the
+    recipe's id and name. Raises ValidationError (400) naming the field: a filament
     without a material (``materials.<index>``), a mapping to a non-material, another tenant's
     item, an index the file does not have, a recipe of another product (``recipe_id``), and the
     errors of ``recipe_create``.
@@ -145,7 +146,9 @@ def recipe_from_gcode(*, tenant: Tenant, product: ItemType, estimate: dict[str, 
     if recipe is not None:
         if recipe.tenant_id != tenant.pk or recipe.product_id != product.pk:
             raise ValidationError.for_field("recipe_id", f"recipe {recipe.pk} does not make {product.name}.")
-        return recipe_update(recipe=recipe, data=data, inputs=inputs)
+        parts = [InputSpec(item_type=line.item_type, quantity=line.quantity)
+                 for line in recipe.inputs.select_related("item_type").exclude(item_type__kind=ItemType.Kind.MATERIAL)]
+        return recipe_update(recipe=recipe, data=data, inputs=inputs + parts)
     return recipe_create(tenant=tenant, name=name or f"{product.name} (G-code)", product=product, inputs=inputs,
                          **data)
 

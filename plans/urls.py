@@ -1,14 +1,18 @@
-"""Plans pages (names in the ``plans`` namespace): ``/plans/``, ``/plan-runs/``, ``/jobs/``.
+"""Plans pages (names in the ``plans`` namespace): ``/recipes/``, ``/plans/``, ``/plan-runs/``, ``/jobs/``.
 
-Names start with ``plan-``, ``run-`` or ``job-`` so the sidebar marks the right section.
+Names start with ``recipe-``, ``plan-``, ``run-`` or ``job-`` so the sidebar marks the right section.
 """
 from django.urls import path
 
-from plans import views
+from plans import recipe_views, views
 
 app_name = "plans"
 
 urlpatterns = [
+    path("recipes/", recipe_views.recipe_list, name="recipe-list"),
+    path("recipes/new/", recipe_views.recipe_create, name="recipe-create"),
+    path("recipes/<int:pk>/", recipe_views.recipe_detail, name="recipe-detail"),
+    path("recipes/<int:pk>/delete/", recipe_views.recipe_delete, name="recipe-delete"),
     path("plans/", views.plan_list, name="plan-list"),
     path("plans/new/", views.plan_create, name="plan-create"),
     path("plans/<int:pk>/", views.plan_detail, name="plan-detail"),

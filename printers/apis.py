@@ -540,9 +540,11 @@ class SpoolMeasureApi(SpoolmanApi):
         """The spool on the scale (gross g): a weigh-in adjustment (``spool_adjust``: net = gross − tare)."""
         spool = self.spool(spool_id)
         gross = self.body(MeasureBody)["weight"]
-        # Below the tare reads as empty, as Spoolman clamps it; the service subtracts the tare.
+        # Below the tare reads as empty, above a full spool as full, as Spoolman clamps both (its
+        # used weight never goes below 0); the service subtracts the tare and refuses outside that.
+        full = spool.tare_weight_g + spool.initial_weight_g
         spool = inventory_services.spool_adjust(
-            spool=spool, by=None, gross_weight_g=max(gross, spool.tare_weight_g).quantize(Decimal("0.01")),
+            spool=spool, by=None, gross_weight_g=min(max(gross, spool.tare_weight_g), full).quantize(Decimal("0.01")),
             note=f"Weighed through {request.printer_token.workstation.name}: {gross} g gross")
         return self.spool_answer(spool)
 

@@ -122,9 +122,9 @@ def spoolman_spool_geometry(*, tenant_id: int, spool_id: int) -> tuple[Decimal, 
 
 def spoolman_spool_lock(*, tenant_id: int, spool_id: int, printer_id: int) -> Spool:
     """``spoolman_spool_get`` locked (``FOR UPDATE`` of the spool row only), in the same query
-    ``printer_run_id``: the printer's newest in-progress run printing with it, or None."""
+    ``printer_run_id``: the printer's newest in-progress (not deleted) run printing with it, or None."""
     runs = (ProductionRun.objects.filter(workstation_id=printer_id, status=ProductionRun.Status.IN_PROGRESS,
-                                         materials__spool_id=OuterRef("pk"))
+                                         deleted_at__isnull=True, materials__spool_id=OuterRef("pk"))
             .order_by("-started_at", "-id").values("pk")[:1])
     found = (_spoolman_spools(tenant_id).select_for_update(of=("self",)).filter(pk=spool_id)
              .annotate(printer_run_id=Subquery(runs))[:1])

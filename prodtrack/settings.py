@@ -35,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "daphne",          # runserver serves ASGI: HTTP and the printers' websocket feeds on one port
-    "django.contrib.admin",
+    "prodtrack.apps.ProdtrackAdminConfig",   # django.contrib.admin, scoped to the tenant admin's tenants
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -125,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "prodtrack.User"
+# Members with the admin role get the model permissions of the domain apps in /admin/ (prodtrack.admin_site).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "prodtrack.admin_site.TenantAdminBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

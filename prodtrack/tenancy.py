@@ -167,12 +167,15 @@ def role_required(role: str = Role.VIEWER) -> Callable:
 
 
 def tenant_context(request: HttpRequest) -> dict[str, Any]:
-    """Template context: the active tenant, the user's role and the tenants they can switch to."""
+    """Template context: the active tenant, its currency (ISO 4217, for the ``money`` filter), the
+    user's role and the tenants they can switch to."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     membership = getattr(request, "membership", None)
+    tenant = getattr(request, "tenant", None)
     return {
-        "active_tenant": getattr(request, "tenant", None),
+        "active_tenant": tenant,
+        "currency": tenant.currency if tenant else "",
         "active_role": membership.role if membership else None,
         "can": {role: bool(membership and membership.has_role(role)) for role in Role.values},
         "tenant_memberships": getattr(request, "memberships", []),

@@ -15,16 +15,19 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 from sequences import get_last_value
 
@@ -131,6 +134,16 @@ def _variance_by_day(runs: QuerySet[ProductionRun], tenant: Tenant) -> list[dict
         .order_by("day")]
 
 
+_RUN_ITEMS = ProductionRunItem.objects.filter(run=OuterRef("run")).order_by().values("run")
+_MONEY_SHARE = DecimalField(max_digits=20, decimal_places=10)
+# A run item's share of its run's estimate: its estimated cost ÷ the run items' (by quantity without costs).
+_ITEM_SHARE = ExpressionWrapper(Case(
+    When(Exists(_RUN_ITEMS.filter(estimated_cost__gt=0)),
+         then=F("estimated_cost") / Subquery(_RUN_ITEMS.annotate(total=Sum("estimated_cost")).values("total"))),
+    default=Cast(F("quantity"), _MONEY_SHARE) / Subquery(_RUN_ITEMS.annotate(total=Sum("quantity")).values("total")),
+), output_field=_MONEY_SHARE)
+
+
 def variance_report(*, tenant: Tenant, filters: Any = None) -> dict[str, Any]:
     """Variance across completed runs (filters: date_from, date_to, product).
 
@@ -138,8 +151,12 @@ def variance_report(*, tenant: Tenant, filters: Any = None) -> dict[str, Any]:
     "products": [{product_id, product_name, runs, average_variance_pct, over_runs, under_runs}],
     "by_day": [{day, runs, estimated_g, actual_g, average_variance_pct}], "recommendations":
     [{product_id, product_name, average_variance_pct, runs, message}]}``; days are in the tenant's
-    time zone. Three aggregate queries.
-    A run's total-filament variance counts for every product printed in it.
+    time zone; failed and cancelled runs are left out. Four queries (three aggregates, the recipes).
+    On a plate with several products, each product gets its share of the run's estimate and of its
+    difference (its items' estimated cost ÷ the run's, by quantity when no item has a cost), so a
+    product's average variance is its apportioned difference ÷ its apportioned estimate (grams with
+    purge, weighted); ``over_runs`` / ``under_runs`` count its runs by the whole run's band. A
+    recommendation carries ``recipe_id``: the product's active recipe (None without one).
     """
     data = {key: value for key, value in (filters or {}).items() if key in {"date_from", "date_to", "product"}}
     runs = production_run_list(tenant=tenant, filters=data).filter(
@@ -151,26 +168,35 @@ def variance_report(*, tenant: Tenant, filters: Any = None) -> dict[str, Any]:
     actual = (totals["actual_w"] or 0) + (totals["actual_p"] or 0)
     products = list(
         ProductionRunItem.objects.filter(run__in=runs.values("pk"))
-        .values("product_id", "product__name")
-        .annotate(runs=Count("run", distinct=True), average=Avg("run__variance_pct"),
+        .annotate(share=_ITEM_SHARE).values("product_id", "product__name")
+        .annotate(runs=Count("run", distinct=True),
+                  estimated=Sum(F("share") * (F("run__estimated_weight_g") + F("run__estimated_purge_g"))),
+                  difference=Sum(F("share") * (F("run__actual_weight_g") + F("run__actual_purge_g")
+                                               - F("run__estimated_weight_g") - F("run__estimated_purge_g"))),
                   over_runs=Count("run", distinct=True, filter=Q(run__variance_pct__gt=BAND_LIMIT_PCT)),
                   under_runs=Count("run", distinct=True, filter=Q(run__variance_pct__lt=-BAND_LIMIT_PCT)))
-        .order_by("-average", "product__name"))
+        .order_by("product__name"))
+    recipes = dict(Recipe.objects.for_tenant(tenant).filter(
+        product_id__in=[row["product_id"] for row in products], is_active=True)
+        .order_by("product_id", "id").distinct("product_id").values_list("product_id", "pk"))
     by_day = _variance_by_day(runs, tenant)
     rows, recommendations = [], []
     for row in products:
-        average = _pct(row["average"])
+        average = _pct(row["difference"] / row["estimated"] * 100) if row["estimated"] else None
         rows.append({"product_id": row["product_id"], "product_name": row["product__name"], "runs": row["runs"],
                      "average_variance_pct": average, "over_runs": row["over_runs"],
                      "under_runs": row["under_runs"]})
-        side = "over" if average > BAND_LIMIT_PCT else "under" if average < -BAND_LIMIT_PCT else None
+        side = variance_band(average) if average is not None else None
         same_side = row["over_runs"] if side == "over" else row["under_runs"]
-        if side and row["runs"] >= RECOMMEND_MIN_RUNS and same_side >= RECOMMEND_MIN_SHARE * row["runs"]:
+        if side in {"over", "under"} and row["runs"] >= RECOMMEND_MIN_RUNS \
+                and same_side >= RECOMMEND_MIN_SHARE * row["runs"]:
             recommendations.append({
                 "product_id": row["product_id"], "product_name": row["product__name"], "runs": row["runs"],
-                "average_variance_pct": average,
+                "average_variance_pct": average, "recipe_id": recipes.get(row["product_id"]),
                 "message": f"{row['product__name']} is consistently {abs(average):.0f} % {side} estimate "
                            f"— update its recipe."})
+    rows.sort(key=lambda row: (row["average_variance_pct"] is None, -(row["average_variance_pct"] or 0),
+                               row["product_name"]))
     return {
         "summary": {"runs": totals["runs"], "average_variance_pct": _pct(totals["average"]),
                     "estimated_g": estimated, "actual_g": actual,

@@ -2,6 +2,7 @@
 every change of stock goes through ``inventory_transactions_post``), ``item_types`` (and the
 filament catalog import), ``manufacturers``, ``places`` (locations, workstations), ``spools`` and ``stock`` (transfers and shipments). This package
 exposes them as one API."""
+from inventory.services.catalog_imports import catalog_import_run, catalog_import_start
 from inventory.services.extras import extra_key_clear, spool_extra_value_rename
 from inventory.services.item_types import (
     CatalogImportResult,
@@ -44,6 +45,7 @@ from inventory.services.spools import (
 from inventory.services.stock import REFERENCE_SHIPMENT, REFERENCE_TRANSFER, StockLine, stock_ship, stock_transfer
 
 __all__ = [
+    "catalog_import_run", "catalog_import_start",
     "manufacturer_create",
     "manufacturer_delete",
     "manufacturer_update",

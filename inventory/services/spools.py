@@ -90,8 +90,10 @@ def spool_adjust(*, spool: Spool, by: User, gross_weight_g: Decimal | None = Non
 
     Give ``gross_weight_g`` (spool on the scale; the tare is subtracted) or ``net_weight_g``.
     The row's quantity is new net − current net; none is written when they are equal. The spool
-    becomes ``empty`` at 0 g and ``active`` above. Raises ValidationError (400) for a gross
-    weight below the tare or a negative weight, SpoolStateError (409) for an archived spool.
+    becomes ``empty`` at 0 g and ``active`` above. Raises ValidationError (400) for a weight the
+    spool cannot hold — a gross weight outside tare … tare + initial weight (``gross_weight_g``),
+    a net weight below 0 or above the initial weight (``net_weight_g``) — with a message saying
+    the range expected; SpoolStateError (409) for an archived spool.
     """
     spool = Spool.objects.select_for_update().select_related("item_type", "location").get(pk=spool.pk)
     if spool.status == Spool.Status.ARCHIVED:
@@ -99,12 +101,13 @@ def spool_adjust(*, spool: Spool, by: User, gross_weight_g: Decimal | None = Non
     if (gross_weight_g is None) == (net_weight_g is None):
         raise ValidationError.for_field("gross_weight_g", "give either gross_weight_g or net_weight_g.")
     if gross_weight_g is not None:
-        _positive("gross_weight_g", gross_weight_g, allow_zero=True)
-        if gross_weight_g < spool.tare_weight_g:
-            raise ValidationError.for_field(
-                "gross_weight_g", f"{gross_weight_g} g is below the spool's tare of {spool.tare_weight_g} g.")
+        _check_gross(spool, gross_weight_g)
         net_weight_g = gross_weight_g - spool.tare_weight_g
     _positive("net_weight_g", net_weight_g, allow_zero=True)
+    if net_weight_g > spool.initial_weight_g:
+        raise ValidationError.for_field(
+            "net_weight_g", f"{_grams(net_weight_g)} g is more filament than this spool held full. "
+                            f"Between 0 g (empty) and {_grams(spool.initial_weight_g)} g (full) for this spool.")
     delta = net_weight_g - spool.current_weight_g
     if delta:
         inventory_transactions_post(tenant=spool.tenant, by=by, at=at, entries=[
@@ -114,6 +117,24 @@ def spool_adjust(*, spool: Spool, by: User, gross_weight_g: Decimal | None = Non
     Spool.objects.filter(pk=spool.pk).update(status=status)
     spool.refresh_from_db()
     return spool
+
+
+def _grams(value: Decimal) -> str:
+    """``Decimal("1201.00")`` → ``1,201``; ``Decimal("200.5")`` → ``200.5``."""
+    return f"{value.quantize(Decimal('0.01')).normalize():,f}"
+
+
+def _check_gross(spool: Spool, gross_weight_g: Decimal) -> None:
+    """A gross weight must lie between the empty spool (its tare) and the spool when it was full
+    (tare + initial net grams): outside that it implies less than no filament, or more than the
+    spool ever held. Raises ValidationError on ``gross_weight_g`` saying what was expected."""
+    empty, full = spool.tare_weight_g, spool.tare_weight_g + spool.initial_weight_g
+    if empty <= gross_weight_g <= full:
+        return
+    what = "below the spool's weight when empty" if gross_weight_g < empty else "more than this spool weighed full"
+    raise ValidationError.for_field(
+        "gross_weight_g", f"{_grams(gross_weight_g)} g is {what}. "
+                          f"Between {_grams(empty)} g (empty spool) and {_grams(full)} g (full) for this spool.")
 
 
 @traced("spool.mark_empty")

@@ -115,7 +115,8 @@ def spool_patch(*, printer_token: PrinterToken, spool: Spool, **fields: Any) -> 
 
 def _weight_and_state(spool: Spool, *, remaining_weight_g: Decimal | None, used_weight_g: Decimal | None,
                       archived: bool) -> Spool:
-    net = remaining_weight_g if remaining_weight_g is not None else (
+    # Spoolman keeps its used weight ≥ 0: a remaining weight above the initial one reads as full.
+    net = min(remaining_weight_g, spool.initial_weight_g) if remaining_weight_g is not None else (
         max(spool.initial_weight_g - used_weight_g, Decimal(0)) if used_weight_g is not None else None)
     if net is not None:
         spool = spool_adjust(spool=spool, by=None, net_weight_g=net.quantize(Decimal("0.01")),

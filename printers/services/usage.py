@@ -95,7 +95,8 @@ def spool_use(*, printer_token: PrinterToken, spool_id: int, use_weight: Decimal
 REPORT_FOLD_SQL = """
 WITH run AS (
     SELECT (SELECT r.id FROM runs_productionrun r JOIN runs_productionrunmaterial rm ON rm.run_id = r.id
-            WHERE r.workstation_id = %(printer)s AND r.status = 'in_progress' AND rm.spool_id = %(spool)s
+            WHERE r.workstation_id = %(printer)s AND r.status = 'in_progress' AND r.deleted_at IS NULL
+              AND rm.spool_id = %(spool)s
             ORDER BY r.started_at DESC, r.id DESC LIMIT 1) AS id
 ), old AS (
     SELECT s.id, s.status,

@@ -39,6 +39,7 @@ class RecommendationOutput(serializers.Serializer):
     product_name = serializers.CharField()
     runs = serializers.IntegerField()
     average_variance_pct = serializers.DecimalField(max_digits=9, decimal_places=1)
+    recipe_id = serializers.IntegerField(allow_null=True, help_text="The product's active recipe to update (null without one).")
     message = serializers.CharField()
 
 

@@ -126,9 +126,10 @@ class MaterialForm(PageForm):
 
 
 def spool_label(spool: Spool) -> str:
-    """``#12 Galaxy Black PLA · 842 g left · Shelf A`` (a spool in a dropdown)."""
+    """``#12 · 842 g left · Galaxy Black PLA · Shelf A`` (a spool in a dropdown): the grams left come
+    before the material's name, so a narrow dropdown cuts the name (shown above it), not the grams."""
     where = f" · {spool.location.name}" if spool.location_id else ""
-    return f"#{spool.pk} {spool.item_type.name} · {spool.current_weight_g.normalize():f} g left{where}"
+    return f"#{spool.pk} · {spool.current_weight_g.normalize():f} g left · {spool.item_type.name}{where}"
 
 
 class RowFormSet(forms.BaseFormSet):

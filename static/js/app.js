@@ -46,6 +46,9 @@
 
   on("change", "[data-autosubmit]", (e, el) => el.form && el.form.requestSubmit());
 
+  // <button data-print>: the browser's print dialog (spool labels).
+  on("click", "[data-print]", () => window.print());
+
   // Ask el.dataset.confirm in the Bootstrap modal (window.confirm without it); proceed() on OK.
   function askConfirm(el, proceed) {
     const modalEl = document.getElementById("confirm-modal");
@@ -173,8 +176,12 @@
       out.textContent = "—";
     } else {
       const net = gross - tare;
-      out.textContent = net < 0 ? "below the tare" : `${Math.round(net).toLocaleString()} g net`;
-      out.classList.toggle("text-danger", net < 0);
+      const most = parseFloat(input.dataset.netMax);  // what the spool held full (optional)
+      const over = !Number.isNaN(most) && net > most;
+      out.textContent = net < 0 ? "below the empty spool"
+        : over ? `${Math.round(net).toLocaleString()} g: more than the spool held full`
+        : `${Math.round(net).toLocaleString()} g net`;
+      out.classList.toggle("text-danger", net < 0 || over);
     }
   }
   on("input", "[data-tare]", (e, input) => showNet(input));

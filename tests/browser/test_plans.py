@@ -78,6 +78,9 @@ def test_a_manager_builds_a_plan_generates_it_and_starts_a_job(
     node = page.locator(f"#step-{root.pk}")
     node.get_by_role("button", name="Edit step Desk organiser").click()
     expect(node.locator(".step-edit")).to_have_class(re.compile(r"\bshow\b"))   # opened, not still sliding
+    expect(node.get_by_label("Material saving %")).to_be_visible()              # the shop's words, with help
+    expect(node.get_by_label("Extra cost per plate (EUR)")).to_be_visible()
+    screenshot(page, f"{viewport}-plan-step-edit")
     node.get_by_label("Location").select_option(label="Print room")
     node.get_by_role("button", name="Save step").click()
     expect(page.locator(f"#step-{root.pk}")).to_contain_text("Saved")

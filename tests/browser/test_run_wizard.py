@@ -57,7 +57,7 @@ def test_an_operator_records_a_print_through_the_wizard(transactional_db, page_a
     touch.fill(page.get_by_label("Pieces, row 1"), "8")
     page.get_by_label("Bed position, row 1").focus()                          # leaving the field: change
     expect(page.locator("#items-estimate")).to_contain_text("240.0 g")      # 8 / 4 plates × 120 g
-    expect(page.locator("#items-cost")).to_have_text("7.20")
+    expect(page.locator("#items-cost")).to_have_text("€7.20")
     screenshot(page, f"{viewport}-run-wizard-items")
     touch.click(page.get_by_role("button", name="Next"))
 

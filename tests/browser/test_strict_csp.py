@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from inventory.models import CatalogImport
 from runs import services
 from runs.services import ItemSpec, MaterialActual, MaterialSpec
 from stockpiles.services import auto_production_run_now
@@ -165,3 +166,30 @@ def test_the_skip_link_is_the_first_stop_and_leads_to_the_content(transactional_
     screenshot(page, f"{viewport}-skip-link")
     page.keyboard.press("Enter")
     expect(page.locator("main#main")).to_be_focused()
+
+
+def test_under_a_strict_csp_spool_labels_draw_their_qr_codes_and_swatches(
+        transactional_db, strict_page, viewport, shop, viewer_user):
+    page, refused = strict_page(viewport, viewer_user)
+
+    page.goto("/inventory/spools/labels/")
+    expect(page.locator(".spool-label svg.label-qr")).to_have_count(2)
+    qr = page.locator(".spool-label svg.label-qr").first.bounding_box()
+    assert qr["width"] > 100 and abs(qr["width"] - qr["height"]) < 1           # sized by app.css, square
+    assert page.evaluate(SWATCHES) == ["rgb(61, 62, 61)", "rgb(61, 62, 61)"]
+
+    assert refused == []
+
+
+def test_under_a_strict_csp_the_catalog_import_bar_holds(transactional_db, strict_page, viewport, manager_user,
+                                                         tenant):
+    CatalogImport.objects.create(tenant=tenant, status="running", total=2000, done=500)
+    page, refused = strict_page(viewport, manager_user)
+
+    page.goto("/")
+    expect(page.locator("#catalog-import")).to_contain_text("500 of 2,000 filaments")
+    bar = page.locator("#catalog-import .progress-bar").bounding_box()
+    track = page.locator("#catalog-import .progress").bounding_box()
+    assert abs(bar["width"] / track["width"] - 0.25) < 0.02
+
+    assert refused == []

@@ -125,8 +125,9 @@ def test_another_tenants_runs_stay_out_of_the_dashboard(client_as, other_admin, 
 
 # Queries of the dashboard, pinned: session, user, memberships (3) + spool counts and grams, low
 # spools, recent ledger rows (3) + runs in progress, their count, completed runs, the items of
-# both (4) + the variance trend (1). (With no run at all the items query is skipped: 10.)
-DASHBOARD_QUERIES = 3 + 3 + 4 + 1
+# both (4) + the variance trend (1) + the onboarding steps, all done on this farm (1). (With no run
+# at all the items query is skipped.)
+DASHBOARD_QUERIES = 3 + 3 + 4 + 1 + 1
 
 
 def test_the_dashboard_runs_the_same_queries_for_1_and_for_30_runs(viewer_client, make_run, admin_user, tenant,

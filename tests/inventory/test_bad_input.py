@@ -68,6 +68,8 @@ ADJUST_CASES = {
     "non-numeric gross": ({"gross_weight_g": "abc"}, "gross_weight_g"),
     "neither weight": ({}, "gross_weight_g"),
     "both weights": ({"gross_weight_g": "900", "net_weight_g": "700"}, "gross_weight_g"),
+    "gross above a full spool": ({"gross_weight_g": "99999"}, "gross_weight_g"),
+    "net above what the spool held": ({"net_weight_g": "99999"}, "net_weight_g"),
 }
 
 

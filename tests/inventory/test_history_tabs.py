@@ -253,5 +253,5 @@ def test_a_product_is_an_item_with_the_history_tab_registered_by_runs():
     from inventory.tabs import detail_tabs
 
     product, material = ItemType(kind=ItemType.Kind.PRODUCT), ItemType(kind=ItemType.Kind.MATERIAL)
-    assert [tab.key for tab in detail_tabs("item", product, own=[])] == ["history"]
+    assert [tab.key for tab in detail_tabs("item", product, own=[])] == ["recipe", "history"]   # plans' and runs'
     assert detail_tabs("item", material, own=[]) == []

@@ -123,8 +123,9 @@ def _workstations(tenant, user, n):
 # picks the active one from them and the tenant switcher lists them) = 3. Then per page: filter choices, the paginator's count and one
 # page of rows. (The first request of a session also saves the active tenant in it: warmed up.)
 LIST_QUERIES = [
-    ("/", _spools, 3 + 7),    # spool counts + grams, low spools, recent rows; runs in progress, their count,
-                              # completed (no runs: no items query), variance trend (tests/test_dashboard.py)
+    ("/", _spools, 3 + 7 + 2),  # spool counts + grams, low spools, recent rows; runs in progress, their count,
+                                # completed (no runs: no items query), variance trend (tests/test_dashboard.py);
+                                # the onboarding steps and the newest catalog import (no recipe yet)
     ("/inventory/items/", _items, 3 + 2),              # count, rows
     ("/inventory/spools/", _spools, 3 + 4),            # materials, locations, count, rows
     ("/inventory/ledger/", _ledger_rows, 3 + 4),       # items, locations, count, rows
@@ -272,6 +273,54 @@ def test_receiving_a_spool_redirects_to_it_with_a_message(admin_client, tenant):
     assert f"Spool #{spool.pk} received" in page_html(response)
     assert spool.lot_number == "L42" and spool.current_weight_g == Decimal("1000")
     assert InventoryTransaction.objects.get(spool=spool).transaction_type == "receipt"
+
+
+def test_the_item_list_shows_products_first_and_the_catalog_filaments_only_on_request(admin_client, tenant,
+                                                                                     admin_user):
+    MaterialFactory(tenant=tenant, name="Aardvark catalog PLA", catalog_id="cat-1")          # never received
+    received = MaterialFactory(tenant=tenant, name="Bought catalog PETG", catalog_id="cat-2")
+    receive_spool(tenant=tenant, by=admin_user, material=received)
+    ProductFactory(tenant=tenant, name="Zebra stand")
+
+    listed = page_html(admin_client.get("/inventory/items/"))
+    with_catalog = page_html(admin_client.get("/inventory/items/", {"catalog": "all"}))
+    catalog_only = page_html(admin_client.get("/inventory/items/", {"catalog": "only"}))
+
+    assert listed.index("Zebra stand") < listed.index("Bought catalog PETG")      # products before materials
+    assert "Aardvark catalog PLA" not in listed
+    assert "Aardvark catalog PLA" in with_catalog and "Zebra stand" in with_catalog
+    assert "Aardvark catalog PLA" in catalog_only and "Zebra stand" not in catalog_only
+
+
+def test_receiving_a_spool_without_any_cost_warns_that_its_filament_counts_as_free(admin_client, tenant):
+    material, shelf = MaterialFactory(tenant=tenant, unit_cost=Decimal("0")), LocationFactory(tenant=tenant)
+
+    response = admin_client.post("/inventory/spools/receive/", {
+        "item_type": material.pk, "location": shelf.pk, "initial_weight_g": "1000"}, follow=True)
+
+    spool = Spool.objects.get()
+    assert spool.cost == Decimal("0")
+    assert f"Spool #{spool.pk} has no cost" in page_html(response)
+
+
+def test_receiving_a_spool_with_a_cost_gives_no_warning(admin_client, tenant):
+    material, shelf = MaterialFactory(tenant=tenant, unit_cost=Decimal("0")), LocationFactory(tenant=tenant)
+
+    response = admin_client.post("/inventory/spools/receive/", {
+        "item_type": material.pk, "location": shelf.pk, "initial_weight_g": "1000", "cost": "24.90"}, follow=True)
+
+    assert "has no cost" not in page_html(response)
+
+
+def test_the_catalog_search_puts_the_materials_the_farm_stocks_first(admin_client, tenant, admin_user):
+    MaterialFactory(tenant=tenant, name="Aardvark PLA Black", manufacturer="Aardvark")      # never bought
+    stocked = MaterialFactory(tenant=tenant, name="Prusament PLA Black", manufacturer="Prusament")
+    receive_spool(tenant=tenant, by=admin_user, material=stocked)
+
+    html = page_html(admin_client.get("/inventory/spools/receive/materials/?q=pla+black"))
+
+    assert html.index("Prusament PLA Black") < html.index("Aardvark PLA Black")
+    assert "In stock" in html
 
 
 def test_receiving_without_a_material_keeps_the_input_and_writes_nothing(admin_client, tenant):

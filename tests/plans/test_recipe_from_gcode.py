@@ -136,3 +136,14 @@ def test_api_is_for_managers(api_as, operator_user, tenant):
     response = api_as(operator_user).post(URL, {"file": upload(), "product_id": torus.pk}, format="multipart")
 
     assert response.status_code == 403
+
+
+def test_updating_from_a_file_keeps_the_parts_a_file_cannot_know(tenant):
+    torus, petg = ProductFactory(tenant=tenant, name="Torus"), MaterialFactory(tenant=tenant, material="PETG")
+    magnet = ProductFactory(tenant=tenant, name="Magnet", kind="component")
+    old = make_recipe(tenant=tenant, product=torus, inputs=[(MaterialFactory(tenant=tenant), "99"), (magnet, "2")])
+
+    recipe = recipe_from_gcode(tenant=tenant, product=torus, estimate=estimate(), materials={0: petg}, recipe=old)
+
+    assert {(line.item_type, line.quantity) for line in recipe.inputs.all()} == {
+        (magnet, Decimal("2")), (petg, Decimal("7.46"))}

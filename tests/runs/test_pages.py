@@ -41,6 +41,18 @@ def test_the_list_renders_for_a_viewer(viewer_client, make_run, admin_user):
     assert 'href="/runs/"' in html                                      # the sidebar link is live
 
 
+def test_a_viewer_gets_no_row_menu_and_an_operator_gets_one_per_run(viewer_client, operator_client, make_run):
+    running = make_run(quantity=4)
+
+    as_viewer = page_html(viewer_client.get("/runs/"))
+    as_operator = page_html(operator_client.get("/runs/"))
+
+    assert f"More for {running.run_number}" not in as_viewer and "row-menu" not in as_viewer
+    assert f"View {running.run_number}" in as_viewer
+    assert as_operator.count('class="dropdown row-menu"') == 1
+    assert f'href="/runs/{running.pk}/complete/" title="Complete {running.run_number}"' in as_operator
+
+
 def test_an_empty_list_says_what_to_do(viewer_client, farm):
     html = page_html(viewer_client.get("/runs/"))
     assert "No production runs yet." in html and "/jobs/" in html

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from runs import services
+from runs.models import ProductionRun
 from runs.services import MaterialActual
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, make_recipe
 from tests.support.pages import page_html
 
 URL = "/runs/variance/"
@@ -46,6 +47,71 @@ def test_the_dashboard_shows_runs_15_percent_over_and_recommends_a_recipe_update
     assert 'id="variance-data"' in html and '"band": "over"' in html
     assert response.context["products"][0]["over_runs"] == 3
     assert "No completed runs yet." not in html
+
+
+def test_every_recommendation_links_to_the_products_recipe(viewer_client, make_run, admin_user, farm):
+    for _ in range(3):
+        _complete(make_run(quantity=8), admin_user)
+    recipe_id = farm.stand.recipes.get().pk
+
+    response = viewer_client.get(URL)
+
+    assert response.context["recommendations"][0]["recipe_id"] == recipe_id
+    assert f'href="/recipes/{recipe_id}/"' in page_html(response)
+
+
+def test_a_failed_run_is_left_out_of_the_averages_and_recommendations(viewer_client, make_run, admin_user):
+    for _ in range(3):   # failed with 71 % less filament than estimated: says nothing about the recipe
+        run = make_run(quantity=8)
+        pla, petg = run.materials.order_by("pk")
+        services.production_run_fail(run=run, by=admin_user, materials=[
+            MaterialActual(material_id=pla.pk, actual_weight_g=D("70")),
+            MaterialActual(material_id=petg.pk, actual_weight_g=D("11"))])
+    _complete(make_run(quantity=8), admin_user, pla_g="240")      # on estimate
+
+    response = viewer_client.get(URL)
+
+    assert response.context["summary"]["runs"] == 1
+    assert response.context["summary"]["average_variance_pct"] == D("0.0")
+    assert response.context["recommendations"] == []
+
+
+def test_on_a_plate_of_two_products_each_gets_its_share_of_the_variance(viewer_client, farm, tenant, admin_user,
+                                                                        make_run):
+    """Three plates of stands alone are on estimate; one plate of 4 stands and 4 holders (holders are
+    three quarters of its estimated cost) used 24 % more: the holders carry most of that."""
+    holder = ProductFactory(tenant=tenant, name="Pen holder")
+    make_recipe(tenant=tenant, product=holder, inputs=[(farm.pla, "360")], output_quantity=4, duration_s=3600)
+    for _ in range(3):
+        _complete(make_run(quantity=4), admin_user, pla_g="120", petg_g="20")
+    mixed = services.production_run_create(
+        tenant=tenant, by=admin_user, workstation=farm.printer,
+        items=[services.ItemSpec(product=farm.stand, quantity=4, estimated_cost=D("3.00")),
+               services.ItemSpec(product=holder, quantity=4, estimated_cost=D("9.00"))],
+        materials=[services.MaterialSpec(spool=farm.pla_spool, estimated_weight_g=D("480")),
+                   services.MaterialSpec(spool=farm.petg_spool, estimated_weight_g=D("20"))])
+    _complete(mixed, admin_user, pla_g="600", petg_g="20")         # 620 g of 500 g: +24 %
+
+    products = {row["product_name"]: row["average_variance_pct"]
+                for row in viewer_client.get(URL).context["products"]}
+
+    # stands: 0 g over 3 × 140 g, plus a quarter of 120 g over a quarter of 500 g → 30 / 545
+    assert products == {"Phone stand": D("5.5"), "Pen holder": D("24.0")}
+
+
+def test_a_failed_runs_variance_is_grey_in_the_run_list(viewer_client, make_run, admin_user):
+    run = make_run(quantity=8)
+    pla, petg = run.materials.order_by("pk")
+    services.production_run_fail(run=run, by=admin_user, materials=[
+        MaterialActual(material_id=pla.pk, actual_weight_g=D("70")),
+        MaterialActual(material_id=petg.pk, actual_weight_g=D("11"))])
+    assert ProductionRun.objects.get(pk=run.pk).variance_pct is not None
+
+    html = page_html(viewer_client.get("/runs/"))
+    detail = page_html(viewer_client.get(f"/runs/{run.pk}/"))
+
+    assert "variance-neutral" in html and "text-bg-success" not in html
+    assert "variance-neutral" in detail and "text-bg-success" not in detail
 
 
 def test_without_completed_runs_the_page_shows_the_empty_state(viewer_client, make_run):
@@ -99,8 +165,8 @@ def test_an_end_day_before_the_start_day_is_a_filter_error(viewer_client, farm):
 
 
 # Queries per dashboard, pinned: session, user, memberships (3) + product filter choices (1) +
-# the report's three aggregates (summary, products, days) (3).
-VARIANCE_QUERIES = 3 + 1 + 3
+# the report's three aggregates (summary, products, days) (3) + the products' recipes (1).
+VARIANCE_QUERIES = 3 + 1 + 3 + 1
 
 
 def test_the_dashboard_runs_the_same_queries_for_1_and_for_10_runs(viewer_client, make_run, admin_user):

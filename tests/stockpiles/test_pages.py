@@ -363,7 +363,7 @@ def test_deficits_split_into_to_produce_and_to_buy(viewer_client, stock_markers)
 
     assert "Phone stand" in produce and "Phone stands" in produce and ">8 pcs<" in produce
     assert "PLA Black" not in produce and "Organiser" not in produce
-    assert "PLA Black" in buy and ">4,000 g<" in buy and ">100.00<" in buy    # 4,000 g at 0.025 a gram
+    assert "PLA Black" in buy and ">4,000 g<" in buy and ">€100.00<" in buy   # 4,000 g at 0.025 a gram
     assert "Organiser" in buy and "Phone stand" not in buy                   # a plan, but auto-production off
     assert "Export CSV" in buy
 
