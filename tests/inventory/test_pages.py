@@ -473,6 +473,15 @@ def test_creating_a_material_item_type(admin_client, tenant):
     assert item.tenant == tenant and item.unit == "g" and item.net_weight_g == Decimal("1000")
 
 
+def test_the_item_form_asks_the_unit_cost_in_the_tenants_currency(admin_client, tenant):
+    tenant.currency = "CHF"
+    tenant.save(update_fields=["currency"])
+
+    html = page_html(admin_client.get("/inventory/items/new/"))
+
+    assert "Unit cost (CHF)" in html
+
+
 def test_a_duplicate_sku_shows_its_error_next_to_the_field(admin_client, tenant):
     MaterialFactory(tenant=tenant, sku="PLA-GB")
 
