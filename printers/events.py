@@ -15,18 +15,46 @@ import os
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
-from inventory.models import Spool
+from inventory.models import Manufacturer, Spool
 from printers.selectors import vendors
 from printers.spoolman import spool_json
 
 _pending = threading.local()
 logger = logging.getLogger(__name__)
+
+
+class SpoolEvent(NamedTuple):
+    """A spool event to send: its kind (``added``/``updated``/``deleted``), the spool as it then
+    was (with material and location), the tenant's vendors (to write the payload), and when."""
+
+    kind: str
+    spool: Spool
+    vendors: dict[str, Manufacturer]
+    date: str
+
+    def messages(self) -> list[tuple[str, str]]:
+        """``(group, text)`` for the tenant's root feed, the spool feed and the spool's own feed,
+        in Spoolman's payload (nulls kept)."""
+        text = json.dumps({"type": self.kind, "resource": "spool", "date": self.date,
+                           "payload": spool_json(self.spool, self.vendors, nulls=True)})
+        return [(group, text) for group in feed_groups(self.spool.tenant_id, "spool", self.spool.pk)]
+
+
+def coalesced(events: list[SpoolEvent]) -> list[SpoolEvent]:
+    """``events`` in order, less every ``updated`` event of a spool that a later ``updated`` event
+    of the same spool replaces (each carries the whole spool, so the last one says it all). An
+    ``added`` or ``deleted`` event is never dropped, nor moved past."""
+    def key(event: SpoolEvent) -> tuple[int, int]:
+        return event.spool.tenant_id, event.spool.pk
+
+    last = {key(event): index for index, event in enumerate(events) if event.kind == "updated"}
+    return [event for index, event in enumerate(events) if event.kind != "updated" or last[key(event)] == index]
 
 
 def feed_groups(tenant_id: int, resource: str | None = None, object_id: Any = None) -> list[str]:
@@ -70,30 +98,24 @@ def _flush() -> None:
     unread = [spool_id for _, spool_id in pending if spool_id not in rows]
     if unread:
         spools += Spool.objects.filter(pk__in=unread).select_related("item_type", "location")
-    messages = []
-    for spool in spools:
-        kind = "deleted" if spool.status == Spool.Status.ARCHIVED else pending[(spool.tenant_id, spool.pk)]
-        payload = spool_json(spool, vendors(tenant_id=spool.tenant_id), nulls=True)
-        text = json.dumps({"type": kind, "resource": "spool",
-                           "date": datetime.now(UTC).replace(tzinfo=None).isoformat() + "Z", "payload": payload})
-        messages += [(group, text) for group in feed_groups(spool.tenant_id, "spool", spool.pk)]
-
-    _send(messages)
+    date = datetime.now(UTC).replace(tzinfo=None).isoformat() + "Z"
+    _send([SpoolEvent("deleted" if spool.status == Spool.Status.ARCHIVED else pending[(spool.tenant_id, spool.pk)],
+                      spool, vendors(tenant_id=spool.tenant_id), date) for spool in spools])
 
 
-def _send(messages: list[tuple[str, str]]) -> None:
-    """Hand ``(group, text)`` messages to the channel layer. The in-memory layer (the demo) lives in
-    the ASGI server's event loop, so they go there, waited for; any other layer (channels-redis)
-    gets them from this process's sender loop, in order, without holding up the request."""
+def _send(events: list[SpoolEvent]) -> None:
+    """Hand the events to the channel layer. The in-memory layer (the demo) lives in the ASGI
+    server's event loop, so they go there, waited for; any other layer (channels-redis) gets them
+    from this process's sender loop, in order, without holding up the request."""
     if isinstance(get_channel_layer(), InMemoryChannelLayer):
-        _run(lambda: _group_send_all(messages))
+        _run(lambda: _group_send_all(events))
     else:
-        _sender.send(messages)
+        _sender.send(events)
 
 
-async def _group_send_all(messages: list[tuple[str, str]]) -> None:
+async def _group_send_all(events: list[SpoolEvent]) -> None:
     layer = get_channel_layer()
-    for group, text in messages:
+    for group, text in (message for event in events for message in event.messages()):
         await layer.group_send(group, {"type": "spoolman.event", "text": text})
 
 
@@ -114,8 +136,10 @@ def _run(coroutine_function: Callable[[], Coroutine]) -> None:
 class _Sender:
     """One event loop per process, in a daemon thread, sending feed messages in the order they were
     handed over: the Redis layer's connections stay open across requests, and no request waits for
-    Redis. A failed send is logged and the next one goes on. Started on first use (after a fork,
-    anew in the child)."""
+    Redis. What piled up while a send was under way goes out next as one batch, ``coalesced``, and
+    is written out as JSON only then: a printer reporting many times a second on one spool costs
+    one event per send, not one per report, and its feed still ends on the spool's last state. A failed send is logged and the
+    next one goes on. Started on first use (after a fork, anew in the child)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -123,9 +147,9 @@ class _Sender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue | None = None
 
-    def send(self, messages: list[tuple[str, str]]) -> None:
+    def send(self, events: list[SpoolEvent]) -> None:
         loop, queue = self._started()
-        loop.call_soon_threadsafe(queue.put_nowait, messages)
+        loop.call_soon_threadsafe(queue.put_nowait, events)
 
     def _started(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
         with self._lock:
@@ -139,13 +163,17 @@ class _Sender:
     @staticmethod
     async def _drain(queue: asyncio.Queue) -> None:
         while True:
-            messages = await queue.get()
+            batches = [await queue.get()]
+            while not queue.empty():
+                batches.append(queue.get_nowait())
+            events = coalesced([event for batch in batches for event in batch])
             try:
-                await _group_send_all(messages)
+                await _group_send_all(events)
             except Exception:   # the feed must not die with one failed send
-                logger.exception("Spoolman feed: sending %d messages failed", len(messages))
+                logger.exception("Spoolman feed: sending %d events failed", len(events))
             finally:
-                queue.task_done()
+                for _ in batches:
+                    queue.task_done()
 
 
 _sender = _Sender()
