@@ -108,7 +108,10 @@ def _send(events: list[SpoolEvent]) -> None:
     server's event loop, so they go there, waited for; any other layer (channels-redis) gets them
     from this process's sender loop, in order, without holding up the request."""
     if isinstance(get_channel_layer(), InMemoryChannelLayer):
-        _run(lambda: _group_send_all(events))
+        async def send_all() -> None:
+            await _group_send_all(events)
+
+        _run(send_all)
     else:
         _sender.send(events)
 

@@ -51,7 +51,10 @@ def test_a_dropped_gcode_file_prefills_time_pieces_and_grams(transactional_db, p
     page = page_at(viewport)
     log_in(page, operator_user)
     page.goto("/runs/new/")
-    page.get_by_label("Printer", exact=True).select_option(label="MK4-01")
+    # The printer's change saves the step in the background; a file read while that request is still
+    # out would be overwritten by it (both save the session's draft), so wait for it as a person would.
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        page.get_by_label("Printer", exact=True).select_option(label="MK4-01")
 
     page.locator("#gcode-file").set_input_files(str(TORUS))                  # read at once, no second click
 
