@@ -22,11 +22,14 @@ from runs.services.inputs import MaterialSpec
 
 @dataclass
 class RecipeEstimate:
-    """Estimates from recipes for a list of items: grams per material, cost per item, seconds."""
+    """Estimates from recipes for a list of items: grams per material, cost per item, seconds, and
+    the items' cost split into filament (at the materials' unit cost) and parts."""
 
     material_grams: dict[int, Decimal]
     item_costs: list[Decimal | None]
     duration_s: int | None
+    filament_cost: Decimal = ZERO
+    parts_cost: Decimal = ZERO
 
 
 def recipe_estimate(*, tenant: Tenant, items: Sequence[tuple[ItemType, int]]) -> RecipeEstimate:
@@ -39,7 +42,7 @@ def recipe_estimate(*, tenant: Tenant, items: Sequence[tuple[ItemType, int]]) ->
     recipes = recipes_for_products(tenant=tenant, product_ids=[product.pk for product, _ in items])
     grams: dict[int, Decimal] = defaultdict(Decimal)
     costs: list[Decimal | None] = []
-    duration = ZERO
+    duration = filament_cost = parts_cost = ZERO
     for product, pieces in items:
         recipe: Recipe | None = recipes.get(product.pk)
         if recipe is None:
@@ -49,13 +52,18 @@ def recipe_estimate(*, tenant: Tenant, items: Sequence[tuple[ItemType, int]]) ->
         cost = ZERO
         for recipe_input in recipe.inputs.all():
             needed = recipe_input.quantity * share
+            input_cost = needed * recipe_input.item_type.unit_cost
             if recipe_input.item_type.kind == ItemType.Kind.MATERIAL:
                 grams[recipe_input.item_type_id] += needed
-            cost += needed * recipe_input.item_type.unit_cost
+                filament_cost += input_cost
+            else:
+                parts_cost += input_cost
+            cost += input_cost
         costs.append(round_money(cost))
         duration += recipe.duration_s * share
     return RecipeEstimate(material_grams={k: round_grams(v) for k, v in grams.items()}, item_costs=costs,
-                          duration_s=int(duration.to_integral_value(ROUND_HALF_UP)) if recipes else None)
+                          duration_s=int(duration.to_integral_value(ROUND_HALF_UP)) if recipes else None,
+                          filament_cost=round_money(filament_cost), parts_cost=round_money(parts_cost))
 
 
 def material_estimates(materials: Sequence[MaterialSpec], grams: dict[int, Decimal],

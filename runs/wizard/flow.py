@@ -216,6 +216,15 @@ class Wizard:
             return self.job.estimated_cost
         return sum((cost for cost in (self.estimate.item_costs if self.estimate else []) if cost is not None), ZERO)
 
+    def parts_cost(self) -> Decimal:
+        """What the recipes' parts cost (0 for a job: its cost is one figure)."""
+        return self.estimate.parts_cost if self.estimate else ZERO
+
+    def run_cost(self) -> Decimal:
+        """The run's estimated cost as the run keeps it once created: the chosen spools' filament
+        (estimated grams + purge at each spool's price) plus the recipes' parts."""
+        return self.material_totals()["cost"] + self.parts_cost()
+
     def item_rows(self) -> list[dict[str, Any]]:
         """Each item form with its recipe cost (None without a recipe or while invalid)."""
         costs = iter([self.job.estimated_cost] if self.job is not None else

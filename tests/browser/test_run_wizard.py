@@ -72,9 +72,10 @@ def test_an_operator_records_a_print_through_the_wizard(transactional_db, page_a
     screenshot(page, f"{viewport}-run-wizard-materials")
     touch.click(page.get_by_role("button", name="Next"))
 
-    # 4. Review, then create.
+    # 4. Review, then create: one cost for the run, the one it keeps.
     expect(page.locator("#review-items")).to_contain_text("Phone stand")
     expect(page.locator("#review-materials")).to_contain_text("240.0 g")
+    review_cost = page.locator("#review-cost span").last.inner_text()
     screenshot(page, f"{viewport}-run-wizard-review")
     touch.click(page.get_by_role("button", name="Create run"))
 
@@ -82,6 +83,7 @@ def test_an_operator_records_a_print_through_the_wizard(transactional_db, page_a
     expect(page).to_have_url(re.compile(rf"/runs/{run.pk}/$"))
     expect(page.get_by_role("alert")).to_contain_text(f"Production run {run.run_number} started")
     assert run.estimated_total_g == Decimal("285.00") and run.items.get().quantity == 8
+    assert review_cost == f"€{run.estimated_cost:.2f}"
     with capsys.disabled():
         print(f"\n[{viewport}] inputs touched to record a one-product run through the wizard: {touch.count}")
     assert touch.count == 7

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inventory.models import InventoryTransaction
+from runs import services
 from runs.models import ProductionRun
 from tests.factories import ProductFactory, receive_spool
 from tests.support.pages import HTMX, page_html
@@ -365,3 +366,12 @@ def test_with_a_gcode_file_each_step_adds_two_queries(operator_client, farm, ste
 
     with django_assert_num_queries(queries):
         assert operator_client.get(f"/runs/new/{step}").status_code == 200
+
+
+def test_the_recipe_estimate_splits_the_cost_into_filament_and_parts(tenant, assembly_shop):
+    shop = assembly_shop
+    # 3 drawers (1.5 plates × 40 g PLA at 0.025) and 2 bases (2 shells at 0.90 + 2 bags of shot at 1.10).
+    estimate = services.recipe_estimate(tenant=tenant, items=[(shop.drawer, 3), (shop.base, 2)])
+
+    assert (estimate.filament_cost, estimate.parts_cost) == (D("1.50"), D("4.00"))
+    assert estimate.filament_cost + estimate.parts_cost == sum(estimate.item_costs)
