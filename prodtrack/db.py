@@ -9,7 +9,7 @@ statement is the same one-round-trip write, built as plain SQL with every value 
 parameter and cast to its column's type; on backends other than PostgreSQL it is Django's
 ``bulk_update`` itself.
 
-``columns`` and ``model_from_row`` read model instances back from a hand-written statement (the
+``columns`` and ``model_from_row`` read model instances back from a hand-written statement, as the ORM would (the
 printers' one-statement usage report returns its spool with material and location).
 """
 from __future__ import annotations
@@ -56,9 +56,13 @@ def columns(model: type[models.Model], alias: str) -> str:
 
 
 def model_from_row(model: type[M], values: Sequence, connection) -> M:
-    """An instance of ``model`` from its ``columns(model, …)`` values, each through its field's
-    ``from_db_value`` as the ORM would (JSON text → dict …)."""
+    """An instance of ``model`` from its ``columns(model, …)`` values, each through the converters
+    the ORM applies to that column on this backend (SQLite's numbers → Decimal, JSON text → dict …)."""
     fields = model._meta.concrete_fields
-    converted = [field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-                 for field, value in zip(fields, values, strict=True)]
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        for converter in [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]:
+            value = converter(value, column, connection)
+        converted.append(value)
     return model.from_db(connection.alias, [field.attname for field in fields], converted)

@@ -462,3 +462,17 @@ def test_a_report_into_an_open_session_is_one_statement(
     assert (session.grams, session.reports, session.run_id) == (Decimal("8.96"), 3, run.pk)
     assert run.materials.get(spool=farm.pla_spool).reported_g == Decimal("8.96")
     assert spool_drift(tenant=farm.printer.tenant) == []
+
+
+def test_the_hand_written_spool_read_gives_what_the_orm_gives(farm):
+    spool = farm.pla_spool
+    spool.extra = {"shelf": '"A"'}
+    spool.save(update_fields=["extra"])
+    orm = Spool.objects.select_related("item_type", "location").get(pk=spool.pk)
+
+    raw = selectors.spoolman_spool_get(tenant_id=spool.tenant_id, spool_id=spool.pk)
+
+    for left, right in ((orm, raw), (orm.item_type, raw.item_type), (orm.location, raw.location)):
+        for field in type(left)._meta.concrete_fields:
+            mine, theirs = getattr(left, field.attname), getattr(right, field.attname)
+            assert (theirs, type(theirs)) == (mine, type(mine)), field.attname
